@@ -1,0 +1,56 @@
+# Airlock: `make run` starts both networks on the embedded default; `make test` runs everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+export UV_PYTHON ?= $(shell command -v $(PYTHON))
+export UV_PYTHON_DOWNLOADS := never
+PACKAGES := core shared request-network/request_network response-network/response_network
+VENV := .venv/bin
+
+.PHONY: help install run test lint fmt typecheck bench clean services
+
+help:
+	@echo "make run    - start both networks (response :8000, request :8001) on SQLite"
+	@echo "make test   - install what is needed, lint, type-check and run the whole suite"
+	@echo "make lint   - ruff check, ruff format --check, mypy"
+	@echo "make fmt    - format and autofix"
+	@echo "make bench  - run the benchmarks in bench/"
+
+$(CURDIR)/.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed
+
+run: install
+	$(VENV)/airlock dev
+
+services:
+	@scripts/ensure-services.sh
+
+lint: install
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy $(PACKAGES) tests $(wildcard bench/*.py)
+
+fmt: install
+	$(VENV)/ruff check --fix .
+	$(VENV)/ruff format .
+
+test: install services lint
+	$(VENV)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+bench: install services
+	@set -e; found=0; for script in bench/bench_*.py; do \
+		[ -e "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(VENV)/python "$$script"; done; \
+		[ $$found -eq 1 ] || echo "no benchmarks yet"
+
+clean:
+	rm -rf .venv .tools var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,253 @@
+"""FastAPI plumbing shared by both apps: error model, request ids, body limits, health."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.errors import AirlockError
+from core.logging import bind_request_id
+from core.metrics import HttpMetrics
+
+log = structlog.get_logger(__name__)
+
+REQUEST_ID_HEADER = "x-request-id"
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"code": code, "detail": detail, **extra}
+
+
+def operation_id(route: APIRoute) -> str:
+    """`requests-submit` style ids: stable names for generated clients."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}".replace("_", "-")
+
+
+async def _airlock_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AirlockError)
+    return JSONResponse(
+        error_body(exc.code, exc.detail, **exc.extra),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors()
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    detail = f"{where}: {first['msg']}" if where else str(first["msg"])
+    if errors and errors[0]["type"] == "json_invalid":
+        return JSONResponse(
+            error_body("invalid.json", f"request body is not valid JSON ({first['msg']})"),
+            status_code=400,
+        )
+    return JSONResponse(error_body("invalid.request", detail, errors=errors), status_code=422)
+
+
+async def _http_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        code, detail = "not_found.route", "no such route"
+    else:
+        detail = str(exc.detail)
+    return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AirlockError, _airlock_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+class RequestContextMiddleware:
+    """Request id, access log, metrics, body size limit and the last-resort 500, in one pass.
+
+    Written as plain ASGI so it sees unhandled exceptions with the request id still bound.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, metrics: HttpMetrics | None = None
+    ) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        given = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = given if 0 < len(given) <= 128 and given.isprintable() else uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+        response_started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                ]
+            await send(message)
+
+        with bind_request_id(request_id), structlog.contextvars.bound_contextvars():
+            try:
+                refusal, replay = await self._check_body(headers, receive)
+                if refusal is not None:
+                    status_code = 400 if refusal["code"] == "bad_request" else 413
+                    await self._reply(send_wrapper, status_code, refusal)
+                else:
+                    await self.app(scope, replay, send_wrapper)
+            except Exception:
+                log.exception("unhandled_error", path=scope.get("path"))
+                if not response_started:
+                    await self._reply(
+                        send_wrapper,
+                        500,
+                        error_body("internal_error", "internal error", request_id=request_id),
+                    )
+            finally:
+                elapsed = time.perf_counter() - started
+                route = scope.get("route")
+                template = getattr(route, "path", None) or "unmatched"
+                if self.metrics is not None:
+                    self.metrics.observe(
+                        route=template, method=scope["method"], status=status, seconds=elapsed
+                    )
+                log.info(
+                    "http_request",
+                    method=scope["method"],
+                    route=template,
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                )
+
+    async def _check_body(
+        self, headers: Mapping[bytes, bytes], receive: Receive
+    ) -> tuple[dict[str, Any] | None, Receive]:
+        """Refuse a body over the limit; returns the refusal or a receive that replays it."""
+        detail = error_body(
+            "payload_too_large", f"request body is larger than {self.max_body_bytes} bytes"
+        )
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                return (detail if int(length) > self.max_body_bytes else None), receive
+            except ValueError:
+                return error_body("bad_request", "Content-Length is not a number"), receive
+        if b"chunked" not in headers.get(b"transfer-encoding", b""):
+            return None, receive
+        # A chunked body has no declared length: read it up to the limit, then replay it.
+        messages: list[Message] = []
+        total = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            total += len(message.get("body", b""))
+            if total > self.max_body_bytes:
+                return detail, receive
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        return None, _replaying(receive, messages)
+
+    @staticmethod
+    async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
+        payload = orjson.dumps(body)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _replaying(receive: Receive, buffered: list[Message]) -> Receive:
+    pending = list(buffered)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+HealthCheck = Callable[[], Awaitable[None]]
+
+
+def health_router(checks: Mapping[str, HealthCheck], *, timeout: float = 5.0) -> APIRouter:
+    """`/health` says the process lives; `/health/ready` checks every dependency."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/health", summary="Liveness: the process answers")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/health/ready", summary="Readiness: database, cache and transfer directory")
+    async def ready() -> JSONResponse:
+        results: dict[str, str] = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout)
+                results[name] = "ok"
+            except Exception as exc:
+                log.warning("readiness_check_failed", check=name, error=type(exc).__name__)
+                results[name] = f"failed: {type(exc).__name__}"
+        failed = [name for name, result in results.items() if result != "ok"]
+        if failed:
+            return JSONResponse(
+                error_body(
+                    "unavailable.dependency",
+                    f"not ready: {', '.join(failed)}",
+                    checks=results,
+                ),
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "checks": results})
+
+    return router

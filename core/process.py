@@ -1,0 +1,53 @@
+"""Start-up helpers for the command lines: load settings, serve the API, run Celery."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn, TypeVar
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+from pydantic import ValidationError
+
+from core.settings import NetworkSettings
+
+SettingsT = TypeVar("SettingsT", bound=NetworkSettings)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
+    """Build settings or exit with one line naming the bad setting, never a traceback."""
+    try:
+        return cls(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        field = ".".join(str(part) for part in error["loc"]) or "?"
+        env_name = f"{prefix}{field}".upper()
+        fail(f"setting {env_name} is invalid: {error['msg']}")
+
+
+def serve(app: FastAPI, settings: NetworkSettings) -> None:
+    """Run uvicorn in this process; Ctrl-C and SIGTERM stop it cleanly."""
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        sys.exit(1)
+
+
+def run_celery(app: Any, argv: list[str]) -> None:
+    app.start(argv)

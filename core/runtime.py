@@ -1,0 +1,141 @@
+"""The runtime of one network process: settings plus the backends they select."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.cache import (
+    Cache,
+    FileLocks,
+    InProcessCache,
+    Locks,
+    RedisCache,
+    RedisLocks,
+    connect_redis,
+)
+from core.db import UnitOfWork, create_engine, create_session_factory, ping
+from core.jobs import (
+    CeleryOptions,
+    CeleryRunner,
+    InProcessRunner,
+    JobRegistry,
+    JobRunner,
+    create_celery_app,
+)
+from core.settings import NetworkSettings
+
+
+@dataclass
+class Runtime:
+    settings: NetworkSettings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    cache: Cache
+    locks: Locks
+    redis: Redis | None
+    registry: JobRegistry
+    metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    jobs: JobRunner = field(init=False)
+    _closed: bool = field(default=False, init=False)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.jobs.stop()
+        await self.cache.close()
+        await self.engine.dispose()
+
+    def readiness_checks(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        async def database() -> None:
+            await ping(self.engine)
+
+        async def cache() -> None:
+            await self.cache.ping()
+
+        async def transfer_dir() -> None:
+            check_writable(self.settings.resolved_transfer_dir)
+
+        return {"database": database, "cache": cache, "transfer_dir": transfer_dir}
+
+
+def check_writable(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".ready-", delete=True) as probe:
+        probe.write(b"ok")
+        probe.flush()
+
+
+def ensure_secret(path: Path) -> str:
+    """Read a generated secret, creating it (mode 0600) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def celery_app_for(settings: NetworkSettings, registry: JobRegistry) -> Any:
+    """The network's Celery app; its workers build their own runtime on first task."""
+    if settings.redis_url is None:
+        raise ValueError("Celery needs a redis_url")
+
+    async def build() -> Runtime:
+        return build_runtime(settings, registry, start_scheduler=False)
+
+    options = CeleryOptions(
+        broker_url=settings.redis_url,
+        queue=f"airlock.{settings.network_name}",
+        beat_schedule_file=str((settings.var_dir / f"{settings.network_name}-beat").resolve()),
+    )
+    return create_celery_app(registry, options, build)
+
+
+def build_runtime(
+    settings: NetworkSettings, registry: JobRegistry, *, start_scheduler: bool = True
+) -> Runtime:
+    """Pick the backends: Redis, Redis locks and Celery when `redis_url` is set, else local."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    redis: Redis | None = None
+    cache: Cache
+    locks: Locks
+    if settings.redis_url:
+        redis = connect_redis(settings.redis_url)
+        cache = RedisCache(redis, settings.network_name)
+        locks = RedisLocks(redis, settings.network_name)
+    else:
+        cache = InProcessCache(settings.network_name)
+        locks = FileLocks(settings.var_dir / "locks")
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        cache=cache,
+        locks=locks,
+        redis=redis,
+        registry=registry,
+    )
+    if settings.redis_url:
+        runtime.jobs = CeleryRunner(celery_app_for(settings, registry), registry)
+    else:
+        runtime.jobs = InProcessRunner(
+            registry, runtime, schedule=start_scheduler and settings.jobs_enabled
+        )
+    return runtime

@@ -1,0 +1,76 @@
+"""Settings shared by both networks; each network subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NetworkSettings(BaseSettings):
+    """What every network needs. Subclasses set `env_prefix` and their defaults."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    network_name: str = "network"
+    environment: Literal["development", "production", "test"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    """Empty: in-process cache, locks and jobs (embedded mode). Set: Redis and Celery."""
+    transfer_dir: Path | None = None
+
+    secret_key: SecretStr = SecretStr("")
+    """Signs this network's tokens; generated and kept under var_dir when empty."""
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool | None = None
+    """Default: JSON in production, readable console output otherwise."""
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    jobs_enabled: bool = True
+    """Run the in-process scheduler with the API (embedded mode only)."""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value == "":
+            return None
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / f'{self.network_name}.db').resolve()}"
+
+    @property
+    def resolved_transfer_dir(self) -> Path:
+        return (self.transfer_dir or self.var_dir / "transfer").resolve()
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+    @property
+    def json_logs(self) -> bool:
+        return self.environment == "production" if self.log_json is None else self.log_json

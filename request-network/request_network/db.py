@@ -1,0 +1,21 @@
+"""The request network's declarative base; its metadata is the one Alembic migrates."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy.orm import DeclarativeBase
+
+from core.db import make_metadata
+
+MODEL_MODULES = ("request_network.users.models", "request_network.operations.models")
+
+
+class Base(DeclarativeBase):
+    metadata = make_metadata()
+
+
+def load_models() -> None:
+    """Import every model module so `Base.metadata` knows all tables."""
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,18 @@
+"""Jobs of the request network: each calls one service function, nothing else."""
+
+from __future__ import annotations
+
+from core.heartbeat import record_heartbeat, worker_name
+from core.jobs import JobRegistry
+from core.runtime import Runtime
+from request_network.operations.models import WorkerHeartbeat
+
+registry = JobRegistry("request")
+
+
+@registry.job("heartbeat", every=30)
+async def heartbeat(runtime: Runtime) -> None:
+    async with runtime.unit_of_work() as uow:
+        await record_heartbeat(
+            session=uow.session, model=WorkerHeartbeat, worker=worker_name("jobs")
+        )

@@ -1,0 +1,99 @@
+"""`airlock-response`: set up and run the response network."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from core.logging import configure_logging
+from core.process import load_settings, run_celery, serve
+from core.runtime import build_runtime, celery_app_for
+from response_network.app import create_app
+from response_network.bootstrap import migrate as migrate_database
+from response_network.bootstrap import seed_admin
+from response_network.jobs import registry
+from response_network.settings import ResponseSettings
+from response_network.users.service import AdminSeed
+
+app = typer.Typer(help="Airlock response network (the master side).", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _settings(**overrides: object) -> ResponseSettings:
+    settings = load_settings(ResponseSettings, **{k: v for k, v in overrides.items() if v})
+    configure_logging(level=settings.log_level, json=settings.json_logs, network="response")
+    return settings
+
+
+def _seed(settings: ResponseSettings) -> AdminSeed:
+    async def seed() -> AdminSeed:
+        runtime = build_runtime(settings, registry, start_scheduler=False)
+        try:
+            return await seed_admin(runtime, settings)
+        finally:
+            await runtime.close()
+
+    result = asyncio.run(seed())
+    if result.generated_password:
+        console.print(
+            f"[bold green]Created admin[/] [bold]{result.user.username}[/] with password "
+            f"[bold yellow]{result.generated_password}[/] (shown once; change it after login)."
+        )
+    elif result.created:
+        console.print(f"Created admin [bold]{result.user.username}[/] with the given password.")
+    return result
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply database migrations up to REVISION."""
+    migrate_database(_settings(), revision)
+    console.print(f"response database at {revision}")
+
+
+@app.command()
+def seed() -> None:
+    """Create the first admin if there is none (idempotent)."""
+    result = _seed(_settings())
+    if not result.created:
+        console.print(f"admin {result.user.username} already exists; nothing changed")
+
+
+@app.command()
+def init() -> None:
+    """Create the var and transfer directories, migrate and seed: ready to run."""
+    settings = _settings()
+    settings.resolved_transfer_dir.mkdir(parents=True, exist_ok=True)
+    migrate_database(settings)
+    _seed(settings)
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="Port")] = None,
+) -> None:
+    """Migrate, seed, then serve the API with the in-process job scheduler."""
+    settings = _settings(host=host, port=port)
+    migrate_database(settings)
+    _seed(settings)
+    serve(create_app(settings), settings)
+
+
+@app.command()
+def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
+    """Run a Celery worker for this network's jobs (production mode)."""
+    settings = _settings()
+    run_celery(
+        celery_app_for(settings, registry),
+        ["worker", f"--concurrency={concurrency}", "--loglevel=INFO", "-Q", "airlock.response"],
+    )
+
+
+@app.command()
+def beat() -> None:
+    """Run Celery beat, which enqueues this network's scheduled jobs."""
+    run_celery(celery_app_for(_settings(), registry), ["beat", "--loglevel=INFO"])

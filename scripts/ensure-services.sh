@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Make sure the binaries the integration tests start are on this machine:
+# PostgreSQL (initdb, pg_ctl) and redis-server. Installs them with apt-get when missing.
+set -euo pipefail
+
+have_postgres() {
+  command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+have_redis() { command -v redis-server >/dev/null 2>&1; }
+
+missing=()
+have_postgres || missing+=(postgresql)
+have_redis || missing+=(redis-server)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "error: missing ${missing[*]} and no apt-get to install them; install them by hand" >&2
+  exit 1
+fi
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "installing ${missing[*]} with apt-get"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The Debian package may start its own cluster or server; the tests start throwaway ones.
+if command -v service >/dev/null 2>&1; then
+  $sudo service redis-server stop >/dev/null 2>&1 || true
+  $sudo service postgresql stop >/dev/null 2>&1 || true
+fi

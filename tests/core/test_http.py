@@ -1,0 +1,137 @@
+"""The error model and request plumbing, as a client of any Airlock API sees them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from core.app import create_network_app
+from core.errors import Conflict
+from core.jobs import JobRegistry
+from core.runtime import Runtime, build_runtime
+from core.settings import NetworkSettings
+
+
+class Thing(BaseModel):
+    name: str = Field(max_length=20)
+    count: int
+
+
+router = APIRouter(tags=["things"])
+
+
+@router.post("/things")
+async def create_thing(thing: Thing) -> Thing:
+    return thing
+
+
+@router.post("/things/conflict")
+async def conflicting_thing() -> None:
+    raise Conflict("that thing already exists", code="conflict.thing")
+
+
+@router.get("/things/boom")
+async def broken_thing() -> None:
+    raise RuntimeError("secret internals that must not leak")
+
+
+@pytest.fixture
+async def client(tmp_path: object) -> AsyncIterator[httpx.AsyncClient]:
+    settings = NetworkSettings(
+        network_name="test", var_dir=tmp_path, max_body_bytes=2048, jobs_enabled=False
+    )
+    runtime: Runtime = build_runtime(settings, JobRegistry("test"))
+    app = create_network_app(
+        title="t", description="t", version="0", runtime=runtime, routers=[router]
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            yield http
+
+
+async def test_unknown_route_is_json_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no/such/route")
+    assert response.status_code == 404
+    assert response.json() == {"code": "not_found.route", "detail": "no such route"}
+
+
+async def test_malformed_json_is_400_with_code(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/things", content=b'{"name": "x", ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid.json"
+
+
+async def test_wrong_types_are_422_naming_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post("/things", json={"name": "x", "count": "many"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid.request"
+    assert body["detail"].startswith("body.count")
+    assert body["errors"][0]["loc"] == ["body", "count"]
+
+
+async def test_domain_error_keeps_its_code(client: httpx.AsyncClient) -> None:
+    response = await client.post("/things/conflict")
+    assert response.status_code == 409
+    assert response.json() == {"code": "conflict.thing", "detail": "that thing already exists"}
+
+
+async def test_oversize_body_is_413_before_parsing(client: httpx.AsyncClient) -> None:
+    response = await client.post("/things", json={"name": "x" * 5000, "count": 1})
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+async def test_oversize_chunked_body_is_413(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b" " * 500
+
+    response = await client.post(
+        "/things", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+async def test_small_chunked_body_still_reaches_the_route(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"name": "ok",'
+        yield b' "count": 2}'
+
+    response = await client.post(
+        "/things", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json() == {"name": "ok", "count": 2}
+
+
+async def test_unexpected_error_is_500_without_internals(client: httpx.AsyncClient) -> None:
+    response = await client.get("/things/boom", headers={"x-request-id": "req-123"})
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": "internal_error",
+        "detail": "internal error",
+        "request_id": "req-123",
+    }
+    assert "secret internals" not in response.text
+
+
+async def test_request_id_is_echoed_or_minted(client: httpx.AsyncClient) -> None:
+    given = await client.get("/health", headers={"x-request-id": "abc"})
+    minted = await client.get("/health")
+    assert given.headers["x-request-id"] == "abc"
+    assert len(minted.headers["x-request-id"]) == 32
+
+
+async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> None:
+    await client.get("/health")
+    metrics = await client.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'airlock_http_requests_total{method="GET",route="/health",status="200"}' in metrics.text
