@@ -49,7 +49,7 @@ test: install services lint
 bench: install services
 	@set -e; found=0; for script in bench/bench_*.py; do \
 		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; $(VENV)/python "$$script"; done; \
+		echo "== $$script"; $(VENV)/python -m bench.$$(basename $$script .py); done; \
 		[ $$found -eq 1 ] || echo "no benchmarks yet"
 
 clean:

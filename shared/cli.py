@@ -11,10 +11,13 @@ from types import FrameType
 import typer
 from rich.console import Console
 
+from shared.transfer.cli import transfer_app
+
 app = typer.Typer(help="Airlock: tools for both networks.", no_args_is_help=True)
 console = Console(stderr=True)
 
 NETWORKS = (("response", "response_network"), ("request", "request_network"))
+app.add_typer(transfer_app, name="transfer", help="Verify, inspect and unpack batch files.")
 
 
 @app.callback()

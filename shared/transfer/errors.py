@@ -1,0 +1,45 @@
+"""The one error a batch can fail with, whatever went wrong with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CODES = frozenset(
+    {
+        "batch.checksum",
+        "batch.count",
+        "batch.decrypt",
+        "batch.encoding",
+        "batch.format",
+        "batch.limit",
+        "batch.member",
+        "batch.oxum",
+        "batch.schema",
+        "batch.signature",
+        "batch.source",
+        "batch.stream",
+        "batch.tag_manifest",
+        "batch.truncated",
+    }
+)
+"""The codes this package raises; callers may add their own (`batch.apply`, ...)."""
+
+
+class BatchRejected(Exception):
+    """A batch file that must not be applied.
+
+    `code` is stable and machine-readable (`batch.signature`), `detail` is for a human and
+    never carries record contents or key material, `check` names the check that failed.
+    """
+
+    def __init__(self, code: str, detail: str, check: str | None = None) -> None:
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+        self.check = check or code.removeprefix("batch.")
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.code, self.detail, self.check))

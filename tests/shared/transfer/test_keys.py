@@ -1,0 +1,128 @@
+"""Signing keys and age identities: generated, saved, pasted and loaded back."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+)
+
+from shared.transfer import (
+    BatchRejected,
+    age_recipient_of,
+    generate_age_identity,
+    generate_signing_key,
+    key_fingerprint,
+    load_age_identity,
+    load_private_key,
+    load_public_key,
+    parse_public_key,
+    public_key_text,
+    save_age_identity,
+    save_private_key,
+    save_public_key,
+)
+from shared.transfer.signing import sign, verify
+
+
+def test_private_key_round_trip_is_owner_only(tmp_path: Path) -> None:
+    key = generate_signing_key()
+    path = tmp_path / "keys" / "response.key"
+
+    save_private_key(key, path)
+    save_private_key(key, path)  # replacing an existing key is allowed
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert load_private_key(path).public_key() == key.public_key()
+    assert [p.name for p in path.parent.iterdir()] == ["response.key"]
+
+
+def test_a_non_ed25519_private_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ec.pem"
+    path.write_bytes(
+        generate_private_key(SECP256R1()).private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
+        )
+    )
+
+    with pytest.raises(ValueError, match="Ed25519"):
+        load_private_key(path)
+
+
+def test_public_key_is_one_pasteable_line(tmp_path: Path) -> None:
+    key = generate_signing_key().public_key()
+    path = tmp_path / "peer.pub"
+
+    save_public_key(key, path, comment="response network")
+
+    text = path.read_text()
+    assert text.count("\n") == 1
+    assert text.startswith("airlock-ed25519 ")
+    assert text.rstrip().endswith(" response network")
+    assert load_public_key(path) == key
+    assert parse_public_key("  " + public_key_text(key) + "\n") == key
+    assert key_fingerprint(key).startswith("SHA256:")
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("", "a public key reads"),
+        ("ssh-ed25519 AAAA", "a public key reads"),
+        ("airlock-ed25519 not*base64", "not valid base64"),
+        ("airlock-ed25519 AAAA", "32 bytes"),
+    ],
+)
+def test_a_mangled_public_key_says_what_is_wrong(text: str, says: str) -> None:
+    with pytest.raises(ValueError, match=says):
+        parse_public_key(text)
+
+
+def test_signature_verifies_only_the_signed_bytes() -> None:
+    key = generate_signing_key()
+    signature = sign(key, b"tag manifest")
+
+    verify(key.public_key(), b"tag manifest", signature)
+    for message, signed in [
+        (b"tag manifest!", signature),
+        (b"tag manifest", b"AAAA\n"),
+        (b"tag manifest", sign(generate_signing_key(), b"tag manifest")),
+    ]:
+        with pytest.raises(BatchRejected) as rejected:
+            verify(key.public_key(), message, signed)
+        assert rejected.value.code == "batch.signature"
+
+
+def test_age_identity_round_trip(tmp_path: Path) -> None:
+    identity, recipient = generate_age_identity()
+    path = tmp_path / "age" / "identity.txt"
+
+    save_age_identity(identity, path)
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_age_identity(path) == identity
+    assert age_recipient_of(identity) == recipient
+    assert recipient.startswith("age1")
+
+
+def test_a_bad_age_identity_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="AGE-SECRET-KEY"):
+        save_age_identity("AGE-SECRET-KEY-1NOTAKEY", tmp_path / "identity.txt")
+
+
+def test_rejection_reads_well_and_survives_pickling() -> None:
+    import pickle
+
+    rejected = BatchRejected("batch.count", "3 records, Record-Count says 4")
+
+    copy = pickle.loads(pickle.dumps(rejected))  # noqa: S301 (our own object)
+
+    assert str(rejected) == "batch.count: 3 records, Record-Count says 4"
+    assert (copy.code, copy.detail, copy.check) == ("batch.count", rejected.detail, "count")
