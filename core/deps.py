@@ -1,14 +1,17 @@
-"""Dependencies with no domain words: the runtime and the unit of work of a request."""
+"""Dependencies with no domain words: the runtime, the unit of work, the caller's credentials."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from core.db import UnitOfWork
 from core.runtime import Runtime
+from core.security import LoginThrottle, TokenIssuer, looks_like_api_key
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -26,3 +29,59 @@ async def get_unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function")]
+
+
+async def get_client_address(request: Request) -> str | None:
+    """The caller's address as the server sees it (behind a proxy: uvicorn's proxy_headers)."""
+    return request.client.host if request.client else None
+
+
+ClientAddress = Annotated[str | None, Depends(get_client_address)]
+
+
+async def get_token_issuer(request: Request) -> TokenIssuer:
+    """The app's token issuer, built once by `create_app` (its secret read once)."""
+    issuer: TokenIssuer = request.app.state.token_issuer
+    return issuer
+
+
+TokenIssuerDep = Annotated[TokenIssuer, Depends(get_token_issuer)]
+
+
+async def get_login_throttle(request: Request) -> LoginThrottle:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle
+
+
+LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+
+# Declared as security schemes so OpenAPI (and Swagger's "Authorize") knows both ways in.
+bearer_scheme = OAuth2PasswordBearer(
+    tokenUrl="/auth/token",
+    auto_error=False,
+    description="A token from POST /auth/token, or an API key (`ak_...`) as the bearer.",
+)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the caller presented: a bearer token, an API key, or nothing."""
+
+    token: str | None = None
+    api_key: str | None = None
+
+
+async def get_credentials(
+    bearer: Annotated[str | None, Depends(bearer_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Credentials:
+    """`X-API-Key: ak_...` or `Authorization: Bearer ak_...` is a key; any other bearer a token."""
+    if api_key:
+        return Credentials(api_key=api_key)
+    if bearer and looks_like_api_key(bearer):
+        return Credentials(api_key=bearer)
+    return Credentials(token=bearer or None)
+
+
+CredentialsDep = Annotated[Credentials, Depends(get_credentials)]

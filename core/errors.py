@@ -32,8 +32,21 @@ class Invalid(AirlockError):
 
 
 class Unauthorized(AirlockError):
+    """Missing or bad credentials; always tells the client to authenticate (RFC 6750)."""
+
     status_code = 401
     default_code = "unauthorized"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, object] | None = None,
+    ) -> None:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        super().__init__(detail, code=code, headers=challenge | (headers or {}), extra=extra)
 
 
 class Forbidden(AirlockError):

@@ -45,6 +45,8 @@ class Runtime:
     redis: Redis | None
     registry: JobRegistry
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    state: dict[str, Any] = field(default_factory=dict)
+    """Objects a network builds once per runtime (its transfer context, metrics)."""
     jobs: JobRunner = field(init=False)
     _closed: bool = field(default=False, init=False)
 

@@ -1,12 +1,14 @@
-"""Password, token and API-key primitives; no knowledge of users or roles."""
+"""Password, token and API-key primitives and the login throttle; no users, no roles."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,8 +17,14 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
 
+from core.cache import Cache
+
 JWT_ALGORITHM = "HS256"
 API_KEY_PREFIX = "ak_"
+MIN_SECRET_LENGTH = 32
+"""RFC 7518 §3.2: an HS256 key must be at least as long as the hash output."""
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 1024
 
 # OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane. bcrypt only verifies old hashes.
 _password_hash = PasswordHash(
@@ -45,6 +53,22 @@ def verify_password(password: str, password_hash: str | None) -> tuple[bool, str
 
 def generate_password(length: int = 20) -> str:
     return secrets.token_urlsafe(length)[:length]
+
+
+def password_policy_violation(
+    password: str, *, personal: Iterable[str], min_length: int = PASSWORD_MIN_LENGTH
+) -> str | None:
+    """Why `password` is refused, or None. `personal`: values it must not equal (username...)."""
+    if len(password) < min_length:
+        return f"password must be at least {min_length} characters long"
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return f"password must be at most {PASSWORD_MAX_LENGTH} characters long"
+    if not password.strip():
+        return "password must not be blank"
+    folded = password.casefold()
+    if any(value and folded == value.casefold() for value in personal):
+        return "password must not equal the username or the email address"
+    return None
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,37 @@ def decode_token(token: str, *, secret: str, issuer: str, audience: str) -> Toke
     )
 
 
+@dataclass(frozen=True)
+class TokenIssuer:
+    """One network's access tokens: its own secret, issuer and audience. Built once per app."""
+
+    secret: str = field(repr=False)
+    issuer: str
+    audience: str
+    ttl: timedelta
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"token secret must be at least {MIN_SECRET_LENGTH} characters")
+
+    def issue(self, subject: str) -> tuple[str, TokenClaims]:
+        return create_token(
+            subject=subject,
+            secret=self.secret,
+            issuer=self.issuer,
+            audience=self.audience,
+            ttl=self.ttl,
+        )
+
+    def read(self, token: str) -> TokenClaims:
+        """Raises `jwt.InvalidTokenError` unless the token is this issuer's, intact and live."""
+        return decode_token(token, secret=self.secret, issuer=self.issuer, audience=self.audience)
+
+
+def looks_like_api_key(credential: str) -> bool:
+    return credential.startswith(API_KEY_PREFIX)
+
+
 def generate_api_key() -> tuple[str, str, str]:
     """Returns (secret shown once, prefix for recognition, SHA-256 to store)."""
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
@@ -103,3 +158,52 @@ def hash_api_key(secret: str) -> str:
 
 def same_digest(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode(), right.encode())
+
+
+class LoginThrottle:
+    """Counts failed logins per username and per client address in a fixed window.
+
+    After `max_failures` failures within `window`, further attempts for that username or from
+    that address are refused until the window ends. Backed by the runtime's cache, so every
+    API replica shares the counts in production (Redis).
+    """
+
+    def __init__(
+        self, cache: Cache, *, max_failures: int = 5, window: timedelta = timedelta(minutes=15)
+    ) -> None:
+        self._cache = cache
+        self.max_failures = max_failures
+        self.window = window.total_seconds()
+
+    @staticmethod
+    def _subjects(*, username: str | None, address: str | None) -> list[str]:
+        subjects = []
+        if username is not None:
+            # Hashed: any length or character set becomes a short, safe key.
+            digest = hashlib.sha256(username.casefold().encode()).hexdigest()[:32]
+            subjects.append(f"user:{digest}")
+        if address:
+            subjects.append(f"addr:{address}")
+        return subjects
+
+    async def retry_after(self, *, username: str, address: str | None) -> int | None:
+        """Seconds until a login for `username` from `address` is allowed again, or None."""
+        waits = []
+        for subject in self._subjects(username=username, address=address):
+            remaining = await self._cache.ttl(f"login:block:{subject}")
+            if remaining:
+                waits.append(max(1, math.ceil(remaining)))
+        return max(waits) if waits else None
+
+    async def failed(self, *, username: str, address: str | None) -> None:
+        for subject in self._subjects(username=username, address=address):
+            count = await self._cache.incr(f"login:fail:{subject}", ttl=self.window)
+            if count >= self.max_failures:
+                remaining = await self._cache.ttl(f"login:fail:{subject}") or self.window
+                await self._cache.set(f"login:block:{subject}", b"1", ttl=remaining)
+
+    async def succeeded(self, *, username: str) -> None:
+        """Forget the username's failures; the address keeps its count (one good account
+        must not unlock guessing at others from the same place)."""
+        [subject] = self._subjects(username=username, address=None)
+        await self._cache.delete(f"login:fail:{subject}")

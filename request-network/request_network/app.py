@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from core.app import create_network_app
 from core.runtime import Runtime, build_runtime
+from core.security import LoginThrottle
+from request_network.auth.router import router as auth_router
+from request_network.auth.service import build_token_issuer
+from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
 from request_network.settings import RequestSettings
+from request_network.transfer.service import transfer_context
+from request_network.users.router import router as users_router
+from shared.exchange.api import transfer_router
 
 DESCRIPTION = (
     "The exposed side of Airlock: users log in, submit typed requests and read the answers "
@@ -18,10 +27,22 @@ DESCRIPTION = (
 def create_app(settings: RequestSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or RequestSettings()
     runtime = runtime or build_runtime(settings, registry)
-    return create_network_app(
+    app = create_network_app(
         title="Airlock request network",
         description=DESCRIPTION,
         version="0.1.0",
         runtime=runtime,
-        routers=[],
+        routers=[
+            auth_router,
+            users_router,
+            transfer_router(transfer_context, require_admin, get_current_actor),
+        ],
     )
+    # Built once per app: the secret is read (or generated) here, never per request.
+    app.state.token_issuer = build_token_issuer(settings)
+    app.state.login_throttle = LoginThrottle(
+        runtime.cache,
+        max_failures=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+    return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
@@ -9,11 +11,15 @@ from rich.console import Console
 
 from core.logging import configure_logging
 from core.process import load_settings, run_celery, serve
-from core.runtime import celery_app_for
+from core.runtime import build_runtime, celery_app_for
 from request_network.app import create_app
 from request_network.bootstrap import migrate as migrate_database
 from request_network.jobs import registry
 from request_network.settings import RequestSettings
+from request_network.transfer.service import transfer_context
+from shared.exchange.cli import make_keys_cli, make_transfer_cli
+from shared.exchange.context import TransferContext
+from shared.exchange.setup import ensure_keys
 
 app = typer.Typer(help="Airlock request network (the exposed side).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -38,6 +44,7 @@ def init() -> None:
     settings = _settings()
     settings.resolved_transfer_dir.mkdir(parents=True, exist_ok=True)
     migrate_database(settings)
+    ensure_keys(settings)
     console.print("request network initialised")
 
 
@@ -49,6 +56,7 @@ def run(
     """Migrate, then serve the API with the in-process job scheduler."""
     settings = _settings(host=host, port=port)
     migrate_database(settings)
+    ensure_keys(settings)
     serve(create_app(settings), settings)
 
 
@@ -66,3 +74,16 @@ def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
 def beat() -> None:
     """Run Celery beat, which enqueues this network's scheduled jobs."""
     run_celery(celery_app_for(_settings(), registry), ["beat", "--loglevel=INFO"])
+
+
+@asynccontextmanager
+async def _open_context() -> AsyncIterator[TransferContext]:
+    runtime = build_runtime(_settings(), registry, start_scheduler=False)
+    try:
+        yield transfer_context(runtime)
+    finally:
+        await runtime.close()
+
+
+app.add_typer(make_transfer_cli(_open_context), name="transfer")
+app.add_typer(make_keys_cli(_settings), name="keys")

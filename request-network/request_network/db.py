@@ -8,7 +8,13 @@ from sqlalchemy.orm import DeclarativeBase
 
 from core.db import make_metadata
 
-MODEL_MODULES = ("request_network.users.models", "request_network.operations.models")
+MODEL_MODULES = (
+    "request_network.users.models",
+    "request_network.api_keys.models",
+    "request_network.audit.models",
+    "request_network.operations.models",
+    "request_network.transfer.models",
+)
 
 
 class Base(DeclarativeBase):

@@ -1,5 +1,75 @@
-"""Annotated dependencies of the request network's routes."""
+"""Annotated dependencies of the request network's routes: identity and roles."""
 
-from core.deps import RuntimeDep, UnitOfWorkDep
+from __future__ import annotations
 
-__all__ = ["RuntimeDep", "UnitOfWorkDep"]
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+
+from core.audit import Actor
+from core.deps import (
+    ClientAddress,
+    CredentialsDep,
+    RuntimeDep,
+    TokenIssuerDep,
+    UnitOfWorkDep,
+)
+from core.errors import Forbidden, NotFound
+from request_network.auth.service import authenticate
+from request_network.users.models import Role, User
+
+__all__ = [
+    "AdminUser",
+    "CurrentActor",
+    "CurrentUser",
+    "OperatorUser",
+    "RuntimeDep",
+    "UnitOfWorkDep",
+    "ensure_owner_or_admin",
+    "require_admin",
+    "require_operator",
+    "require_role",
+]
+
+
+async def get_current_user(
+    credentials: CredentialsDep, tokens: TokenIssuerDep, uow: UnitOfWorkDep
+) -> User:
+    return await authenticate(session=uow.session, tokens=tokens, credentials=credentials)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_role(minimum: Role) -> Callable[[User], Awaitable[User]]:
+    """A dependency that lets through users of `minimum` role or above, else 403."""
+
+    async def check(user: CurrentUser) -> User:
+        if not user.role_level.at_least(minimum):
+            raise Forbidden(f"this needs the {minimum.value} role", code="forbidden.role")
+        return user
+
+    check.__name__ = f"require_{minimum.value}"
+    return check
+
+
+require_operator = require_role(Role.OPERATOR)
+require_admin = require_role(Role.ADMIN)
+OperatorUser = Annotated[User, Depends(require_operator)]
+AdminUser = Annotated[User, Depends(require_admin)]
+
+
+async def get_current_actor(user: CurrentUser, address: ClientAddress) -> Actor:
+    """The caller as the audit trail names them: who, and from which address."""
+    return Actor(id=user.id, name=user.username, address=address)
+
+
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+def ensure_owner_or_admin(user: User, owner_id: uuid.UUID, *, missing: NotFound) -> None:
+    """Someone else's object is reported missing, not forbidden, so ids cannot be probed."""
+    if user.id != owner_id and user.role_level != Role.ADMIN:
+        raise missing

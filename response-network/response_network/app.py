@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import FastAPI
 
 from core.app import create_network_app
 from core.runtime import Runtime, build_runtime
+from core.security import LoginThrottle
+from response_network.api_keys.router import admin_router as admin_api_keys_router
+from response_network.api_keys.router import router as api_keys_router
+from response_network.audit.router import router as audit_router
+from response_network.auth.router import router as auth_router
+from response_network.auth.service import build_token_issuer
+from response_network.deps import get_current_actor, require_admin
 from response_network.jobs import registry
 from response_network.settings import ResponseSettings
+from response_network.transfer.service import transfer_context
+from response_network.users.router import admin_router as admin_users_router
+from response_network.users.router import router as users_router
+from shared.exchange.api import transfer_router
 
 DESCRIPTION = (
     "The master side of Airlock: owns users and the catalog, receives requests through "
@@ -18,10 +31,26 @@ DESCRIPTION = (
 def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
     settings = settings or ResponseSettings()
     runtime = runtime or build_runtime(settings, registry)
-    return create_network_app(
+    app = create_network_app(
         title="Airlock response network",
         description=DESCRIPTION,
         version="0.1.0",
         runtime=runtime,
-        routers=[],
+        routers=[
+            auth_router,
+            users_router,
+            api_keys_router,
+            admin_users_router,
+            admin_api_keys_router,
+            audit_router,
+            transfer_router(transfer_context, require_admin, get_current_actor),
+        ],
     )
+    # Built once per app: the secret is read (or generated) here, never per request.
+    app.state.token_issuer = build_token_issuer(settings)
+    app.state.login_throttle = LoginThrottle(
+        runtime.cache,
+        max_failures=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+    )
+    return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
@@ -10,13 +12,19 @@ from rich.console import Console
 
 from core.logging import configure_logging
 from core.process import load_settings, run_celery, serve
-from core.runtime import build_runtime, celery_app_for
+from core.runtime import Runtime, build_runtime, celery_app_for
+from response_network.api_keys.cli import make_api_keys_cli
 from response_network.app import create_app
 from response_network.bootstrap import migrate as migrate_database
 from response_network.bootstrap import seed_admin
 from response_network.jobs import registry
 from response_network.settings import ResponseSettings
+from response_network.transfer.service import transfer_context
+from response_network.users.cli import make_users_cli
 from response_network.users.service import AdminSeed
+from shared.exchange.cli import make_keys_cli, make_transfer_cli
+from shared.exchange.context import TransferContext
+from shared.exchange.setup import ensure_keys
 
 app = typer.Typer(help="Airlock response network (the master side).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -69,6 +77,7 @@ def init() -> None:
     settings.resolved_transfer_dir.mkdir(parents=True, exist_ok=True)
     migrate_database(settings)
     _seed(settings)
+    ensure_keys(settings)
 
 
 @app.command()
@@ -80,6 +89,7 @@ def run(
     settings = _settings(host=host, port=port)
     migrate_database(settings)
     _seed(settings)
+    ensure_keys(settings)
     serve(create_app(settings), settings)
 
 
@@ -97,3 +107,26 @@ def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
 def beat() -> None:
     """Run Celery beat, which enqueues this network's scheduled jobs."""
     run_celery(celery_app_for(_settings(), registry), ["beat", "--loglevel=INFO"])
+
+
+@asynccontextmanager
+async def _open_runtime() -> AsyncIterator[Runtime]:
+    runtime = build_runtime(_settings(), registry, start_scheduler=False)
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+app.add_typer(make_users_cli(_open_runtime), name="users")
+app.add_typer(make_api_keys_cli(_open_runtime), name="api-keys")
+
+
+@asynccontextmanager
+async def _open_context() -> AsyncIterator[TransferContext]:
+    async with _open_runtime() as runtime:
+        yield transfer_context(runtime)
+
+
+app.add_typer(make_transfer_cli(_open_context), name="transfer")
+app.add_typer(make_keys_cli(_settings), name="keys")

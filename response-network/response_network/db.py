@@ -8,7 +8,13 @@ from sqlalchemy.orm import DeclarativeBase
 
 from core.db import make_metadata
 
-MODEL_MODULES = ("response_network.users.models", "response_network.operations.models")
+MODEL_MODULES = (
+    "response_network.users.models",
+    "response_network.api_keys.models",
+    "response_network.audit.models",
+    "response_network.operations.models",
+    "response_network.transfer.models",
+)
 
 
 class Base(DeclarativeBase):

@@ -6,6 +6,8 @@ from core.heartbeat import record_heartbeat, worker_name
 from core.jobs import JobRegistry
 from core.runtime import Runtime
 from response_network.operations.models import WorkerHeartbeat
+from response_network.transfer.service import transfer_context
+from shared.exchange.jobs import register_transfer_jobs
 
 registry = JobRegistry("response")
 
@@ -16,3 +18,6 @@ async def heartbeat(runtime: Runtime) -> None:
         await record_heartbeat(
             session=uow.session, model=WorkerHeartbeat, worker=worker_name("jobs")
         )
+
+
+register_transfer_jobs(registry, transfer_context)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import bcrypt
 import jwt
 import pytest
 
+from core.cache import InProcessCache
 from core.security import (
+    LoginThrottle,
+    TokenIssuer,
     create_token,
     decode_token,
     generate_api_key,
     hash_api_key,
     hash_password,
+    looks_like_api_key,
+    password_policy_violation,
     verify_password,
 )
 
@@ -67,3 +73,62 @@ def test_api_keys_are_prefixed_and_stored_hashed() -> None:
     assert secret.startswith(prefix)
     assert digest == hash_api_key(secret)
     assert secret not in digest
+
+
+def test_api_keys_are_recognised_by_their_prefix() -> None:
+    secret, _, _ = generate_api_key()
+    assert looks_like_api_key(secret)
+    assert not looks_like_api_key("eyJhbGciOiJIUzI1NiJ9.e30.x")
+
+
+def test_token_issuer_refuses_a_short_secret_and_round_trips() -> None:
+    with pytest.raises(ValueError, match="at least 32"):
+        TokenIssuer(secret="short", issuer="r", audience="a", ttl=timedelta(minutes=1))
+    issuer = TokenIssuer(secret="s" * 32, issuer="r", audience="a", ttl=timedelta(minutes=1))
+    token, claims = issuer.issue("u1")
+    assert issuer.read(token) == claims
+    assert "s" * 32 not in repr(issuer)
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("eleven char", "at least 12"),
+        ("x" * 1025, "at most 1024"),
+        (" " * 12, "blank"),
+        ("Alice.Example", "username"),
+        ("alice@example.org", "email"),
+        ("a fine long passphrase", None),
+    ],
+)
+def test_password_policy(password: str, problem: str | None) -> None:
+    found = password_policy_violation(password, personal=("alice.example", "ALICE@example.org"))
+    assert (found is None) == (problem is None)
+    if problem is not None:
+        assert found is not None
+        assert problem in found
+
+
+async def test_login_throttle_counts_per_username_and_per_address() -> None:
+    throttle = LoginThrottle(InProcessCache("t"), max_failures=3, window=timedelta(seconds=0.3))
+    for _ in range(3):
+        assert await throttle.retry_after(username="alice", address="10.0.0.1") is None
+        await throttle.failed(username="alice", address="10.0.0.1")
+
+    assert await throttle.retry_after(username="alice", address="10.0.0.9") == 1
+    assert await throttle.retry_after(username="bob", address="10.0.0.1") == 1
+    assert await throttle.retry_after(username="bob", address="10.0.0.9") is None
+    await asyncio.sleep(0.35)
+    assert await throttle.retry_after(username="alice", address="10.0.0.1") is None
+
+
+async def test_a_success_forgets_the_username_failures_only() -> None:
+    throttle = LoginThrottle(InProcessCache("t"), max_failures=3)
+    for _ in range(2):
+        await throttle.failed(username="alice", address="10.0.0.1")
+    await throttle.succeeded(username="alice")
+    await throttle.failed(username="alice", address="10.0.0.2")
+    await throttle.failed(username="alice", address="10.0.0.2")
+    assert await throttle.retry_after(username="alice", address="10.0.0.2") is None
+    await throttle.failed(username="carol", address="10.0.0.1")
+    assert await throttle.retry_after(username="dave", address="10.0.0.1") is not None

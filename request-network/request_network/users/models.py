@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,22 @@ from core.db import UTCDateTime
 from request_network.db import Base
 
 
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    OPERATOR = "operator"
+    USER = "user"
+
+    def at_least(self, minimum: Role) -> bool:
+        return _RANK[self] >= _RANK[minimum]
+
+
+_RANK = {Role.USER: 0, Role.OPERATOR: 1, Role.ADMIN: 2}
+
+
 class User(Base):
+    """Columns as the master's, values as the last imported version; no defaults on purpose:
+    every row comes whole from a `users` batch."""
+
     __tablename__ = "user"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -28,3 +44,7 @@ class User(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def role_level(self) -> Role:
+        return Role(self.role)

@@ -19,8 +19,18 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
     USER = "user"
 
+    def at_least(self, minimum: Role) -> bool:
+        return _RANK[self] >= _RANK[minimum]
+
+
+_RANK = {Role.USER: 0, Role.OPERATOR: 1, Role.ADMIN: 2}
+
 
 class User(Base):
+    """An account. `version` counts every change to it or to its API keys (the users stream
+    exports by version); `last_login_at` is local bookkeeping, neither versioned nor exported.
+    """
+
     __tablename__ = "user"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -37,3 +47,4 @@ class User(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,107 @@
+"""Who is calling, checked against the replica the `users` stream keeps: passwords, bearer
+tokens, API keys. Nothing here changes a user (rehashing happens on the master)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import jwt
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from core.deps import Credentials
+from core.errors import Unauthorized
+from core.runtime import ensure_secret
+from core.security import TokenIssuer, hash_api_key, verify_password
+from request_network.api_keys.models import ApiKey
+from request_network.settings import RequestSettings
+from request_network.users.models import User
+
+MAX_API_KEY_LENGTH = 128
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+"""`last_used_at` is written at most this often per key, not on every request."""
+
+
+def build_token_issuer(settings: RequestSettings) -> TokenIssuer:
+    """The network's issuer; without a configured secret, one generated once under var_dir."""
+    secret = settings.secret_key.get_secret_value() or ensure_secret(
+        settings.var_dir / f"{settings.network_name}.secret"
+    )
+    return TokenIssuer(
+        secret=secret,
+        issuer=settings.network_name,
+        audience=f"airlock-{settings.network_name}",
+        ttl=timedelta(minutes=settings.token_ttl_minutes),
+    )
+
+
+async def check_password(
+    *, session: AsyncSession, username: str, password: str
+) -> tuple[User | None, str | None]:
+    """The user the username names (if any) and why the login is refused (None: accepted).
+
+    Unknown users cost one dummy verification, like a wrong password.
+    """
+    user = await session.scalar(select(User).where(User.username == username))
+    valid, _outdated = await asyncio.to_thread(
+        verify_password, password, user.password_hash if user else None
+    )
+    if user is None:
+        return None, "unknown user"
+    if not valid:
+        return user, "wrong password"
+    if not user.active:
+        return user, "inactive user"
+    return user, None
+
+
+async def user_for_token(*, session: AsyncSession, tokens: TokenIssuer, token: str) -> User:
+    try:
+        claims = tokens.read(token)
+        user_id = uuid.UUID(claims.subject)
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("the token has expired", code="unauthorized.token_expired") from exc
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        raise Unauthorized("invalid token", code="unauthorized.token") from exc
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        raise Unauthorized("invalid token", code="unauthorized.token")
+    return user
+
+
+async def user_for_api_key(*, session: AsyncSession, secret: str) -> User:
+    refused = Unauthorized("invalid, expired or revoked API key", code="unauthorized.api_key")
+    if len(secret) > MAX_API_KEY_LENGTH:
+        raise refused
+    key = await session.scalar(select(ApiKey).where(ApiKey.secret_hash == hash_api_key(secret)))
+    now = utcnow()
+    if key is None or key.revoked_at is not None:
+        raise refused
+    if key.expires_at is not None and key.expires_at <= now:
+        raise refused
+    user = await session.get(User, key.user_id)
+    if user is None or not user.active:
+        raise refused
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
+        # Local bookkeeping outside the synced columns; the import never touches it.
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.id == key.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    return user
+
+
+async def authenticate(
+    *, session: AsyncSession, tokens: TokenIssuer, credentials: Credentials
+) -> User:
+    """The active user behind the credentials, or `Unauthorized`."""
+    if credentials.api_key is not None:
+        return await user_for_api_key(session=session, secret=credentials.api_key)
+    if credentials.token is not None:
+        return await user_for_token(session=session, tokens=tokens, token=credentials.token)
+    raise Unauthorized("authentication required", code="unauthorized.missing")

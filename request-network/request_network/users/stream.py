@@ -1,0 +1,36 @@
+"""The `users` stream, replica side: the only way users and API keys get written here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from request_network.api_keys.models import ApiKey
+from request_network.users.models import User
+from shared.records import UsersStreamRecord
+from shared.streams import ApplyOutcome, InboundStream
+from shared.upsert import versioned_upsert
+
+STREAM = "users"
+
+
+async def apply_user_records(
+    session: AsyncSession, records: Sequence[UsersStreamRecord]
+) -> ApplyOutcome:
+    """Versioned upsert of users and keys; a deactivation or revocation takes effect here."""
+    users: list[dict[str, Any]] = []
+    keys: list[dict[str, Any]] = []
+    for record in records:
+        row = record.root.model_dump(exclude={"kind"})
+        (users if record.root.kind == "user" else keys).append(row)
+    user_table: Table = User.__table__  # type: ignore[assignment]
+    key_table: Table = ApiKey.__table__  # type: ignore[assignment]
+    applied = await versioned_upsert(session=session, table=user_table, rows=users)
+    applied += await versioned_upsert(session=session, table=key_table, rows=keys)
+    return ApplyOutcome(applied=applied)
+
+
+USERS_IN = InboundStream(STREAM, UsersStreamRecord, apply_user_records)

@@ -1,0 +1,25 @@
+"""The response network's side of the transfer: its streams, ledger and context."""
+
+from __future__ import annotations
+
+from core.runtime import Runtime
+from response_network.audit.models import AuditEvent
+from response_network.settings import ResponseSettings
+from response_network.transfer.models import LEDGER
+from response_network.users.stream import USERS_OUT
+from shared.exchange.context import TransferContext
+from shared.exchange.setup import audit_hook, build_context
+from shared.streams import StreamRegistry
+
+
+def stream_registry() -> StreamRegistry:
+    """Streams this network exports (users, catalog, responses) and imports (requests)."""
+    return StreamRegistry(outbound={USERS_OUT.name: USERS_OUT})
+
+
+def transfer_context(runtime: Runtime) -> TransferContext:
+    settings = runtime.settings
+    assert isinstance(settings, ResponseSettings)
+    return build_context(
+        runtime, settings, ledger=LEDGER, streams=stream_registry(), audit=audit_hook(AuditEvent)
+    )

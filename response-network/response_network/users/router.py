@@ -1,0 +1,94 @@
+"""`/users/me` for everyone; `/admin/users` for admins. HTTP only: the service decides."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from response_network.deps import (
+    CurrentActor,
+    CurrentUser,
+    ManagedUser,
+    UnitOfWorkDep,
+    require_admin,
+)
+from response_network.schemas import NO_NUL
+from response_network.users import service
+from response_network.users.models import Role
+from response_network.users.schemas import (
+    PasswordReset,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+
+SEARCH_HELP = "Text in the username, email or display name"
+
+router = APIRouter(tags=["users"])
+admin_router = APIRouter(
+    prefix="/admin/users", tags=["users"], dependencies=[Depends(require_admin)]
+)
+
+
+@router.get("/users/me", summary="The account behind the credentials")
+async def me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@admin_router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user")
+async def create(data: UserCreate, actor: CurrentActor, uow: UnitOfWorkDep) -> UserRead:
+    user = await service.create_user(session=uow.session, data=data, actor=actor)
+    return UserRead.model_validate(user)
+
+
+@admin_router.get("", name="list", summary="Users in username order, one page at a time")
+async def list_users(
+    uow: UnitOfWorkDep,
+    role: Role | None = None,
+    active: bool | None = None,
+    q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description=SEARCH_HELP)] = None,
+    cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> UserPage:
+    users, next_cursor = await service.list_users(
+        session=uow.session,
+        filters=service.UserFilters(role=role, active=active, text=q),
+        cursor=cursor,
+        limit=limit,
+    )
+    return UserPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
+
+
+@admin_router.get("/{user_id}", name="get", summary="One user")
+async def get_user(user: ManagedUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@admin_router.patch("/{user_id}", summary="Change email, name, role, active, profile or limits")
+async def update(
+    user: ManagedUser, data: UserUpdate, actor: CurrentActor, uow: UnitOfWorkDep
+) -> UserRead:
+    updated = await service.update_user(session=uow.session, user=user, data=data, actor=actor)
+    return UserRead.model_validate(updated)
+
+
+@admin_router.post(
+    "/{user_id}/password", status_code=status.HTTP_204_NO_CONTENT, summary="Set a new password"
+)
+async def reset_password(
+    user: ManagedUser, data: PasswordReset, actor: CurrentActor, uow: UnitOfWorkDep
+) -> None:
+    await service.reset_password(
+        session=uow.session, user=user, password=data.password, actor=actor
+    )
+
+
+@admin_router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Deactivate (soft delete): the account and its history stay",
+)
+async def deactivate(user: ManagedUser, actor: CurrentActor, uow: UnitOfWorkDep) -> None:
+    await service.deactivate_user(session=uow.session, user=user, actor=actor)

@@ -1,0 +1,108 @@
+"""What the API reads and writes about users. Every string is bounded."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
+
+from response_network.schemas import Schema
+from response_network.users.models import Role
+
+
+def _fold(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("not an email address")
+    return value
+
+
+Username = Annotated[
+    str,
+    BeforeValidator(_fold),
+    StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$"),
+]
+Email = Annotated[
+    str, BeforeValidator(_fold), StringConstraints(max_length=254), AfterValidator(_email)
+]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+ProfileName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+]
+Password = Annotated[str, StringConstraints(max_length=1024)]
+"""Length and content rules are the password policy's (a 422 `invalid.password`)."""
+LimitOverrides = Annotated[
+    dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=64)],
+        Annotated[int, Field(ge=0, le=1_000_000_000)],
+    ],
+    Field(max_length=32),
+]
+"""Per-user overrides of the profile's limits, e.g. `{"per_day": 500}`."""
+
+
+class UserCreate(Schema):
+    username: Username
+    email: Email
+    password: Password
+    display_name: DisplayName = ""
+    role: Role = Role.USER
+    active: bool = True
+    profile: ProfileName = "default"
+    limit_overrides: LimitOverrides | None = None
+
+
+class UserUpdate(Schema):
+    """Only the fields sent change; `limit_overrides: null` clears the overrides."""
+
+    email: Email | None = None
+    display_name: DisplayName | None = None
+    role: Role | None = None
+    active: bool | None = None
+    profile: ProfileName | None = None
+    limit_overrides: LimitOverrides | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> UserUpdate:
+        nulls = [
+            name
+            for name in self.model_fields_set
+            if getattr(self, name) is None and name != "limit_overrides"
+        ]
+        if nulls:
+            raise ValueError(f"may not be null: {', '.join(sorted(nulls))}")
+        return self
+
+
+class PasswordReset(Schema):
+    password: Password
+
+
+class UserRead(Schema):
+    id: uuid.UUID
+    username: str
+    email: str
+    display_name: str
+    role: Role
+    active: bool
+    profile: str
+    limit_overrides: dict[str, Any] | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    last_login_at: datetime | None
+
+
+class UserPage(Schema):
+    items: list[UserRead]
+    next_cursor: str | None
+    """Pass it back as `cursor` for the next page; null on the last page."""

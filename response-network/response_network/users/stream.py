@@ -1,0 +1,89 @@
+"""The `users` stream, master side: users and their API keys as versioned records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from response_network.api_keys.models import ApiKey
+from response_network.transfer.models import ChangeLog
+from response_network.users.models import User
+from shared.changes import track
+from shared.streams import OutboundStream
+
+STREAM = "users"
+_IN_CHUNK = 1000
+
+track(
+    User,
+    stream=STREAM,
+    record_type="user",
+    change_log=ChangeLog,
+    local_only=frozenset({"last_login_at"}),
+)
+track(
+    ApiKey,
+    stream=STREAM,
+    record_type="api_key",
+    change_log=ChangeLog,
+    local_only=frozenset({"last_used_at"}),
+)
+
+
+def _user_record(user: User) -> dict[str, Any]:
+    return {
+        "kind": "user",
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "display_name": user.display_name,
+        "role": str(user.role),
+        "active": user.active,
+        "password_hash": user.password_hash,
+        "profile": user.profile,
+        "limit_overrides": user.limit_overrides,
+        "version": user.version,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def _key_record(key: ApiKey) -> dict[str, Any]:
+    return {
+        "kind": "api_key",
+        "id": key.id,
+        "user_id": key.user_id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "secret_hash": key.secret_hash,
+        "scopes": key.scopes,
+        "created_at": key.created_at,
+        "expires_at": key.expires_at,
+        "revoked_at": key.revoked_at,
+        "version": key.version,
+    }
+
+
+async def load_user_records(
+    session: AsyncSession, refs: Sequence[tuple[str, uuid.UUID]]
+) -> list[dict[str, Any]]:
+    """Current state of the changed users and keys, users first so a key's owner precedes it."""
+    user_ids = [record_id for kind, record_id in refs if kind == "user"]
+    key_ids = [record_id for kind, record_id in refs if kind == "api_key"]
+    records: list[dict[str, Any]] = []
+    for start in range(0, len(user_ids), _IN_CHUNK):
+        chunk = user_ids[start : start + _IN_CHUNK]
+        users = await session.execute(select(User).where(User.id.in_(chunk)))
+        records.extend(_user_record(user) for user in users.scalars())
+    for start in range(0, len(key_ids), _IN_CHUNK):
+        chunk = key_ids[start : start + _IN_CHUNK]
+        keys = await session.execute(select(ApiKey).where(ApiKey.id.in_(chunk)))
+        records.extend(_key_record(key) for key in keys.scalars())
+    return records
+
+
+USERS_OUT = OutboundStream(STREAM, load_user_records)

@@ -1,0 +1,1 @@
+"""The transfer protocol's moving parts: export, import, acknowledgements, quarantine."""

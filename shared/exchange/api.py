@@ -1,0 +1,132 @@
+"""`/admin/transfer`: the transfer's state for operators, built for either network."""
+
+# No `from __future__ import annotations`: FastAPI must see the closure-built dependencies.
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel, ConfigDict
+
+from core.audit import Actor
+from core.deps import RuntimeDep, UnitOfWorkDep
+from core.errors import NotFound
+from core.runtime import Runtime
+from shared.exchange.acks import declare_gap_lost
+from shared.exchange.context import TransferContext
+from shared.exchange.files import requeue
+from shared.exchange.status import transfer_status
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class OutboundRead(Schema):
+    stream: str
+    last_sequence: int
+    last_sent_at: datetime | None
+    acked_through: int
+    unacknowledged: int
+
+
+class InboundRead(Schema):
+    stream: str
+    last_sequence: int
+    acked_through: int
+    open_gaps: list[int]
+    last_received_at: datetime | None
+    lag_seconds: float | None
+    since_last_seconds: float | None
+
+
+class QuarantinedRead(Schema):
+    file: str
+    code: str
+    detail: str
+    check: str
+    at: datetime
+
+
+class TransferRead(Schema):
+    network: str
+    peer: str
+    acknowledgements: bool
+    outbound: list[OutboundRead]
+    inbound: list[InboundRead]
+    waiting: int
+    quarantined: list[QuarantinedRead]
+
+
+class RequeueRead(Schema):
+    file: str
+    requeued_as: str
+
+
+class GapRead(Schema):
+    stream: str
+    sequence: int
+    declared_lost: bool
+
+
+def transfer_router(
+    context: Callable[[Runtime], TransferContext],
+    admin: Callable[..., Any],
+    actor: Callable[..., Any],
+) -> APIRouter:
+    """Routes for one network; `admin` requires the admin role, `actor` names who acts."""
+    router = APIRouter(prefix="/admin/transfer", tags=["transfer"], dependencies=[Depends(admin)])
+    ActorDep = Annotated[Actor, Depends(actor)]
+
+    @router.get("", response_model=TransferRead, summary="Streams, gaps, quarantine")
+    async def status(runtime: RuntimeDep, uow: UnitOfWorkDep) -> Any:
+        return await transfer_status(session=uow.session, ctx=context(runtime))
+
+    @router.post(
+        "/quarantine/{name}/requeue",
+        response_model=RequeueRead,
+        summary="Put a quarantined batch back in the inbox once its cause is fixed",
+    )
+    async def requeue_batch(
+        name: Annotated[str, Path(max_length=255)],
+        runtime: RuntimeDep,
+        uow: UnitOfWorkDep,
+        who: ActorDep,
+    ) -> Any:
+        ctx = context(runtime)
+        try:
+            target = requeue(name, ctx.quarantine_dir, ctx.inbox_dir)
+        except FileNotFoundError:
+            raise NotFound(f"no quarantined batch {name!r}", code="not_found.batch") from None
+        await ctx.record_audit(
+            uow.session,
+            action="transfer.batch_requeued",
+            object_type="batch",
+            object_id=name,
+            result="ok",
+            details={"file": name},
+            actor=who,
+        )
+        return RequeueRead(file=name, requeued_as=target.name)
+
+    @router.post(
+        "/gaps/{stream}/{sequence}/lost",
+        response_model=GapRead,
+        summary="Stop reporting a sequence as missing",
+    )
+    async def declare_lost(
+        stream: Annotated[str, Path(max_length=32)],
+        sequence: Annotated[int, Path(ge=1)],
+        runtime: RuntimeDep,
+        uow: UnitOfWorkDep,
+        who: ActorDep,
+    ) -> Any:
+        changed = await declare_gap_lost(
+            session=uow.session, ctx=context(runtime), stream=stream, sequence=sequence, actor=who
+        )
+        if not changed:
+            raise NotFound(f"no open gap {stream}/{sequence}", code="not_found.gap")
+        return GapRead(stream=stream, sequence=sequence, declared_lost=True)
+
+    return router

@@ -1,0 +1,37 @@
+"""The transfer jobs every network runs; each calls one flow and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.jobs import JobRegistry
+from core.runtime import Runtime
+from shared.exchange.context import TransferContext
+from shared.exchange.export import export_all, prune_kept_copies, send_heartbeat_if_quiet
+from shared.exchange.importing import import_pending
+
+# Polling the inbox every second is what "reacts within a second" costs: one directory listing.
+IMPORT_EVERY = 1.0
+EXPORT_EVERY = 2.0
+HEARTBEAT_CHECK_EVERY = 15.0
+PRUNE_EVERY = 3600.0
+
+
+def register_transfer_jobs(
+    registry: JobRegistry, context: Callable[[Runtime], TransferContext]
+) -> None:
+    @registry.job("transfer_export", every=EXPORT_EVERY)
+    async def transfer_export(runtime: Runtime) -> None:
+        await export_all(context(runtime))
+
+    @registry.job("transfer_import", every=IMPORT_EVERY)
+    async def transfer_import(runtime: Runtime) -> None:
+        await import_pending(context(runtime))
+
+    @registry.job("transfer_heartbeat", every=HEARTBEAT_CHECK_EVERY)
+    async def transfer_heartbeat(runtime: Runtime) -> None:
+        await send_heartbeat_if_quiet(context(runtime))
+
+    @registry.job("transfer_prune", every=PRUNE_EVERY)
+    async def transfer_prune(runtime: Runtime) -> None:
+        await prune_kept_copies(context(runtime))

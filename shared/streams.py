@@ -1,0 +1,89 @@
+"""What crosses the gap: each network declares the streams it exports and imports.
+
+A stream name maps to its record schema, how the exporter loads records for changed ids, and
+how the importer applies a chunk of validated records. Domain packages plug their streams in;
+the transfer flows know nothing of users or requests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CONTROL_STREAM = "control"
+"""Carries no records: heartbeats that keep acknowledgements flowing when nothing else does."""
+
+STREAM_SOURCES = {
+    "users": "response",
+    "catalog": "response",
+    "responses": "response",
+    "requests": "request",
+}
+
+LoadRecords = Callable[[AsyncSession, Sequence[tuple[str, uuid.UUID]]], Awaitable[list[Any]]]
+ApplyRecords = Callable[[AsyncSession, Sequence[Any]], Awaitable["ApplyOutcome"]]
+
+
+@dataclass
+class ApplyOutcome:
+    applied: int = 0
+    """Rows written (newer versions); older or equal versions are skipped silently."""
+    unknown: list[str] = field(default_factory=list)
+    """Ids referring to things this side does not know (yet); reported, not fatal."""
+
+    def merge(self, other: ApplyOutcome) -> None:
+        self.applied += other.applied
+        self.unknown.extend(other.unknown)
+
+
+@dataclass(frozen=True)
+class OutboundStream:
+    name: str
+    load: LoadRecords
+    """Given (record_type, id) pairs that changed, return the records to send (any order)."""
+
+
+@dataclass(frozen=True)
+class InboundStream:
+    name: str
+    schema: type[BaseModel]
+    apply: ApplyRecords
+
+
+async def _no_records(_session: AsyncSession, _refs: Sequence[tuple[str, uuid.UUID]]) -> list[Any]:
+    return []
+
+
+class _ControlRecord(BaseModel):
+    model_config = {"extra": "forbid"}
+
+
+async def _apply_nothing(_session: AsyncSession, _records: Sequence[Any]) -> ApplyOutcome:
+    return ApplyOutcome()
+
+
+CONTROL_OUT = OutboundStream(CONTROL_STREAM, _no_records)
+CONTROL_IN = InboundStream(CONTROL_STREAM, _ControlRecord, _apply_nothing)
+
+
+@dataclass
+class StreamRegistry:
+    """The streams of one network: those it exports and those it imports."""
+
+    outbound: dict[str, OutboundStream] = field(default_factory=dict)
+    inbound: dict[str, InboundStream] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.outbound.setdefault(CONTROL_STREAM, CONTROL_OUT)
+        self.inbound.setdefault(CONTROL_STREAM, CONTROL_IN)
+
+    def export(self, stream: OutboundStream) -> None:
+        self.outbound[stream.name] = stream
+
+    def import_(self, stream: InboundStream) -> None:
+        self.inbound[stream.name] = stream

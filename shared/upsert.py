@@ -1,0 +1,119 @@
+"""The versioned bulk upsert: the one way imported records reach a table."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import UTCDateTime
+
+CHUNK = 5000
+
+
+def _newest_per_key(
+    rows: Sequence[Mapping[str, Any]], key: str, version: str
+) -> Sequence[Mapping[str, Any]]:
+    if len({row[key] for row in rows}) == len(rows):
+        return rows
+    # One statement may not touch a row twice (PostgreSQL refuses): keep the newest.
+    newest: dict[Any, Mapping[str, Any]] = {}
+    for row in rows:
+        held = newest.get(row[key])
+        if held is None or row[version] > held[version]:
+            newest[row[key]] = row
+    return list(newest.values())
+
+
+async def versioned_upsert(
+    *,
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: str = "id",
+    version: str = "version",
+) -> int:
+    """Insert rows, or update existing ones only where the incoming version is newer.
+
+    Set-based, no per-row round trips: on PostgreSQL the rows are COPY'd into a temporary
+    table and merged with one INSERT ... SELECT ... ON CONFLICT; elsewhere one cached
+    statement is executed for many rows. Returns the number of rows written; an older or
+    equal version changes nothing, so batches may arrive twice or out of order and the end
+    state is the same.
+    """
+    if not rows:
+        return 0
+    rows = _newest_per_key(rows, key, version)
+    if session.get_bind().dialect.name == "postgresql":
+        return await _upsert_by_copy(session, table, rows, key, version)
+    columns = list(rows[0].keys())
+    statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[key]],
+        set_={name: statement.excluded[name] for name in columns if name != key},
+        where=table.c[version] < statement.excluded[version],
+    )
+    written = 0
+    for start in range(0, len(rows), CHUNK):
+        result = await session.execute(
+            statement.returning(table.c[key]), list(rows[start : start + CHUNK])
+        )
+        written += len(result.all())
+    return written
+
+
+async def _upsert_by_copy(
+    session: AsyncSession,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    key: str,
+    version: str,
+) -> int:
+    columns = list(rows[0].keys())
+    staging = f"_stage_{table.name}_{uuid.uuid4().hex[:8]}"
+    connection = await session.connection()
+    await connection.execute(
+        text(
+            f'CREATE TEMPORARY TABLE "{staging}" '
+            f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+        )
+    )
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    # COPY takes driver values: run the column types' bind processors (JSON -> text), but
+    # only where a column has one and the value is not NULL; this loop is the hot path.
+    converters = [
+        (index, processor)
+        for index, name in enumerate(columns)
+        if not isinstance(table.c[name].type, UTCDateTime)
+        and (processor := table.c[name].type.bind_processor(connection.dialect)) is not None
+    ]
+    pick = itemgetter(*columns)
+    records: list[list[Any]] = []
+    for row in rows:
+        values = list(pick(row))
+        for index, processor in converters:
+            if values[index] is not None:
+                values[index] = processor(values[index])
+        records.append(values)
+    await raw.copy_records_to_table(staging, records=records, columns=columns)
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    updates = ", ".join(f'"{name}" = excluded."{name}"' for name in columns if name != key)
+    merge = pg_insert(table)  # only for its quoting of the target name
+    target = merge.table.name
+    result = await connection.execute(
+        text(
+            f'INSERT INTO "{target}" ({quoted}) SELECT {quoted} FROM "{staging}" '
+            f'ON CONFLICT ("{key}") DO UPDATE SET {updates} '
+            f'WHERE "{target}"."{version}" < excluded."{version}" RETURNING "{key}"'
+        )
+    )
+    written = len(result.all())
+    await connection.execute(text(f'DROP TABLE "{staging}"'))
+    return written

@@ -1,0 +1,141 @@
+"""Logging in on the request network with credentials the master synced (replica rows)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import bcrypt
+import httpx
+import pytest
+
+from core.runtime import Runtime
+from core.security import TokenIssuer
+from tests.request_network.conftest import PASSWORD, ReplicaUserFactory
+from tests.request_network.replica import insert_api_key, insert_user
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    return await client.post("/auth/token", data={"username": username, "password": password})
+
+
+async def test_replicated_user_logs_in_and_reads_themself(
+    request_client: httpx.AsyncClient, replica_user: ReplicaUserFactory
+) -> None:
+    await replica_user("alice", role="operator")
+
+    answer = await _login(request_client, "alice", PASSWORD)
+    assert answer.status_code == 200
+    me = await request_client.get("/users/me", headers=_bearer(answer.json()["access_token"]))
+    assert (me.status_code, me.json()["username"], me.json()["role"]) == (200, "alice", "operator")
+
+
+async def test_bcrypt_hash_verifies_here_but_is_left_alone(
+    request_client: httpx.AsyncClient, request_runtime: Runtime
+) -> None:
+    legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
+    user = await insert_user(request_runtime, "legacy", password_hash=legacy)
+
+    assert (await _login(request_client, "legacy", PASSWORD)).status_code == 200
+    async with request_runtime.unit_of_work() as uow:
+        stored = await uow.session.get(type(user), user.id)
+        assert stored is not None
+        assert (stored.password_hash, stored.version) == (legacy, 1), "only the master rehashes"
+
+
+async def test_wrong_password_unknown_and_inactive_users_get_one_answer(
+    request_client: httpx.AsyncClient, replica_user: ReplicaUserFactory
+) -> None:
+    await replica_user("alice")
+    await replica_user("gone", active=False)
+    answers = [
+        await _login(request_client, "alice", "not the password at all"),
+        await _login(request_client, "nobody", PASSWORD),
+        await _login(request_client, "gone", PASSWORD),
+    ]
+    assert {a.status_code for a in answers} == {401}
+    assert len({a.text for a in answers}) == 1
+    assert all(a.headers["www-authenticate"] == "Bearer" for a in answers)
+
+
+async def test_login_is_throttled_after_five_failures(
+    request_client: httpx.AsyncClient, replica_user: ReplicaUserFactory
+) -> None:
+    await replica_user("alice")
+    statuses = [
+        (await _login(request_client, "alice", "wrong password here")).status_code for _ in range(5)
+    ]
+    locked = await _login(request_client, "alice", PASSWORD)
+    assert statuses == [401] * 5
+    assert locked.status_code == 429
+    assert int(locked.headers["retry-after"]) > 0
+
+
+@pytest.mark.parametrize("header", ["x-api-key", "authorization"])
+async def test_replicated_api_key_authenticates(
+    header: str,
+    request_client: httpx.AsyncClient,
+    request_runtime: Runtime,
+    replica_user: ReplicaUserFactory,
+) -> None:
+    user = await replica_user("robot")
+    secret = await insert_api_key(request_runtime, user)
+    headers = {"x-api-key": secret} if header == "x-api-key" else _bearer(secret)
+
+    me = await request_client.get("/users/me", headers=headers)
+    assert (me.status_code, me.json()["username"]) == (200, "robot")
+
+
+async def test_revoked_key_and_deactivated_users_key_are_refused(
+    request_client: httpx.AsyncClient,
+    request_runtime: Runtime,
+    replica_user: ReplicaUserFactory,
+) -> None:
+    user = await replica_user("robot")
+    inactive = await replica_user("retired", active=False)
+    revoked = await insert_api_key(request_runtime, user, revoked=True)
+    orphaned = await insert_api_key(request_runtime, inactive)
+
+    for secret in (revoked, orphaned):
+        answer = await request_client.get("/users/me", headers={"x-api-key": secret})
+        assert (answer.status_code, answer.json()["code"]) == (401, "unauthorized.api_key")
+
+
+async def test_tokens_are_bound_to_their_network(
+    request_client: httpx.AsyncClient,
+    replica_user: ReplicaUserFactory,
+    request_tokens: TokenIssuer,
+) -> None:
+    user = await replica_user("alice")
+    own, _ = request_tokens.issue(str(user.id))
+    response_side = TokenIssuer(
+        secret=request_tokens.secret,
+        issuer="response",
+        audience="airlock-response",
+        ttl=timedelta(minutes=5),
+    )
+    foreign, _ = response_side.issue(str(user.id))
+
+    assert (await request_client.get("/users/me", headers=_bearer(own))).status_code == 200
+    refused = await request_client.get("/users/me", headers=_bearer(foreign))
+    assert (refused.status_code, refused.headers["www-authenticate"]) == (401, "Bearer")
+
+
+async def test_deactivated_replica_user_loses_their_token(
+    request_client: httpx.AsyncClient,
+    request_runtime: Runtime,
+    replica_user: ReplicaUserFactory,
+    request_tokens: TokenIssuer,
+) -> None:
+    user = await replica_user("alice")
+    token, _ = request_tokens.issue(str(user.id))
+    async with request_runtime.unit_of_work() as uow:  # what importing a deactivation does
+        stored = await uow.session.get(type(user), user.id)
+        assert stored is not None
+        stored.active, stored.version = False, 2
+
+    answer = await request_client.get("/users/me", headers=_bearer(token))
+    assert (answer.status_code, answer.json()["code"]) == (401, "unauthorized.token")

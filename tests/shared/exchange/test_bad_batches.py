@@ -1,0 +1,105 @@
+"""Every bad batch is quarantined with its reason and changes nothing in the database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from request_network.transfer.models import InboxBatch
+from response_network.transfer.models import OutboxBatch
+from shared.exchange.export import export_all
+from shared.exchange.importing import ImportStatus, import_file, import_pending
+from shared.exchange.setup import signing_key_path
+from shared.transfer import load_private_key
+from tests.shared.exchange.conftest import Networks, outbox_files
+from tests.shared.transfer import corpus
+
+
+async def _inbox_rows(networks: Networks) -> int:
+    async with networks.request.unit_of_work() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(InboxBatch)) or 0)
+
+
+@pytest.fixture
+async def good_batch(networks: Networks, tmp_path: Path) -> Path:
+    await networks.create_users(6)
+    await export_all(networks.response_ctx)
+    [published] = outbox_files(networks.response_ctx)
+    good = tmp_path / "good" / published.name
+    good.parent.mkdir()
+    shutil.move(str(published), good)
+    return good
+
+
+@pytest.mark.parametrize("case", list(corpus.CASES), ids=list(corpus.CASES))
+async def test_bad_batch_is_quarantined_and_applies_nothing(
+    case: str, networks: Networks, good_batch: Path, tmp_path: Path
+) -> None:
+    build, code = corpus.CASES[case]
+    key = load_private_key(signing_key_path(networks.response.settings))  # type: ignore[arg-type]
+    bad = build(good_batch, tmp_path / "bad", key)
+    inbox = networks.request_ctx.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(bad), inbox / bad.name)
+
+    [result] = await import_pending(networks.request_ctx)
+
+    assert (result.status, result.code) == (ImportStatus.QUARANTINED, code)
+    assert await networks.replica() == {}
+    assert await _inbox_rows(networks) == 0
+    quarantine = networks.request_ctx.quarantine_dir
+    reason = json.loads((quarantine / f"{bad.name}.reason.json").read_text())
+    assert reason["code"] == code
+    assert reason["detail"]
+    assert (quarantine / bad.name).exists()
+    assert list(inbox.iterdir()) == []
+
+
+async def test_partially_written_temp_file_is_ignored(networks: Networks, good_batch: Path) -> None:
+    inbox = networks.request_ctx.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    partial = inbox / f".{good_batch.name}.tmp"
+    partial.write_bytes(good_batch.read_bytes()[:1000])
+
+    assert await import_pending(networks.request_ctx) == []
+    assert partial.exists()
+    assert not any(networks.request_ctx.quarantine_dir.iterdir())
+
+
+async def test_unknown_stream_and_foreign_names_are_quarantined(networks: Networks) -> None:
+    ctx = networks.request_ctx
+    ctx.ensure_dirs()
+    (ctx.inbox_dir / "notes.txt").write_text("hello")
+    (ctx.inbox_dir / f"requests-000000000001-{'a' * 32}.tar").write_bytes(b"x")
+    results = {r.file: r.code for r in await import_pending(ctx)}
+    assert results == {
+        "notes.txt": "batch.format",
+        f"requests-000000000001-{'a' * 32}.tar": "batch.stream",
+    }
+
+
+async def test_a_replayed_sequence_with_other_content_is_refused(
+    networks: Networks, good_batch: Path, tmp_path: Path
+) -> None:
+    inbox = networks.request_ctx.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(good_batch, inbox / good_batch.name)
+    [applied] = await import_pending(networks.request_ctx)
+    assert applied.status is ImportStatus.APPLIED
+    before = await networks.replica()
+    # The sender's ledger was lost and sequence 1 was reused for other records.
+    await networks.create_users(1)
+    async with networks.response.unit_of_work() as uow:
+        await uow.session.execute(delete(OutboxBatch))
+    await export_all(networks.response_ctx)
+    [reused] = outbox_files(networks.response_ctx)
+    shutil.move(str(reused), inbox / reused.name)
+
+    result = await import_file(networks.request_ctx, inbox / reused.name)
+
+    assert (result.status, result.code) == (ImportStatus.QUARANTINED, "batch.conflict")
+    assert await networks.replica() == before

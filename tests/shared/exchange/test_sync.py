@@ -1,0 +1,128 @@
+"""Users cross from the response network to the request network through batch files."""
+
+from __future__ import annotations
+
+import shutil
+
+from response_network.users.models import User
+from shared.exchange.acks import outgoing_acks
+from shared.exchange.export import export_all, export_stream, send_heartbeat_if_quiet
+from shared.exchange.importing import ImportStatus, import_pending
+from shared.exchange.status import transfer_status
+from tests.shared.exchange.conftest import Networks, outbox_files
+
+
+async def test_users_reach_the_replica_and_the_batch_is_ledgered(networks: Networks) -> None:
+    ids = await networks.create_users(3)
+    [result] = await export_all(networks.response_ctx)
+    assert (len(result.batches), result.records) == (1, 3)
+
+    [imported] = await import_pending(networks.request_ctx)
+
+    assert imported.status is ImportStatus.APPLIED
+    assert imported.applied == 3
+    assert await networks.replica() == await networks.master()
+    assert set(await networks.replica()) == set(ids)
+    assert [p.name for p in networks.request_ctx.processed_dir.iterdir()] == [imported.file]
+    assert list(networks.request_ctx.inbox_dir.iterdir()) == []
+
+
+async def test_nothing_pending_exports_nothing(networks: Networks) -> None:
+    [result] = await export_all(networks.response_ctx)
+    assert result.batches == []
+    assert outbox_files(networks.response_ctx) == []
+
+
+async def test_a_change_bumps_the_version_and_travels(networks: Networks) -> None:
+    [user_id] = await networks.create_users(1)
+    await export_all(networks.response_ctx)
+    await import_pending(networks.request_ctx)
+    async with networks.response.unit_of_work() as uow:
+        user = await uow.session.get(User, user_id)
+        assert user is not None
+        user.active = False
+    await export_all(networks.response_ctx)
+    await import_pending(networks.request_ctx)
+    version, _, active = (await networks.replica())[user_id]
+    assert (version, active) == (2, False)
+
+
+async def test_a_duplicate_batch_is_not_applied_twice(networks: Networks) -> None:
+    await networks.create_users(2)
+    await export_all(networks.response_ctx)
+    [first] = await import_pending(networks.request_ctx)
+    before = await networks.replica()
+    # The same file arrives again (a resend, or a copy taken twice off removable media).
+    shutil.copyfile(
+        networks.request_ctx.processed_dir / first.file, networks.request_ctx.inbox_dir / first.file
+    )
+    [again] = await import_pending(networks.request_ctx)
+    assert again.status is ImportStatus.DUPLICATE
+    assert await networks.replica() == before
+
+
+async def test_out_of_order_delivery_ends_as_in_order_and_tracks_gaps(networks: Networks) -> None:
+    ctx = networks.response_ctx
+    ctx.limits = type(ctx.limits)(max_batch_bytes=1 << 20, max_records=1, max_record_bytes=4096)
+    ids = await networks.create_users(3)
+    await export_stream(ctx, "users")
+    async with networks.response.unit_of_work() as uow:  # a later version of the first user
+        user = await uow.session.get(User, ids[0])
+        assert user is not None
+        user.display_name = "renamed"
+    await export_stream(ctx, "users")
+    files = outbox_files(ctx)
+    assert len(files) == 4
+    inbox = networks.request_ctx.inbox_dir
+    # Deliver 4 and 3 first, then 1, then 2.
+    stash = ctx.root / "stash"
+    stash.mkdir()
+    for f in files:
+        shutil.move(str(f), stash / f.name)
+    order = [files[3], files[2], files[0]]
+    for f in order:
+        shutil.move(str(stash / f.name), inbox / f.name)
+        await import_pending(networks.request_ctx)
+    async with networks.request.unit_of_work() as uow:
+        acks = await outgoing_acks(uow.session, networks.request_ctx)
+    assert (acks["users"].acked_through, acks["users"].missing) == (4, [2])
+
+    shutil.move(str(stash / files[1].name), inbox / files[1].name)
+    await import_pending(networks.request_ctx)
+    async with networks.request.unit_of_work() as uow:
+        acks = await outgoing_acks(uow.session, networks.request_ctx)
+    assert (acks["users"].acked_through, acks["users"].missing) == (4, [])
+    assert await networks.replica() == await networks.master()
+
+
+async def test_acknowledgements_flow_back_and_missing_batches_are_resent(
+    networks: Networks,
+) -> None:
+    response, request = networks.response_ctx, networks.request_ctx
+    response.limits = type(response.limits)(
+        max_batch_bytes=1 << 20, max_records=1, max_record_bytes=4096
+    )
+    await networks.create_users(3)
+    await export_stream(response, "users")
+    first, lost, third = outbox_files(response)
+    lost.unlink()  # lost in transit
+    await import_pending(request)
+
+    # The request side has nothing to say: its heartbeat carries the acknowledgement.
+    heartbeat = await send_heartbeat_if_quiet(request)
+    assert heartbeat is not None
+    assert len(heartbeat.batches) == 1
+    [imported] = await import_pending(response)
+    assert imported.stream == "control"
+
+    async with networks.response.unit_of_work() as uow:
+        status = await transfer_status(session=uow.session, ctx=response)
+    [users] = [s for s in status.outbound if s.stream == "users"]
+    assert (users.last_sequence, users.unacknowledged) == (3, 1)
+    # The missing batch is back in the outbox, byte for byte the kept copy.
+    [resent] = outbox_files(response)
+    assert resent.name == lost.name
+    assert resent.read_bytes() == (response.sent_dir / lost.name).read_bytes()
+    await import_pending(request)
+    assert await networks.replica() == await networks.master()
+    assert first.name != third.name

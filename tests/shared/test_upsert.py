@@ -1,0 +1,67 @@
+"""The versioned bulk upsert: newer versions win, older or repeated ones change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from core.runtime import Runtime
+from request_network.users.models import User
+from shared.upsert import versioned_upsert
+
+
+def user_row(user_id: uuid.UUID, version: int, email: str) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "id": user_id,
+        "username": f"user-{user_id.hex[:8]}",
+        "email": email,
+        "display_name": "",
+        "role": "user",
+        "active": True,
+        "password_hash": None,
+        "profile": "default",
+        "limit_overrides": None,
+        "version": version,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def _emails(runtime: Runtime) -> dict[uuid.UUID, tuple[int, str]]:
+    async with runtime.unit_of_work() as uow:
+        rows = (await uow.session.execute(select(User.id, User.version, User.email))).all()
+    return {row.id: (row.version, row.email) for row in rows}
+
+
+async def test_newer_versions_win_in_any_order(request_runtime: Runtime) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    table = User.__table__
+    deliveries = [
+        [user_row(a, 2, "a2@x"), user_row(b, 1, "b1@x")],
+        [user_row(a, 1, "a1@x")],  # late, older: ignored
+        [user_row(a, 2, "a2-again@x")],  # duplicate version: ignored
+        [user_row(b, 3, "b3@x")],
+    ]
+    written = []
+    for rows in deliveries:
+        async with request_runtime.unit_of_work() as uow:
+            written.append(await versioned_upsert(session=uow.session, table=table, rows=rows))  # type: ignore[arg-type]
+    assert await _emails(request_runtime) == {a: (2, "a2@x"), b: (3, "b3@x")}
+    assert written == [2, 0, 0, 1]
+
+
+async def test_chunks_large_inputs(request_runtime: Runtime) -> None:
+    rows = [user_row(uuid.uuid4(), 1, f"{i}@x") for i in range(6000)]
+    async with request_runtime.unit_of_work() as uow:
+        written = await versioned_upsert(session=uow.session, table=User.__table__, rows=rows)  # type: ignore[arg-type]
+    assert written == 6000
+    assert len(await _emails(request_runtime)) == 6000
+
+
+async def test_nothing_to_write(request_runtime: Runtime) -> None:
+    async with request_runtime.unit_of_work() as uow:
+        assert await versioned_upsert(session=uow.session, table=User.__table__, rows=[]) == 0  # type: ignore[arg-type]
