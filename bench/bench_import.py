@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,16 +49,23 @@ from shared.exchange.export import export_stream
 from shared.exchange.importing import import_file
 from shared.records import UsersStreamRecord
 from shared.streams import StreamRegistry
-from shared.transfer import BatchLimits, generate_signing_key, open_batch, write_batches
+from shared.transfer import (
+    BatchLimits,
+    generate_signing_key,
+    load_private_key,
+    open_batch,
+    save_private_key,
+    write_batches,
+)
 from tests.services import PostgresServer, run_postgres
 
 LIMITS = BatchLimits(max_batch_bytes=4 * 1024**3, max_records=2_000_000)
 PASSWORD_HASH = "$argon2id$v=19$m=19456,t=2,p=1$" + "a" * 22 + "$" + "b" * 43
 
 
-def user_records(count: int) -> list[dict[str, Any]]:
+def user_records(count: int) -> Iterator[dict[str, Any]]:
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    return [
+    return (
         {
             "kind": "user",
             "id": uuid.uuid4(),
@@ -74,7 +82,7 @@ def user_records(count: int) -> list[dict[str, Any]]:
             "updated_at": now + timedelta(seconds=i),
         }
         for i in range(count)
-    ]
+    )
 
 
 async def database(server: PostgresServer, name: str, migrations: Path) -> str:
@@ -163,7 +171,7 @@ async def naive_import(url: str, batch: Path, key: Any, sample: int) -> float:
 async def export_figures(server: PostgresServer, count: int, root: Path) -> float:
     url = await database(server, "bench_export", RESPONSE_MIGRATIONS)
     key = generate_signing_key()
-    rows = user_records(count)
+    rows = list(user_records(count))
     factory = create_session_factory(create_engine(url))
     async with UnitOfWork(factory) as uow:
         for start in range(0, count, 5000):
@@ -199,12 +207,10 @@ async def export_figures(server: PostgresServer, count: int, root: Path) -> floa
     return elapsed
 
 
-def rss_child(url: str, count: int, directory: str) -> None:
-    """Runs in a subprocess: write a batch, import it, print the peak RSS in KiB."""
-    key = generate_signing_key()
-    root = Path(directory)
-    batch = write_users_batch(count, root / "made", key)
-    asyncio.run(fast_import(url, batch, key, root))
+def rss_child(url: str, batch: str, key_file: str, directory: str) -> None:
+    """Runs in a subprocess: import one batch, print the peak RSS in KiB."""
+    key = load_private_key(Path(key_file))
+    asyncio.run(fast_import(url, Path(batch), key, Path(directory)))
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
@@ -238,8 +244,12 @@ async def main(args: argparse.Namespace) -> None:
 
         if not args.skip_rss:
             figures = {}
+            key_file = root / "rss.key"
+            save_private_key(key, key_file)
             for size in (args.small, args.big):
                 url = await database(server, f"bench_rss_{size}", REQUEST_MIGRATIONS)
+                # Written here, with a generator: the child's peak is the import's alone.
+                made = write_users_batch(size, root / f"rss-{size}", key)
                 with tempfile.TemporaryDirectory() as child_dir:
                     output = subprocess.run(
                         [
@@ -248,8 +258,10 @@ async def main(args: argparse.Namespace) -> None:
                             "bench.bench_import",
                             "--rss-child",
                             url,
-                            "--records",
-                            str(size),
+                            "--batch",
+                            str(made),
+                            "--key",
+                            str(key_file),
                             "--dir",
                             child_dir,
                         ],
@@ -272,10 +284,12 @@ if __name__ == "__main__":
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--rss-child")
+    parser.add_argument("--batch")
+    parser.add_argument("--key")
     parser.add_argument("--dir")
     options = parser.parse_args()
     if options.rss_child:
         logging.disable(logging.INFO)
-        rss_child(options.rss_child, options.records, options.dir)
+        rss_child(options.rss_child, options.batch, options.key, options.dir)
     else:
         asyncio.run(main(options))

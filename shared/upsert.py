@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import JSON, Table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.db import UTCDateTime
 
 CHUNK = 5000
 
@@ -76,22 +73,27 @@ async def _upsert_by_copy(
     version: str,
 ) -> int:
     columns = list(rows[0].keys())
-    staging = f"_stage_{table.name}_{uuid.uuid4().hex[:8]}"
+    staging = f"_stage_{table.name}"
     connection = await session.connection()
-    await connection.execute(
-        text(
-            f'CREATE TEMPORARY TABLE "{staging}" '
-            f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+    # One staging table per target and transaction: creating one per chunk costs catalog
+    # work that dominated large imports. It disappears with the transaction.
+    staged: set[str] = session.info.setdefault("airlock_staging_tables", set())
+    if staging not in staged:
+        await connection.execute(
+            text(
+                f'CREATE TEMPORARY TABLE "{staging}" '
+                f'(LIKE "{table.name}" INCLUDING DEFAULTS) ON COMMIT DROP'
+            )
         )
-    )
+        staged.add(staging)
     raw = (await connection.get_raw_connection()).driver_connection
     assert raw is not None
-    # COPY takes driver values: run the column types' bind processors (JSON -> text), but
-    # only where a column has one and the value is not NULL; this loop is the hot path.
+    # COPY takes driver values; asyncpg encodes UUIDs, booleans and aware datetimes itself,
+    # JSON columns need their text. This loop is the hot path of a large import.
     converters = [
         (index, processor)
         for index, name in enumerate(columns)
-        if not isinstance(table.c[name].type, UTCDateTime)
+        if isinstance(table.c[name].type, JSON)
         and (processor := table.c[name].type.bind_processor(connection.dialect)) is not None
     ]
     pick = itemgetter(*columns)
@@ -109,11 +111,12 @@ async def _upsert_by_copy(
     target = merge.table.name
     result = await connection.execute(
         text(
-            f'INSERT INTO "{target}" ({quoted}) SELECT {quoted} FROM "{staging}" '
+            f'WITH written AS (INSERT INTO "{target}" ({quoted}) SELECT {quoted} FROM "{staging}" '
             f'ON CONFLICT ("{key}") DO UPDATE SET {updates} '
-            f'WHERE "{target}"."{version}" < excluded."{version}" RETURNING "{key}"'
+            f'WHERE "{target}"."{version}" < excluded."{version}" RETURNING 1) '
+            "SELECT count(*) FROM written"
         )
     )
-    written = len(result.all())
-    await connection.execute(text(f'DROP TABLE "{staging}"'))
+    written = int(result.scalar_one())
+    await connection.execute(text(f'TRUNCATE "{staging}"'))
     return written

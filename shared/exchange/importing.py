@@ -69,13 +69,11 @@ async def _apply_records(
     """Parse in a thread (CPU and file I/O), apply on the loop, one chunk at a time."""
     outcome = ApplyOutcome()
     chunks = _chunks(records, ctx.chunk_size)
-    while True:
-        chunk = await asyncio.to_thread(next, chunks, _END)
-        if chunk is _END:
-            return outcome
+    while (chunk := await asyncio.to_thread(next, chunks, _END)) is not _END:
         assert isinstance(chunk, list)
         if chunk:
             outcome.merge(await spec.apply(session, chunk))
+    return outcome
 
 
 async def _already_applied(

@@ -24,8 +24,10 @@ async def apply_user_records(
     users: list[dict[str, Any]] = []
     keys: list[dict[str, Any]] = []
     for record in records:
-        row = record.root.model_dump(exclude={"kind"})
-        (users if record.root.kind == "user" else keys).append(row)
+        # The validated fields as they are (no serialisation pass): the hot path of imports.
+        row = dict(record.root.__dict__)
+        kind = row.pop("kind")
+        (users if kind == "user" else keys).append(row)
     user_table: Table = User.__table__  # type: ignore[assignment]
     key_table: Table = ApiKey.__table__  # type: ignore[assignment]
     applied = await versioned_upsert(session=session, table=user_table, rows=users)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
+from sqlalchemy import select
+
+from core.audit import Actor
+from request_network.audit.models import AuditEvent
 from response_network.users.models import User
-from shared.exchange.acks import outgoing_acks
+from shared.exchange.acks import declare_gap_lost, outgoing_acks
 from shared.exchange.export import export_all, export_stream, send_heartbeat_if_quiet
+from shared.exchange.files import requeue
 from shared.exchange.importing import ImportStatus, import_pending
 from shared.exchange.status import transfer_status
+from shared.transfer import generate_age_identity
 from tests.shared.exchange.conftest import Networks, outbox_files
 
 
@@ -126,3 +133,67 @@ async def test_acknowledgements_flow_back_and_missing_batches_are_resent(
     await import_pending(request)
     assert await networks.replica() == await networks.master()
     assert first.name != third.name
+
+
+async def test_encrypted_batches_travel_and_a_wrong_identity_is_quarantined(
+    networks: Networks,
+) -> None:
+    identity, recipient = generate_age_identity()
+    sender = dataclasses.replace(
+        networks.response_ctx,
+        keys=dataclasses.replace(networks.response_ctx.keys, peer_age_recipient=recipient),
+    )
+    receiver = networks.request_ctx
+    await networks.create_users(2)
+    await export_all(sender)
+    [batch] = outbox_files(sender)
+    assert batch.name.endswith(".tar.age")
+    assert b"@example.org" not in batch.read_bytes()
+
+    stranger, _ = generate_age_identity()
+    wrong = dataclasses.replace(
+        receiver, keys=dataclasses.replace(receiver.keys, age_identity=stranger)
+    )
+    [refused] = await import_pending(wrong)
+    assert (refused.status, refused.code) == (ImportStatus.QUARANTINED, "batch.decrypt")
+    assert await networks.replica() == {}
+
+    requeue(batch.name, receiver.quarantine_dir, receiver.inbox_dir)
+    right = dataclasses.replace(
+        receiver, keys=dataclasses.replace(receiver.keys, age_identity=identity)
+    )
+    [applied] = await import_pending(right)
+    assert applied.status is ImportStatus.APPLIED
+    assert await networks.replica() == await networks.master()
+
+
+async def test_a_gap_declared_lost_is_no_longer_reported(networks: Networks) -> None:
+    response, request = networks.response_ctx, networks.request_ctx
+    response.limits = type(response.limits)(
+        max_batch_bytes=1 << 20, max_records=1, max_record_bytes=4096
+    )
+    await networks.create_users(2)
+    await export_stream(response, "users")
+    first, _second = outbox_files(response)
+    first.unlink()
+    await import_pending(request)
+    actor = Actor(id=None, name="operator-on-call")
+    async with networks.request.unit_of_work() as uow:
+        assert (await outgoing_acks(uow.session, request))["users"].missing == [1]
+        assert await declare_gap_lost(
+            session=uow.session, ctx=request, stream="users", sequence=1, actor=actor
+        )
+        assert not await declare_gap_lost(
+            session=uow.session, ctx=request, stream="users", sequence=1, actor=actor
+        )
+    async with networks.request.unit_of_work() as uow:
+        acks = await outgoing_acks(uow.session, request)
+        events = (
+            await uow.session.execute(
+                select(AuditEvent.actor_name).where(
+                    AuditEvent.action == "transfer.gap_declared_lost"
+                )
+            )
+        ).all()
+    assert (acks["users"].acked_through, acks["users"].missing) == (2, [])
+    assert [e.actor_name for e in events] == ["operator-on-call"]
