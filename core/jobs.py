@@ -11,11 +11,13 @@ import contextlib
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
 from celery import Celery
 from celery.signals import worker_process_shutdown
+from watchfiles import awatch
 
 from core.logging import bind_request_id, current_request_id
 
@@ -33,12 +35,23 @@ class Job:
     """Seconds between scheduled runs; None means run only when enqueued."""
 
 
+@dataclass(frozen=True)
+class Watch:
+    job: str
+    directory: Callable[[Any], Path]
+
+
 @dataclass
 class JobRegistry:
     """The jobs of one network, by name. Names are namespaced, e.g. `response.heartbeat`."""
 
     namespace: str
     jobs: dict[str, Job] = field(default_factory=dict)
+    watches: list[Watch] = field(default_factory=list)
+
+    def on_new_files(self, name: str, directory: Callable[[Any], Path]) -> None:
+        """Run job `name` as soon as files appear in `directory(runtime)` (in-process mode)."""
+        self.watches.append(Watch(self.get(name).name, directory))
 
     def job(self, name: str, *, every: float | None = None) -> Callable[[JobFunction], JobFunction]:
         def register(function: JobFunction) -> JobFunction:
@@ -95,6 +108,8 @@ class InProcessRunner(Generic[RuntimeT]):
             for job in self._registry.jobs.values():
                 if job.every:
                     self._tasks.append(asyncio.create_task(self._tick(job), name=job.name))
+            for watch in self._registry.watches:
+                self._tasks.append(asyncio.create_task(self._watch(watch), name=watch.job))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -118,6 +133,16 @@ class InProcessRunner(Generic[RuntimeT]):
                 pass
             finally:
                 self._queue.task_done()
+
+    async def _watch(self, watch: Watch) -> None:
+        """Enqueue the job when the directory changes; the schedule remains the fallback."""
+        directory = watch.directory(self._runtime)
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            async for _changes in awatch(directory, debounce=100, step=50, recursive=False):
+                await self.enqueue(watch.job)
+        except Exception:  # a lost watch (e.g. a network mount) leaves polling in charge
+            log.warning("directory_watch_stopped", job=watch.job, directory=str(directory))
 
     async def _tick(self, job: Job) -> None:
         assert job.every is not None

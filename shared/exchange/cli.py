@@ -9,12 +9,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from shared.exchange.context import TransferContext
 from shared.exchange.export import export_all
+from shared.exchange.files import pending_files
 from shared.exchange.files import requeue as requeue_file
-from shared.exchange.importing import import_pending
+from shared.exchange.importing import import_file
 from shared.exchange.reconcile import reconcile
 from shared.exchange.settings import TransferNetworkSettings
 from shared.exchange.setup import generate_keys, public_key_path
@@ -102,10 +104,16 @@ def make_transfer_cli(open_context: ContextOpener) -> typer.Typer:
         async def run() -> None:
             async with open_context() as ctx:
                 exported = await export_all(ctx)
-                imported = await import_pending(ctx)
+                ctx.ensure_dirs()
+                waiting = pending_files(ctx.inbox_dir)
+                with Progress(console=console, transient=True) as progress:
+                    task = progress.add_task("importing", total=len(waiting))
+                    for path in waiting:
+                        await import_file(ctx, path)
+                        progress.advance(task)
             console.print(
                 f"exported {sum(len(r.batches) for r in exported)} batches, "
-                f"imported {len(imported)} files"
+                f"imported {len(waiting)} files"
             )
 
         asyncio.run(run())

@@ -10,7 +10,7 @@ from shared.exchange.context import TransferContext
 from shared.exchange.export import export_all, prune_kept_copies, send_heartbeat_if_quiet
 from shared.exchange.importing import import_pending
 
-# Polling the inbox every second is what "reacts within a second" costs: one directory listing.
+# The inbox is watched in-process; polling every second is the fallback (and Celery's way).
 IMPORT_EVERY = 1.0
 EXPORT_EVERY = 2.0
 HEARTBEAT_CHECK_EVERY = 15.0
@@ -35,3 +35,5 @@ def register_transfer_jobs(
     @registry.job("transfer_prune", every=PRUNE_EVERY)
     async def transfer_prune(runtime: Runtime) -> None:
         await prune_kept_copies(context(runtime))
+
+    registry.on_new_files("transfer_import", lambda runtime: context(runtime).inbox_dir)

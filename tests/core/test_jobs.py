@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,23 @@ async def test_unknown_and_duplicate_jobs_are_refused() -> None:
     runner = InProcessRunner(registry, object())
     with pytest.raises(KeyError, match="unknown job"):
         await runner.enqueue("two")
+
+
+async def test_a_watched_directory_triggers_its_job_at_once(tmp_path: Path) -> None:
+    registry = JobRegistry("t")
+    seen = asyncio.Event()
+
+    @registry.job("on_arrival")
+    async def on_arrival(runtime: Path) -> None:
+        if any(runtime.iterdir()):
+            seen.set()
+
+    registry.on_new_files("on_arrival", lambda runtime: runtime)
+    runner = InProcessRunner(registry, tmp_path)
+    await runner.start()
+    await asyncio.sleep(0.2)  # the watch is set up
+    (tmp_path / "batch.tar").write_bytes(b"x")
+    try:
+        await asyncio.wait_for(seen.wait(), timeout=1.0)
+    finally:
+        await runner.stop()
