@@ -21,6 +21,7 @@ from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
+from core.memory import bulk_allocations
 from shared.exchange.acks import ResendRequest, apply_incoming_acks, note_received
 from shared.exchange.context import TransferContext
 from shared.exchange.export import resend
@@ -69,10 +70,11 @@ async def _apply_records(
     """Parse in a thread (CPU and file I/O), apply on the loop, one chunk at a time."""
     outcome = ApplyOutcome()
     chunks = _chunks(records, ctx.chunk_size)
-    while (chunk := await asyncio.to_thread(next, chunks, _END)) is not _END:
-        assert isinstance(chunk, list)
-        if chunk:
-            outcome.merge(await spec.apply(session, chunk))
+    with bulk_allocations():
+        while (chunk := await asyncio.to_thread(next, chunks, _END)) is not _END:
+            assert isinstance(chunk, list)
+            if chunk:
+                outcome.merge(await spec.apply(session, chunk))
     return outcome
 
 
