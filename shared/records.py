@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -53,3 +53,78 @@ class UsersStreamRecord(
     RootModel[Annotated[UserRecord | ApiKeyRecord, Field(discriminator="kind")]]
 ):
     """One line of the `users` stream: a user or one of its API keys."""
+
+
+Window = Literal["minute", "hour", "day", "month"]
+"""The rate-limit windows a profile bounds."""
+
+
+class WindowLimit(BaseModel):
+    """Crossing `soft` adds a warning; crossing `hard` refuses (429)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    soft: int = Field(ge=0, le=1_000_000_000)
+    hard: int = Field(ge=0, le=1_000_000_000)
+
+    @model_validator(mode="after")
+    def _soft_below_hard(self) -> WindowLimit:
+        if self.soft > self.hard:
+            raise ValueError("soft must not exceed hard")
+        return self
+
+
+CatalogName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class RequestTypeRecord(Record):
+    """A request type as the request network needs it: what to ask and how; never the
+    handler's settings (queries, index names and data sources stay on the master)."""
+
+    kind: Literal["request_type"] = "request_type"
+    id: uuid.UUID
+    name: CatalogName
+    title: str = Field(max_length=200)
+    description: str = Field(max_length=4000)
+    active: bool
+    handler: str = Field(max_length=64)
+    parameter_schema: dict[str, Any]
+    expected_answer_seconds: int = Field(ge=0)
+    max_results: int | None = Field(default=None, ge=1)
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+
+class ProfileRecord(Record):
+    kind: Literal["profile"] = "profile"
+    id: uuid.UUID
+    name: CatalogName
+    description: str = Field(max_length=500)
+    limits: dict[Window, WindowLimit]
+    allow_all: bool
+    allowed_types: list[CatalogName] = Field(max_length=1000)
+    blocked_types: list[CatalogName] = Field(max_length=1000)
+    max_results: int = Field(ge=1)
+    max_parameter_bytes: int = Field(ge=1)
+    created_at: datetime
+    updated_at: datetime
+
+
+class GrantRecord(Record):
+    """One extra request type granted to one user, beyond their profile."""
+
+    kind: Literal["grant"] = "grant"
+    id: uuid.UUID
+    user_id: uuid.UUID
+    request_type: CatalogName
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class CatalogStreamRecord(
+    RootModel[
+        Annotated[RequestTypeRecord | ProfileRecord | GrantRecord, Field(discriminator="kind")]
+    ]
+):
+    """One line of the `catalog` stream: a request type, a profile or a grant."""

@@ -11,6 +11,7 @@ from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
 from request_network.auth.router import router as auth_router
 from request_network.auth.service import build_token_issuer
+from request_network.catalog.router import router as catalog_router
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
 from request_network.settings import RequestSettings
@@ -35,6 +36,7 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
         routers=[
             auth_router,
             users_router,
+            catalog_router,
             transfer_router(transfer_context, require_admin, get_current_actor),
         ],
     )

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "request_network.audit.models",
     "request_network.operations.models",
     "request_network.transfer.models",
+    "request_network.catalog.models",
 )
 
 

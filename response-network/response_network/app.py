@@ -14,7 +14,9 @@ from response_network.api_keys.router import router as api_keys_router
 from response_network.audit.router import router as audit_router
 from response_network.auth.router import router as auth_router
 from response_network.auth.service import build_token_issuer
+from response_network.catalog.router import grants_router, profiles_router, types_router
 from response_network.deps import get_current_actor, require_admin
+from response_network.handlers import build_handler_registry
 from response_network.jobs import registry
 from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context
@@ -42,12 +44,16 @@ def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None
             api_keys_router,
             admin_users_router,
             admin_api_keys_router,
+            types_router,
+            profiles_router,
+            grants_router,
             audit_router,
             transfer_router(transfer_context, require_admin, get_current_actor),
         ],
     )
     # Built once per app: the secret is read (or generated) here, never per request.
     app.state.token_issuer = build_token_issuer(settings)
+    app.state.handlers = build_handler_registry(settings)
     app.state.login_throttle = LoginThrottle(
         runtime.cache,
         max_failures=settings.login_max_failures,

@@ -1,4 +1,5 @@
-"""Bring a response network database to a usable state: migrate, then seed the admin."""
+"""Bring a response network database to a usable state: migrate, then seed the admin and
+the catalog."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from pathlib import Path
 
 from core.migrations import upgrade
 from core.runtime import Runtime
+from response_network.catalog.seed import ensure_catalog
 from response_network.settings import ResponseSettings
 from response_network.users.service import AdminSeed, ensure_admin
 
@@ -26,3 +28,9 @@ async def seed_admin(runtime: Runtime, settings: ResponseSettings) -> AdminSeed:
             email=settings.admin_email,
             password=password,
         )
+
+
+async def seed_catalog(runtime: Runtime) -> list[str]:
+    """The seeded profiles and `echo` type, where missing; returns what was created."""
+    async with runtime.unit_of_work() as uow:
+        return await ensure_catalog(session=uow.session)

@@ -16,8 +16,10 @@ from core.runtime import Runtime, build_runtime, celery_app_for
 from response_network.api_keys.cli import make_api_keys_cli
 from response_network.app import create_app
 from response_network.bootstrap import migrate as migrate_database
-from response_network.bootstrap import seed_admin
+from response_network.bootstrap import seed_admin, seed_catalog
+from response_network.catalog.cli import make_profiles_cli, make_types_cli
 from response_network.jobs import registry
+from response_network.search.cli import make_index_cli
 from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context
 from response_network.users.cli import make_users_cli
@@ -40,7 +42,10 @@ def _seed(settings: ResponseSettings) -> AdminSeed:
     async def seed() -> AdminSeed:
         runtime = build_runtime(settings, registry, start_scheduler=False)
         try:
-            return await seed_admin(runtime, settings)
+            seeded = await seed_admin(runtime, settings)
+            for created in await seed_catalog(runtime):
+                console.print(f"Created {created}.")
+            return seeded
         finally:
             await runtime.close()
 
@@ -64,7 +69,7 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
 @app.command()
 def seed() -> None:
-    """Create the first admin if there is none (idempotent)."""
+    """Create the first admin and the seeded catalog where missing (idempotent)."""
     result = _seed(_settings())
     if not result.created:
         console.print(f"admin {result.user.username} already exists; nothing changed")
@@ -130,3 +135,6 @@ async def _open_context() -> AsyncIterator[TransferContext]:
 
 app.add_typer(make_transfer_cli(_open_context), name="transfer")
 app.add_typer(make_keys_cli(_settings), name="keys")
+app.add_typer(make_index_cli(_settings), name="index")
+app.add_typer(make_types_cli(_open_runtime, _settings), name="types")
+app.add_typer(make_profiles_cli(_open_runtime), name="profiles")

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "response_network.audit.models",
     "response_network.operations.models",
     "response_network.transfer.models",
+    "response_network.catalog.models",
 )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -36,3 +39,27 @@ class ResponseSettings(TransferNetworkSettings):
         if value.get_secret_value() and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters (or empty)")
         return value
+
+    # The catalog's `search` handler (issue 6): which backend answers, and where it lives.
+    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
+    """`embedded`: SQLite FTS5 files under `search_dir`; `elasticsearch`: a cluster."""
+    search_dir: Path | None = None
+    """Embedded indexes, one SQLite file per index (default: VAR_DIR/search)."""
+    elasticsearch_url: str | None = None
+    """Required when `search_backend` is `elasticsearch`, e.g. https://es.internal:9200."""
+    elasticsearch_api_key: SecretStr | None = None
+    search_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """Longest one search may take before it answers 503 `unavailable.search`."""
+
+    @property
+    def resolved_search_dir(self) -> Path:
+        return (self.search_dir or self.var_dir / "search").resolve()
+
+    # The catalog's handlers (issue 6): data sources and the bounds every handler runs within.
+    sql_sources: dict[str, str] = Field(default_factory=dict)
+    """Data sources the `sql` handler may query, by name: an async SQLAlchemy URL each
+    (`postgresql+asyncpg://...`, `sqlite+aiosqlite:///...`), e.g. as JSON in the environment."""
+    handler_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """Longest one handler run may take (the `sql` handler also sets it as statement timeout)."""
+    handler_max_answer_bytes: int = Field(default=1_000_000, ge=1_024, le=100_000_000)
+    """Largest answer a handler may return, as JSON bytes; larger answers are refused."""

@@ -25,19 +25,21 @@ def test_users_cross_with_the_command_lines_alone(tmp_path: Path) -> None:
 
     exported = run(["response_network", "transfer", "run-once"], tmp_path)
     assert exported.returncode == 0, exported.stderr
-    assert "exported 1 batches" in exported.stdout
+    assert "exported 2 batches" in exported.stdout  # users, and the seeded catalog
     imported = run(["request_network", "transfer", "run-once"], tmp_path)
-    assert "imported 1 files" in imported.stdout, imported.stderr
+    assert "imported 2 files" in imported.stdout, imported.stderr
 
     status = run(["request_network", "transfer", "status"], tmp_path)
     assert status.returncode == 0
     assert "users" in status.stdout
+    assert "catalog" in status.stdout
     assert "waiting in inbox: 0" in status.stdout
 
     clean = run(["response_network", "transfer", "audit"], tmp_path)
     assert "unacknowledged" in clean.stdout  # no heartbeat came back yet
 
-    [batch] = (tmp_path / "var" / "transfer" / "request" / "processed").iterdir()
+    processed = (tmp_path / "var" / "transfer" / "request" / "processed").iterdir()
+    [batch] = [path for path in processed if path.name.startswith("users-")]
     verified = run(
         [
             "shared.cli",

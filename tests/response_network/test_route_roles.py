@@ -51,11 +51,26 @@ RESPONSE_ROUTES = {
     ("GET", "/admin/users/{user_id}/api-keys"): ADMIN,
     ("DELETE", "/admin/users/{user_id}/api-keys/{key_id}"): ADMIN,
     ("GET", "/admin/audit"): ADMIN,
+    ("POST", "/admin/request-types"): ADMIN,
+    ("GET", "/admin/request-types"): ADMIN,
+    ("GET", "/admin/request-types/{name}"): ADMIN,
+    ("PATCH", "/admin/request-types/{name}"): ADMIN,
+    ("DELETE", "/admin/request-types/{name}"): ADMIN,
+    ("POST", "/admin/request-types/{name}/try"): ADMIN,
+    ("POST", "/admin/profiles"): ADMIN,
+    ("GET", "/admin/profiles"): ADMIN,
+    ("GET", "/admin/profiles/{name}"): ADMIN,
+    ("PATCH", "/admin/profiles/{name}"): ADMIN,
+    ("DELETE", "/admin/profiles/{name}"): ADMIN,
+    ("POST", "/admin/users/{user_id}/grants"): ADMIN,
+    ("GET", "/admin/users/{user_id}/grants"): ADMIN,
+    ("DELETE", "/admin/users/{user_id}/grants/{name}"): ADMIN,
     **TRANSFER_ROUTES,
 }
 REQUEST_ROUTES = {
     ("POST", "/auth/token"): PUBLIC,
     ("GET", "/users/me"): USER,
+    ("GET", "/request-types"): USER,
     **TRANSFER_ROUTES,
 }
 UNGUARDED = {"/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/health", "/metrics"}

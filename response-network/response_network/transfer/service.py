@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
+from response_network.catalog.stream import CATALOG_OUT
 from response_network.settings import ResponseSettings
 from response_network.transfer.models import LEDGER
 from response_network.users.stream import USERS_OUT
@@ -14,7 +15,7 @@ from shared.streams import StreamRegistry
 
 def stream_registry() -> StreamRegistry:
     """Streams this network exports (users, catalog, responses) and imports (requests)."""
-    return StreamRegistry(outbound={USERS_OUT.name: USERS_OUT})
+    return StreamRegistry(outbound={USERS_OUT.name: USERS_OUT, CATALOG_OUT.name: CATALOG_OUT})
 
 
 def transfer_context(runtime: Runtime) -> TransferContext:

@@ -19,6 +19,7 @@ from core.audit import Actor, record_audit
 from core.errors import Conflict, Invalid, NotFound
 from core.security import generate_password, hash_password, password_policy_violation
 from response_network.audit.models import AuditEvent
+from response_network.catalog.models import Profile
 from response_network.pagination import decode_cursor, encode_cursor
 from response_network.users.models import Role, User
 from response_network.users.schemas import UserCreate, UserUpdate
@@ -146,8 +147,16 @@ async def _keep_an_admin(session: AsyncSession, user: User, *, role: Role, activ
         raise Conflict("this is the last active admin", code="conflict.last_admin")
 
 
+async def _ensure_profile(session: AsyncSession, name: str) -> None:
+    if await session.scalar(select(Profile.id).where(Profile.name == name)) is None:
+        raise Invalid(f"no profile named {name!r}", code="invalid.profile")
+
+
 async def create_user(*, session: AsyncSession, data: UserCreate, actor: Actor) -> User:
+    """A profile named explicitly must exist; left out, it is `default` (seeded)."""
     check_password_policy(data.password, username=data.username, email=data.email)
+    if "profile" in data.model_fields_set:
+        await _ensure_profile(session, data.profile)
     await _ensure_unique(session, username=data.username, email=data.email)
     user = User(
         username=data.username,
@@ -185,6 +194,8 @@ async def update_user(*, session: AsyncSession, user: User, data: UserUpdate, ac
         return user
     if "email" in wanted:
         await _ensure_unique(session, email=wanted["email"], exclude=user.id)
+    if "profile" in wanted:
+        await _ensure_profile(session, wanted["profile"])
     await _keep_an_admin(
         session, user, role=wanted.get("role", user.role), active=wanted.get("active", user.active)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -39,7 +38,6 @@ def test_pax_and_gnu_headers_are_read(
     assert header.record_count == 5
 
 
-@pytest.mark.skipif(shutil.which("tar") is None, reason="needs a tar program")
 @pytest.mark.parametrize("tar_format", ["ustar", "pax", "gnu"])
 def test_a_bag_tarred_by_the_tar_program(
     tar_format: str, good_batch: Path, tmp_path: Path, verify_key: Ed25519PublicKey

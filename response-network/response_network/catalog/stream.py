@@ -1,0 +1,95 @@
+"""The `catalog` stream, master side: request types, profiles and grants as versioned records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from response_network.catalog.models import Grant, Profile, RequestType
+from response_network.transfer.models import ChangeLog
+from shared.changes import track
+from shared.streams import OutboundStream
+
+STREAM = "catalog"
+_IN_CHUNK = 1000
+
+track(RequestType, stream=STREAM, record_type="request_type", change_log=ChangeLog)
+track(Profile, stream=STREAM, record_type="profile", change_log=ChangeLog)
+track(Grant, stream=STREAM, record_type="grant", change_log=ChangeLog)
+
+
+def _type_record(item: RequestType) -> dict[str, Any]:
+    return {
+        "kind": "request_type",
+        "id": item.id,
+        "name": item.name,
+        "title": item.title,
+        "description": item.description,
+        "active": item.active,
+        "handler": item.handler,
+        "parameter_schema": item.parameter_schema,
+        "expected_answer_seconds": item.expected_answer_seconds,
+        "max_results": item.max_results,
+        "version": item.version,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "deleted_at": item.deleted_at,
+    }
+
+
+def _profile_record(item: Profile) -> dict[str, Any]:
+    return {
+        "kind": "profile",
+        "id": item.id,
+        "name": item.name,
+        "description": item.description,
+        "limits": item.limits,
+        "allow_all": item.allow_all,
+        "allowed_types": item.allowed_types,
+        "blocked_types": item.blocked_types,
+        "max_results": item.max_results,
+        "max_parameter_bytes": item.max_parameter_bytes,
+        "version": item.version,
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+    }
+
+
+def _grant_record(item: Grant) -> dict[str, Any]:
+    return {
+        "kind": "grant",
+        "id": item.id,
+        "user_id": item.user_id,
+        "request_type": item.request_type,
+        "version": item.version,
+        "created_at": item.created_at,
+        "revoked_at": item.revoked_at,
+    }
+
+
+_LOADERS: tuple[tuple[str, type[Any], Any], ...] = (
+    ("request_type", RequestType, _type_record),
+    ("profile", Profile, _profile_record),
+    ("grant", Grant, _grant_record),
+)
+
+
+async def load_catalog_records(
+    session: AsyncSession, refs: Sequence[tuple[str, uuid.UUID]]
+) -> list[dict[str, Any]]:
+    """Current state of the changed types, profiles and grants."""
+    records: list[dict[str, Any]] = []
+    for record_type, model, to_record in _LOADERS:
+        ids = [record_id for kind, record_id in refs if kind == record_type]
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            rows = await session.execute(select(model).where(model.id.in_(chunk)))
+            records.extend(to_record(row) for row in rows.scalars())
+    return records
+
+
+CATALOG_OUT = OutboundStream(STREAM, load_catalog_records)
