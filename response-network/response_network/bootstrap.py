@@ -7,7 +7,9 @@ from pathlib import Path
 
 from core.migrations import upgrade
 from core.runtime import Runtime
-from response_network.catalog.seed import ensure_catalog
+from response_network.catalog.seed import ensure_catalog, ensure_demo_types
+from response_network.search import search_backend_for
+from response_network.search.demo import load_demo
 from response_network.settings import ResponseSettings
 from response_network.users.service import AdminSeed, ensure_admin
 
@@ -28,6 +30,18 @@ async def seed_admin(runtime: Runtime, settings: ResponseSettings) -> AdminSeed:
             email=settings.admin_email,
             password=password,
         )
+
+
+async def seed_demo(runtime: Runtime, settings: ResponseSettings) -> list[str]:
+    """Load the demo search index and define a request type over it (idempotent)."""
+    backend = search_backend_for(settings)
+    try:
+        documents = await load_demo(backend)
+    finally:
+        await backend.close()
+    async with runtime.unit_of_work() as uow:
+        created = await ensure_demo_types(session=uow.session)
+    return [f"demo index equipment ({documents} documents)", *created]
 
 
 async def seed_catalog(runtime: Runtime) -> list[str]:

@@ -16,7 +16,7 @@ from core.runtime import Runtime, build_runtime, celery_app_for
 from response_network.api_keys.cli import make_api_keys_cli
 from response_network.app import create_app
 from response_network.bootstrap import migrate as migrate_database
-from response_network.bootstrap import seed_admin, seed_catalog
+from response_network.bootstrap import seed_admin, seed_catalog, seed_demo
 from response_network.catalog.cli import make_profiles_cli, make_types_cli
 from response_network.jobs import registry
 from response_network.search.cli import make_index_cli
@@ -38,13 +38,16 @@ def _settings(**overrides: object) -> ResponseSettings:
     return settings
 
 
-def _seed(settings: ResponseSettings) -> AdminSeed:
+def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
     async def seed() -> AdminSeed:
         runtime = build_runtime(settings, registry, start_scheduler=False)
         try:
             seeded = await seed_admin(runtime, settings)
-            for created in await seed_catalog(runtime):
-                console.print(f"Created {created}.")
+            created = await seed_catalog(runtime)
+            if demo:
+                created += await seed_demo(runtime, settings)
+            for item in created:
+                console.print(f"Created {item}.")
             return seeded
         finally:
             await runtime.close()
@@ -68,9 +71,13 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
 
 
 @app.command()
-def seed() -> None:
+def seed(
+    demo: Annotated[
+        bool, typer.Option(help="Also load the demo search index and its request type")
+    ] = False,
+) -> None:
     """Create the first admin and the seeded catalog where missing (idempotent)."""
-    result = _seed(_settings())
+    result = _seed(_settings(), demo=demo)
     if not result.created:
         console.print(f"admin {result.user.username} already exists; nothing changed")
 

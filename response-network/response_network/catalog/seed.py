@@ -71,6 +71,46 @@ ECHO: dict[str, Any] = {
 }
 
 
+DEMO_SEARCH: dict[str, Any] = {
+    "name": "equipment_search",
+    "title": "Search the equipment register",
+    "description": "Full-text search over the demo equipment register, with optional filters.",
+    "handler": "search",
+    "handler_settings": {
+        "index": "equipment",
+        "text_param": "q",
+        "text_fields": ["title", "summary"],
+        "filter_params": {"category": "category", "site": "site", "status": "status"},
+        "sort": [{"field": "year", "direction": "desc"}],
+        "max_results": 50,
+    },
+    "parameter_schema": {
+        "type": "object",
+        "properties": {
+            "q": {"type": "string", "minLength": 1, "maxLength": 200},
+            "category": {"type": "string", "maxLength": 64},
+            "site": {"type": "string", "maxLength": 64},
+            "status": {"type": "string", "enum": ["in_service", "stored", "retired"]},
+        },
+        "required": ["q"],
+        "additionalProperties": False,
+    },
+    "expected_answer_seconds": 30,
+}
+
+
+async def ensure_demo_types(*, session: AsyncSession) -> list[str]:
+    """The request type over the demo index (`seed --demo`), where missing."""
+    found = await session.scalar(
+        select(RequestType.id).where(RequestType.name == DEMO_SEARCH["name"])
+    )
+    if found is not None:
+        return []
+    session.add(RequestType(**DEMO_SEARCH))
+    await session.flush()
+    return [f"request type {DEMO_SEARCH['name']}"]
+
+
 async def ensure_catalog(*, session: AsyncSession) -> list[str]:
     """Create the seeded profiles and types that are missing; returns what it created."""
     created: list[str] = []
