@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from core.db import UnitOfWork
+from core.ratelimit import RateLimiter
 from core.runtime import Runtime
 from core.security import LoginThrottle, TokenIssuer, looks_like_api_key
 
@@ -54,6 +55,15 @@ async def get_login_throttle(request: Request) -> LoginThrottle:
 
 
 LoginThrottleDep = Annotated[LoginThrottle, Depends(get_login_throttle)]
+
+
+async def get_rate_limiter(request: Request) -> RateLimiter:
+    """The app's rate limiter, built once by `create_app` on the runtime's backend."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
 
 # Declared as security schemes so OpenAPI (and Swagger's "Authorize") knows both ways in.
 bearer_scheme = OAuth2PasswordBearer(

@@ -128,3 +128,24 @@ class CatalogStreamRecord(
     ]
 ):
     """One line of the `catalog` stream: a request type, a profile or a grant."""
+
+
+class RequestRecord(Record):
+    """A request as submitted on the request network; its status is each side's own.
+
+    `kind` names the record (as on every stream); the request's type is `request_type`, at the
+    catalog version `type_version` the parameters were checked against.
+    """
+
+    kind: Literal["request"] = "request"
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    request_type: CatalogName
+    type_version: int = Field(ge=1)
+    parameters: dict[str, Any]
+    priority: int = Field(ge=0, le=9)
+    submitted_at: datetime
+
+
+class RequestsStreamRecord(RootModel[Annotated[RequestRecord, Field(discriminator="kind")]]):
+    """One line of the `requests` stream: a submitted request."""

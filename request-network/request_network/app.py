@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from core.app import create_network_app
+from core.ratelimit import build_rate_limiter
 from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
 from request_network.auth.router import router as auth_router
@@ -14,6 +15,8 @@ from request_network.auth.service import build_token_issuer
 from request_network.catalog.router import router as catalog_router
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
+from request_network.requests.router import admin_router as admin_requests_router
+from request_network.requests.router import router as requests_router
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.router import router as users_router
@@ -37,6 +40,8 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
             auth_router,
             users_router,
             catalog_router,
+            requests_router,
+            admin_requests_router,
             transfer_router(transfer_context, require_admin, get_current_actor),
         ],
     )
@@ -46,5 +51,10 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
         runtime.cache,
         max_failures=settings.login_max_failures,
         window=timedelta(minutes=settings.login_window_minutes),
+    )
+    app.state.rate_limiter = build_rate_limiter(
+        namespace=settings.network_name,
+        redis_url=settings.redis_url,
+        connection_pool=runtime.redis.connection_pool if runtime.redis is not None else None,
     )
     return app

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "request_network.operations.models",
     "request_network.transfer.models",
     "request_network.catalog.models",
+    "request_network.requests.models",
 )
 
 

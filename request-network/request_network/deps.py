@@ -12,12 +12,16 @@ from core.audit import Actor
 from core.deps import (
     ClientAddress,
     CredentialsDep,
+    RateLimiterDep,
     RuntimeDep,
     TokenIssuerDep,
     UnitOfWorkDep,
 )
 from core.errors import Forbidden, NotFound
 from request_network.auth.service import authenticate
+from request_network.requests import service as requests_service
+from request_network.requests.models import Request
+from request_network.settings import RequestSettings
 from request_network.users.models import Role, User
 
 __all__ = [
@@ -25,7 +29,10 @@ __all__ = [
     "CurrentActor",
     "CurrentUser",
     "OperatorUser",
+    "OwnedRequest",
+    "RateLimiterDep",
     "RuntimeDep",
+    "SettingsDep",
     "UnitOfWorkDep",
     "ensure_owner_or_admin",
     "require_admin",
@@ -73,3 +80,24 @@ def ensure_owner_or_admin(user: User, owner_id: uuid.UUID, *, missing: NotFound)
     """Someone else's object is reported missing, not forbidden, so ids cannot be probed."""
     if user.id != owner_id and user.role_level != Role.ADMIN:
         raise missing
+
+
+async def get_settings(runtime: RuntimeDep) -> RequestSettings:
+    settings = runtime.settings
+    assert isinstance(settings, RequestSettings)
+    return settings
+
+
+SettingsDep = Annotated[RequestSettings, Depends(get_settings)]
+
+
+async def get_owned_request(
+    request_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
+) -> Request:
+    """The request in the path, if the caller owns it (or is an admin); else 404."""
+    return await requests_service.get_request(
+        session=uow.session, viewer=user, request_id=request_id
+    )
+
+
+OwnedRequest = Annotated[Request, Depends(get_owned_request)]

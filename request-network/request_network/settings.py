@@ -22,6 +22,9 @@ class RequestSettings(TransferNetworkSettings):
     """After `login_max_failures` failed logins in this window, per username and per client
     address, further logins answer 429 until the window ends."""
 
+    max_parameter_bytes: int = Field(default=65_536, ge=64, le=1_048_576)
+    """Upper bound on a request's parameters (compact JSON, UTF-8), on top of the profile's."""
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr) -> SecretStr:

@@ -71,6 +71,10 @@ REQUEST_ROUTES = {
     ("POST", "/auth/token"): PUBLIC,
     ("GET", "/users/me"): USER,
     ("GET", "/request-types"): USER,
+    ("POST", "/requests"): USER,
+    ("GET", "/requests"): USER,
+    ("GET", "/requests/{request_id}"): USER,
+    ("GET", "/admin/requests"): ADMIN,
     **TRANSFER_ROUTES,
 }
 UNGUARDED = {"/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/health", "/metrics"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
 from request_network.catalog.stream import CATALOG_IN
+from request_network.requests.stream import REQUESTS_OUT
 from request_network.settings import RequestSettings
 from request_network.transfer.models import LEDGER
 from request_network.users.stream import USERS_IN
@@ -15,7 +16,10 @@ from shared.streams import StreamRegistry
 
 def stream_registry() -> StreamRegistry:
     """Streams this network imports (users, catalog, responses) and exports (requests)."""
-    return StreamRegistry(inbound={USERS_IN.name: USERS_IN, CATALOG_IN.name: CATALOG_IN})
+    return StreamRegistry(
+        outbound={REQUESTS_OUT.name: REQUESTS_OUT},
+        inbound={USERS_IN.name: USERS_IN, CATALOG_IN.name: CATALOG_IN},
+    )
 
 
 def transfer_context(runtime: Runtime) -> TransferContext:

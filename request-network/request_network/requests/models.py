@@ -1,0 +1,88 @@
+"""Requests as submitted here, and the history of their status.
+
+A request's id is minted on this network; what travels to the master (kind, parameters,
+priority, ...) bumps `version`, while the status is this side's own bookkeeping: it learns of
+`received`, `answered` and the rest from batches coming back.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, new_id, utcnow
+from request_network.db import Base
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    EXPORTED = "exported"
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    ANSWERED = "answered"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    DELIVERED = "delivered"
+
+
+UNANSWERED = (
+    RequestStatus.PENDING,
+    RequestStatus.EXPORTED,
+    RequestStatus.RECEIVED,
+    RequestStatus.PROCESSING,
+)
+
+
+class Request(Base):
+    __tablename__ = "request"
+    __table_args__ = (
+        UniqueConstraint("owner_id", "idempotency_key"),
+        Index("ix_request_owner_id_created_at", "owner_id", "created_at"),
+        Index("ix_request_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(64))
+    type_version: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING)
+    status_reason: Mapped[str | None] = mapped_column(String(1000))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    """sha256 of the submitted kind, parameters and priority: a replay must match it."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class RequestEvent(Base):
+    """One status a request went through, appended whenever the status changes."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("request.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reason: Mapped[str | None] = mapped_column(String(1000))

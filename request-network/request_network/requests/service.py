@@ -1,0 +1,198 @@
+"""Submitting, listing and monitoring requests: plain async functions, session first."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from core.errors import Conflict, Invalid, NotFound
+from core.ratelimit import RateDecision, RateLimiter
+from request_network.catalog.service import check_submission, user_profile
+from request_network.pagination import decode_cursor, encode_cursor
+from request_network.requests.limits import admit_submission
+from request_network.requests.models import (
+    UNANSWERED,
+    Request,
+    RequestEvent,
+    RequestStatus,
+)
+from request_network.requests.schemas import RequestCreate
+from request_network.users.models import Role, User
+from shared.parameters import parameter_bytes
+
+
+@dataclass(frozen=True)
+class Submission:
+    request: Request
+    created: bool
+    """False when an `Idempotency-Key` replay returned the first request."""
+    rate: RateDecision | None = None
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    status: RequestStatus | None = None
+    kind: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def request_hash(data: RequestCreate) -> str:
+    canonical = json.dumps(
+        {"kind": data.kind, "parameters": data.parameters, "priority": data.priority},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def _by_key(session: AsyncSession, owner: User, key: str) -> Request | None:
+    return await session.scalar(
+        select(Request).where(Request.owner_id == owner.id, Request.idempotency_key == key)
+    )
+
+
+def _replay(existing: Request, digest: str) -> Submission:
+    if existing.request_hash != digest:
+        raise Conflict(
+            "this Idempotency-Key was used for a different request",
+            code="conflict.idempotency_key",
+            extra={"request_id": str(existing.id)},
+        )
+    return Submission(existing, created=False)
+
+
+async def submit(
+    *,
+    session: AsyncSession,
+    limiter: RateLimiter,
+    owner: User,
+    data: RequestCreate,
+    idempotency_key: str | None = None,
+    max_parameter_bytes: int,
+) -> Submission:
+    """Check, rate-limit and store a request as `pending`; a replayed key returns the first.
+
+    A replay (same key, same body) is neither re-checked nor counted against the limits.
+    """
+    size = parameter_bytes(data.parameters)
+    if size > max_parameter_bytes:
+        raise Invalid(
+            f"the parameters take {size} bytes, more than the {max_parameter_bytes} allowed",
+            code="invalid.parameters_size",
+        )
+    digest = request_hash(data)
+    if idempotency_key is not None:
+        existing = await _by_key(session, owner, idempotency_key)
+        if existing is not None:
+            return _replay(existing, digest)
+    request_type = await check_submission(
+        session=session, user=owner, kind=data.kind, parameters=data.parameters
+    )
+    profile = await user_profile(session=session, user=owner)
+    rate = await admit_submission(limiter=limiter, profile=profile, user=owner)
+    now = utcnow()
+    request = Request(
+        id=uuid.uuid4(),
+        owner_id=owner.id,
+        kind=request_type.name,
+        type_version=request_type.version,
+        parameters=data.parameters,
+        priority=data.priority,
+        status=RequestStatus.PENDING,
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(request)
+            session.add(RequestEvent(request_id=request.id, status=RequestStatus.PENDING, at=now))
+            await session.flush()
+    except IntegrityError:
+        # A concurrent submission with the same key committed first: answer as a replay.
+        existing = await _by_key(session, owner, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, digest)
+    return Submission(request, created=True, rate=rate)
+
+
+async def get_request(*, session: AsyncSession, viewer: User, request_id: uuid.UUID) -> Request:
+    """The request, if `viewer` owns it or is an admin; else `not_found.request`."""
+    request = await session.get(Request, request_id)
+    if request is None or (request.owner_id != viewer.id and viewer.role_level != Role.ADMIN):
+        raise NotFound("no such request", code="not_found.request")
+    return request
+
+
+async def request_history(*, session: AsyncSession, request_id: uuid.UUID) -> list[RequestEvent]:
+    events = await session.scalars(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request_id)
+        .order_by(RequestEvent.at, RequestEvent.id)
+    )
+    return list(events.all())
+
+
+async def list_requests(
+    *,
+    session: AsyncSession,
+    viewer: User,
+    filters: RequestFilters,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Request], str | None]:
+    """The viewer's requests (an admin's: everyone's), newest first, one page at a time."""
+    statement = (
+        select(Request).order_by(Request.created_at.desc(), Request.id.desc()).limit(limit + 1)
+    )
+    if viewer.role_level != Role.ADMIN:
+        statement = statement.where(Request.owner_id == viewer.id)
+    if filters.status is not None:
+        statement = statement.where(Request.status == filters.status)
+    if filters.kind is not None:
+        statement = statement.where(Request.kind == filters.kind)
+    if filters.created_from is not None:
+        statement = statement.where(Request.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        statement = statement.where(Request.created_at < filters.created_to)
+    if cursor is not None:
+        at, last_id = decode_cursor(cursor)
+        statement = statement.where(
+            or_(Request.created_at < at, and_(Request.created_at == at, Request.id < last_id))
+        )
+    requests = list((await session.scalars(statement)).all())
+    if len(requests) <= limit:
+        return requests, None
+    page = requests[:limit]
+    return page, encode_cursor(page[-1].created_at, page[-1].id)
+
+
+@dataclass(frozen=True)
+class Monitor:
+    counts: dict[RequestStatus, int]
+    oldest_unanswered_age_seconds: float | None
+
+
+async def monitor_requests(*, session: AsyncSession) -> Monitor:
+    """Requests per status and how long the oldest unanswered one has waited."""
+    rows = await session.execute(select(Request.status, func.count()).group_by(Request.status))
+    counts = dict.fromkeys(RequestStatus, 0)
+    for status, count in rows.all():
+        counts[RequestStatus(status)] = int(count)
+    oldest = await session.scalar(
+        select(func.min(Request.created_at)).where(Request.status.in_(UNANSWERED))
+    )
+    age = None if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
+    return Monitor(counts, age)

@@ -1,0 +1,89 @@
+"""The `requests` stream, request side: submitted requests travel to the master.
+
+Only what the master needs travels (`RequestRecord`); the status is local bookkeeping, so
+changing it neither bumps `version` nor queues the request again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import utcnow
+from request_network.requests.models import Request, RequestEvent, RequestStatus
+from request_network.transfer.models import ChangeLog
+from shared.changes import track
+from shared.records import RequestRecord
+from shared.streams import OutboundStream
+
+STREAM = "requests"
+_IN_CHUNK = 1000
+
+track(
+    Request,
+    stream=STREAM,
+    record_type="request",
+    change_log=ChangeLog,
+    local_only=frozenset({"status", "status_reason", "idempotency_key", "request_hash"}),
+)
+
+
+def _record(request: Request) -> RequestRecord:
+    return RequestRecord(
+        id=request.id,
+        owner_id=request.owner_id,
+        request_type=request.kind,
+        type_version=request.type_version,
+        parameters=request.parameters,
+        priority=request.priority,
+        submitted_at=request.created_at,
+        version=request.version,
+    )
+
+
+async def _mark_exported(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    """Pending requests among `ids` become `exported`, in the export's own transaction."""
+    pending = list(
+        (
+            await session.scalars(
+                select(Request.id).where(
+                    Request.id.in_(ids), Request.status == RequestStatus.PENDING
+                )
+            )
+        ).all()
+    )
+    if not pending:
+        return
+    now = utcnow()
+    await session.execute(
+        update(Request)
+        .where(Request.id.in_(pending), Request.status == RequestStatus.PENDING)
+        .values(status=RequestStatus.EXPORTED, updated_at=now)
+    )
+    await session.execute(
+        insert(RequestEvent),
+        [{"request_id": i, "status": RequestStatus.EXPORTED, "at": now} for i in pending],
+    )
+
+
+async def export_request_records(
+    session: AsyncSession, refs: Sequence[tuple[str, uuid.UUID]]
+) -> list[RequestRecord]:
+    """The changed requests as records; pending ones are marked `exported` on the way out.
+
+    Runs inside the export's transaction: should writing the batch fail, the marks roll back.
+    """
+    ids = [record_id for kind, record_id in refs if kind == "request"]
+    records: list[RequestRecord] = []
+    for start in range(0, len(ids), _IN_CHUNK):
+        chunk = ids[start : start + _IN_CHUNK]
+        requests = await session.scalars(select(Request).where(Request.id.in_(chunk)))
+        records.extend(_record(request) for request in requests)
+        await _mark_exported(session, chunk)
+    return records
+
+
+REQUESTS_OUT = OutboundStream(STREAM, export_request_records)
