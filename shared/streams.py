@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 CONTROL_STREAM = "control"
@@ -39,6 +40,31 @@ class ApplyOutcome:
     def merge(self, other: ApplyOutcome) -> None:
         self.applied += other.applied
         self.unknown.extend(other.unknown)
+
+
+IN_CHUNK = 1000
+"""Ids per `IN (...)` list: far below every driver's bound-parameter limit."""
+
+RecordLoader = tuple[str, type[Any], Callable[[Any], Any]]
+"""(record type in the change log, ORM model, row -> record)."""
+
+
+async def load_changed(
+    session: AsyncSession,
+    refs: Sequence[tuple[str, uuid.UUID]],
+    loaders: Sequence[RecordLoader],
+) -> list[Any]:
+    """The current state of the changed rows as records, record type by record type in the
+    order of `loaders` (so an owner can precede what it owns)."""
+    records: list[Any] = []
+    for record_type, model, to_record in loaders:
+        ids = [record_id for kind, record_id in refs if kind == record_type]
+        for start in range(0, len(ids), IN_CHUNK):
+            rows = await session.scalars(
+                select(model).where(model.id.in_(ids[start : start + IN_CHUNK]))
+            )
+            records.extend(to_record(row) for row in rows)
+    return records
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from core.app import create_network_app
 from core.ratelimit import build_rate_limiter
 from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
-from request_network.auth.router import router as auth_router
-from request_network.auth.service import build_token_issuer
+from request_network.audit.models import AuditEvent
+from request_network.auth.service import build_token_issuer, check_password
 from request_network.catalog.router import router as catalog_router
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
@@ -21,6 +21,7 @@ from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.router import router as users_router
 from shared.exchange.api import transfer_router
+from shared.login import login_router
 
 DESCRIPTION = (
     "The exposed side of Airlock: users log in, submit typed requests and read the answers "
@@ -37,7 +38,7 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
         version="0.1.0",
         runtime=runtime,
         routers=[
-            auth_router,
+            login_router(check_password, AuditEvent),
             users_router,
             catalog_router,
             requests_router,

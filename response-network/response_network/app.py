@@ -11,9 +11,9 @@ from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
 from response_network.api_keys.router import admin_router as admin_api_keys_router
 from response_network.api_keys.router import router as api_keys_router
+from response_network.audit.models import AuditEvent
 from response_network.audit.router import router as audit_router
-from response_network.auth.router import router as auth_router
-from response_network.auth.service import build_token_issuer
+from response_network.auth.service import build_token_issuer, check_password
 from response_network.catalog.router import grants_router, profiles_router, types_router
 from response_network.deps import get_current_actor, require_admin
 from response_network.handlers import build_handler_registry
@@ -23,6 +23,7 @@ from response_network.transfer.service import transfer_context
 from response_network.users.router import admin_router as admin_users_router
 from response_network.users.router import router as users_router
 from shared.exchange.api import transfer_router
+from shared.login import login_router
 
 DESCRIPTION = (
     "The master side of Airlock: owns users and the catalog, receives requests through "
@@ -39,7 +40,7 @@ def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None
         version="0.1.0",
         runtime=runtime,
         routers=[
-            auth_router,
+            login_router(check_password, AuditEvent),
             users_router,
             api_keys_router,
             admin_users_router,

@@ -19,6 +19,7 @@ from core.security import TokenIssuer, hash_api_key, verify_password
 from request_network.api_keys.models import ApiKey
 from request_network.settings import RequestSettings
 from request_network.users.models import User
+from shared.login import PasswordCheck
 
 MAX_API_KEY_LENGTH = 128
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -38,9 +39,7 @@ def build_token_issuer(settings: RequestSettings) -> TokenIssuer:
     )
 
 
-async def check_password(
-    *, session: AsyncSession, username: str, password: str
-) -> tuple[User | None, str | None]:
+async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:
     """The user the username names (if any) and why the login is refused (None: accepted).
 
     Unknown users cost one dummy verification, like a wrong password.
@@ -50,12 +49,12 @@ async def check_password(
         verify_password, password, user.password_hash if user else None
     )
     if user is None:
-        return None, "unknown user"
+        return PasswordCheck(None, "unknown user")
     if not valid:
-        return user, "wrong password"
+        return PasswordCheck(user, "wrong password")
     if not user.active:
-        return user, "inactive user"
-    return user, None
+        return PasswordCheck(user, "inactive user")
+    return PasswordCheck(user, None)
 
 
 async def user_for_token(*, session: AsyncSession, tokens: TokenIssuer, token: str) -> User:

@@ -17,10 +17,10 @@ from request_network.requests.models import Request, RequestEvent, RequestStatus
 from request_network.transfer.models import ChangeLog
 from shared.changes import track
 from shared.records import RequestRecord
-from shared.streams import OutboundStream
+from shared.streams import IN_CHUNK, OutboundStream
 
 STREAM = "requests"
-_IN_CHUNK = 1000
+
 
 track(
     Request,
@@ -78,8 +78,8 @@ async def export_request_records(
     """
     ids = [record_id for kind, record_id in refs if kind == "request"]
     records: list[RequestRecord] = []
-    for start in range(0, len(ids), _IN_CHUNK):
-        chunk = ids[start : start + _IN_CHUNK]
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
         requests = await session.scalars(select(Request).where(Request.id.in_(chunk)))
         records.extend(_record(request) for request in requests)
         await _mark_exported(session, chunk)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -22,6 +21,7 @@ from response_network.audit.models import AuditEvent
 from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from response_network.users.service import bump_version
+from shared.login import PasswordCheck
 
 MAX_API_KEY_LENGTH = 128
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -39,14 +39,6 @@ def build_token_issuer(settings: ResponseSettings) -> TokenIssuer:
         audience=f"airlock-{settings.network_name}",
         ttl=timedelta(minutes=settings.token_ttl_minutes),
     )
-
-
-@dataclass(frozen=True)
-class PasswordCheck:
-    user: User | None
-    """The account the username names, if any (also when the login is refused)."""
-    refusal: str | None
-    """Why the login is refused, for the audit trail only; None when accepted."""
 
 
 async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:

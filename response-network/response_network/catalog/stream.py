@@ -6,16 +6,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_network.catalog.models import Grant, Profile, RequestType
 from response_network.transfer.models import ChangeLog
 from shared.changes import track
-from shared.streams import OutboundStream
+from shared.streams import OutboundStream, RecordLoader, load_changed
 
 STREAM = "catalog"
-_IN_CHUNK = 1000
 
 track(RequestType, stream=STREAM, record_type="request_type", change_log=ChangeLog)
 track(Profile, stream=STREAM, record_type="profile", change_log=ChangeLog)
@@ -71,7 +69,7 @@ def _grant_record(item: Grant) -> dict[str, Any]:
     }
 
 
-_LOADERS: tuple[tuple[str, type[Any], Any], ...] = (
+_LOADERS: tuple[RecordLoader, ...] = (
     ("request_type", RequestType, _type_record),
     ("profile", Profile, _profile_record),
     ("grant", Grant, _grant_record),
@@ -82,14 +80,7 @@ async def load_catalog_records(
     session: AsyncSession, refs: Sequence[tuple[str, uuid.UUID]]
 ) -> list[dict[str, Any]]:
     """Current state of the changed types, profiles and grants."""
-    records: list[dict[str, Any]] = []
-    for record_type, model, to_record in _LOADERS:
-        ids = [record_id for kind, record_id in refs if kind == record_type]
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start : start + _IN_CHUNK]
-            rows = await session.execute(select(model).where(model.id.in_(chunk)))
-            records.extend(to_record(row) for row in rows.scalars())
-    return records
+    return await load_changed(session, refs, _LOADERS)
 
 
 CATALOG_OUT = OutboundStream(STREAM, load_catalog_records)

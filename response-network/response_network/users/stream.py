@@ -6,17 +6,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_network.api_keys.models import ApiKey
 from response_network.transfer.models import ChangeLog
 from response_network.users.models import User
 from shared.changes import track
-from shared.streams import OutboundStream
+from shared.streams import OutboundStream, load_changed
 
 STREAM = "users"
-_IN_CHUNK = 1000
 
 track(
     User,
@@ -72,18 +70,9 @@ async def load_user_records(
     session: AsyncSession, refs: Sequence[tuple[str, uuid.UUID]]
 ) -> list[dict[str, Any]]:
     """Current state of the changed users and keys, users first so a key's owner precedes it."""
-    user_ids = [record_id for kind, record_id in refs if kind == "user"]
-    key_ids = [record_id for kind, record_id in refs if kind == "api_key"]
-    records: list[dict[str, Any]] = []
-    for start in range(0, len(user_ids), _IN_CHUNK):
-        chunk = user_ids[start : start + _IN_CHUNK]
-        users = await session.execute(select(User).where(User.id.in_(chunk)))
-        records.extend(_user_record(user) for user in users.scalars())
-    for start in range(0, len(key_ids), _IN_CHUNK):
-        chunk = key_ids[start : start + _IN_CHUNK]
-        keys = await session.execute(select(ApiKey).where(ApiKey.id.in_(chunk)))
-        records.extend(_key_record(key) for key in keys.scalars())
-    return records
+    return await load_changed(
+        session, refs, (("user", User, _user_record), ("api_key", ApiKey, _key_record))
+    )
 
 
 USERS_OUT = OutboundStream(STREAM, load_user_records)
