@@ -100,6 +100,19 @@ async def ping(engine: AsyncEngine) -> None:
 
 
 AfterCommit = Callable[[], Awaitable[None]]
+_UOW_KEY = "airlock_unit_of_work"
+
+
+def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
+    """Run `hook` once the unit of work that owns `session` commits.
+
+    A session not opened by a `UnitOfWork` has no such moment: refuse rather than run the
+    side effect for data that may still roll back.
+    """
+    uow = session.info.get(_UOW_KEY)
+    if not isinstance(uow, UnitOfWork):
+        raise RuntimeError("after_commit needs a session opened by a UnitOfWork")
+    uow.after_commit(hook)
 
 
 class UnitOfWork:
@@ -125,6 +138,8 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._session_factory()
+        # Code deep in a flow holds only the session; `after_commit(session, ...)` finds us.
+        self._session.info[_UOW_KEY] = self
         await self._session.begin()
         return self
 

@@ -149,3 +149,35 @@ class RequestRecord(Record):
 
 class RequestsStreamRecord(RootModel[Annotated[RequestRecord, Field(discriminator="kind")]]):
     """One line of the `requests` stream: a submitted request."""
+
+
+ResponseStatus = Literal["received", "processing", "answered", "failed", "rejected"]
+"""What the master reports of a request; `pending`, `exported` and `delivered` are the
+request network's own."""
+
+
+class ResponseRecord(Record):
+    """The master's state of one request, and its answer once there is one.
+
+    One record per request (`id` is the request's id), versioned like every record: a newer
+    answer or status replaces the older one. `answer_number` counts answers, so a reader can
+    tell a re-answer from a status change.
+    """
+
+    kind: Literal["response"] = "response"
+    id: uuid.UUID
+    status: ResponseStatus
+    reason: str | None = Field(default=None, max_length=1000)
+    """Why the request failed or was rejected, in words the user can read."""
+    body: Any = None
+    """The answer: JSON, or a string when `content_type` is a text type; None before one."""
+    content_type: str | None = Field(default=None, max_length=100)
+    answer_number: int = Field(ge=0)
+    answered_by: str | None = Field(default=None, max_length=100)
+    """`handler:<name>` for an automated answer, else the operator's username."""
+    answered_at: datetime | None = None
+    updated_at: datetime
+
+
+class ResponsesStreamRecord(RootModel[Annotated[ResponseRecord, Field(discriminator="kind")]]):
+    """One line of the `responses` stream: the state and answer of one request."""

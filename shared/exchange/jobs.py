@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from core.jobs import JobRegistry
 from core.runtime import Runtime
 from shared.exchange.context import TransferContext
 from shared.exchange.export import export_all, prune_kept_copies, send_heartbeat_if_quiet
-from shared.exchange.importing import import_pending
+from shared.exchange.importing import ImportResult, ImportStatus, import_pending
 
 # The inbox is watched in-process; polling every second is the fallback (and Celery's way).
 IMPORT_EVERY = 1.0
@@ -17,8 +17,15 @@ HEARTBEAT_CHECK_EVERY = 15.0
 PRUNE_EVERY = 3600.0
 
 
+OnImported = Callable[[Runtime, Sequence[ImportResult]], Awaitable[None]]
+"""Called after an import run that applied at least one batch (e.g. to answer new requests)."""
+
+
 def register_transfer_jobs(
-    registry: JobRegistry, context: Callable[[Runtime], TransferContext]
+    registry: JobRegistry,
+    context: Callable[[Runtime], TransferContext],
+    *,
+    on_imported: OnImported | None = None,
 ) -> None:
     @registry.job("transfer_export", every=EXPORT_EVERY)
     async def transfer_export(runtime: Runtime) -> None:
@@ -26,7 +33,10 @@ def register_transfer_jobs(
 
     @registry.job("transfer_import", every=IMPORT_EVERY)
     async def transfer_import(runtime: Runtime) -> None:
-        await import_pending(context(runtime))
+        results = await import_pending(context(runtime))
+        applied = [result for result in results if result.status == ImportStatus.APPLIED]
+        if applied and on_imported is not None:
+            await on_imported(runtime, applied)
 
     @registry.job("transfer_heartbeat", every=HEARTBEAT_CHECK_EVERY)
     async def transfer_heartbeat(runtime: Runtime) -> None:
