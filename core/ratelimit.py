@@ -92,6 +92,10 @@ class RateDecision:
         return headers
 
 
+async def _same(usage: WindowUsage) -> WindowUsage:
+    return usage
+
+
 class RateLimiter:
     """Counts admissions per subject in every window it is given; built once per app."""
 
@@ -101,19 +105,38 @@ class RateLimiter:
         self._namespace = namespace
 
     async def hit(self, subject: str, windows: Sequence[Window]) -> RateDecision:
-        """Admit one more for `subject` if every window has room, shortest window first.
+        """Admit one more for `subject` if every window has room.
 
-        A window that refuses stops the walk; admissions already counted in shorter windows
-        stay counted (the limiter errs on the side of admitting fewer, never more).
+        Two parallel rounds, not one call per window in turn (a check costs two Redis round
+        trips whatever the number of windows): read every window; if one is full, refuse
+        without counting anything (a refused attempt must not eat a longer window's quota);
+        else count in every window. Each count is atomic and can still refuse when racing
+        callers took the last room in between: then the other windows keep that count (the
+        limiter errs on the side of admitting fewer, never more).
         """
         ordered = sorted(windows, key=lambda window: window.seconds)
-        refused_by: Window | None = None
-        for window in ordered:
-            if not await self._strategy.hit(self._item(window), self._namespace, subject):
-                refused_by = window
-                break
-        usage = await asyncio.gather(*(self._usage(subject, window) for window in ordered))
-        return RateDecision(refused_by is None, tuple(usage), refused_by)
+        before = await asyncio.gather(*(self._usage(subject, window) for window in ordered))
+        full = next((usage.window for usage in before if usage.remaining <= 0), None)
+        if full is not None:
+            return RateDecision(False, tuple(before), full)
+        admitted = await asyncio.gather(
+            *(self._strategy.hit(self._item(w), self._namespace, subject) for w in ordered)
+        )
+        refused_by = next((w for w, ok in zip(ordered, admitted, strict=True) if not ok), None)
+        if refused_by is not None:
+            usage = await asyncio.gather(*(self._usage(subject, window) for window in ordered))
+            return RateDecision(False, tuple(usage), refused_by)
+        # Our own admission is counted; others racing may have taken more (headers are advice).
+        # A window we just filled is read again: its reset time is its oldest entry's expiry.
+        after = await asyncio.gather(
+            *(
+                self._usage(subject, item.window)
+                if item.remaining <= 1
+                else _same(WindowUsage(item.window, item.remaining - 1, 0))
+                for item in before
+            )
+        )
+        return RateDecision(True, tuple(after), None)
 
     async def _usage(self, subject: str, window: Window) -> WindowUsage:
         stats = await self._strategy.get_window_stats(self._item(window), self._namespace, subject)

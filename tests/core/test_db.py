@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
-from core.db import UnitOfWork, create_engine, create_session_factory
+from core.db import UnitOfWork, after_commit, create_engine, create_session_factory
 from core.heartbeat import latest_heartbeats, record_heartbeat
 from response_network.operations.models import WorkerHeartbeat
 from tests.conftest import Databases
@@ -38,6 +38,26 @@ async def test_commit_then_hooks_run(session_factory) -> None:  # type: ignore[n
         assert ran == []
     # The hook saw the committed row: it ran after the commit, not before.
     assert ran == [["w1"]]
+
+
+async def test_code_holding_only_the_session_can_wait_for_the_commit(session_factory) -> None:  # type: ignore[no-untyped-def]
+    ran: list[list[str]] = []
+
+    async def hook() -> None:
+        ran.append(await _names(session_factory))
+
+    async with UnitOfWork(session_factory) as uow:
+        await record_heartbeat(session=uow.session, model=WorkerHeartbeat, worker="w3")
+        after_commit(uow.session, hook)
+        assert ran == []
+    assert ran == [["w3"]]
+
+    bare = session_factory()
+    try:
+        with pytest.raises(RuntimeError, match="UnitOfWork"):
+            after_commit(bare, hook)
+    finally:
+        await bare.close()
 
 
 async def test_error_rolls_back_and_skips_hooks(session_factory) -> None:  # type: ignore[no-untyped-def]
