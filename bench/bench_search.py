@@ -1,10 +1,8 @@
-"""Embedded search: load rate and query latency of SQLite FTS5 (and tantivy, if importable),
-against a plain `LIKE '%term%'` scan over the same documents in the same run.
+"""Embedded search: load rate and query latency of both embedded backends, tantivy (the
+default, `SEARCH_BACKEND=embedded`) and SQLite FTS5 (`SEARCH_BACKEND=sqlite`), measured through
+their backend classes (`load`, `search`) on the same documents and queries in one run.
 
-    .venv/bin/python -m bench.bench_search [--documents 100000] [--queries 200]
-
-tantivy is not a project dependency; to compare it, run this module with a Python that has
-both the project and `tantivy` importable (docs/search.md says how it was measured).
+    uv run python -m bench.bench_search [--documents 100000] [--queries 200]
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -21,8 +18,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from response_network.search.embedded import EmbeddedSearchBackend
-from response_network.search.query import IndexSchema, SearchQuery
+from core.logging import configure_logging
+from response_network.search import SearchBackend
+from response_network.search.fts5 import Fts5SearchBackend
+from response_network.search.query import IndexSchema, SearchQuery, SortKey
+from response_network.search.tantivy_backend import TantivySearchBackend
 
 WORDS = [
     "pump",
@@ -95,115 +95,54 @@ def synthetic(count: int) -> Iterator[dict[str, Any]]:
         }
 
 
+SHAPES: dict[str, Callable[[str], SearchQuery]] = {
+    "text": lambda word: SearchQuery(text=word, limit=10),
+    "text+filter": lambda word: SearchQuery(
+        text=word, terms={"category": "radio"}, ranges={"year": {"gte": 2000}}, limit=10
+    ),
+    "text+sort": lambda word: SearchQuery(
+        text=word, sort=(SortKey(field="year", direction="desc"),), limit=10
+    ),
+    "filter only": lambda word: SearchQuery(
+        terms={"category": "radio"}, ranges={"year": {"gte": 2000 + len(word) % 20}}, limit=10
+    ),
+}
+"""The `search` handler's query shapes; `text+sort` is the demo type's (newest first)."""
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     cuts = statistics.quantiles(samples, n=100)
     return cuts[49], cuts[94]
 
 
-def timed(run: Callable[[str], object], terms: list[str]) -> tuple[float, float]:
-    samples = []
-    for term in terms:
-        started = time.perf_counter()
-        run(term)
-        samples.append((time.perf_counter() - started) * 1000)
-    return percentiles(samples)
-
-
-def bench_fts5(directory: Path, count: int, terms: list[str]) -> dict[str, Any]:
-    backend = EmbeddedSearchBackend(directory=directory)
-    asyncio.run(backend.create_index(schema=SCHEMA))
+async def measure(backend: SearchBackend, count: int, words: list[str]) -> dict[str, Any]:
+    """Load `count` documents, then time every shape once per word; figures in ms."""
+    await backend.create_index(schema=SCHEMA)
     started = time.perf_counter()
-    asyncio.run(backend.load(index="bench", documents=synthetic(count)))
-    load_s = time.perf_counter() - started
-
-    def text(term: str) -> object:
-        return backend._search("bench", SearchQuery(text=term, limit=10))
-
-    def text_filter(term: str) -> object:
-        query = SearchQuery(text=term, terms={"category": "radio"}, ranges={"year": {"gte": 2000}})
-        return backend._search("bench", query)
-
-    return {
-        "docs_s": count / load_s,
-        "text": timed(text, terms),
-        "filter": timed(text_filter, terms),
-    }
+    await backend.load(index=SCHEMA.name, documents=synthetic(count))
+    figures: dict[str, Any] = {"docs_s": count / (time.perf_counter() - started)}
+    for shape, build in SHAPES.items():
+        samples = []
+        for word in words:
+            query = build(word)
+            started = time.perf_counter()
+            await backend.search(index=SCHEMA.name, query=query)
+            samples.append((time.perf_counter() - started) * 1000)
+        figures[shape] = percentiles(samples)
+    await backend.close()
+    return figures
 
 
-def bench_like(directory: Path, count: int, terms: list[str]) -> dict[str, Any]:
-    """The baseline: the documents in a plain table, searched with LIKE (a full scan)."""
-    connection = sqlite3.connect(directory / "like.sqlite3")
-    connection.execute(
-        "CREATE TABLE doc (id TEXT PRIMARY KEY, title TEXT, body TEXT, category TEXT, year INT)"
-    )
-    started = time.perf_counter()
-    with connection:
-        connection.executemany(
-            "INSERT INTO doc VALUES (:id, :title, :body, :category, :year)", synthetic(count)
-        )
-    load_s = time.perf_counter() - started
-
-    def text(term: str) -> object:
-        pattern = f"%{term}%"
-        where = "(title LIKE ? OR body LIKE ?)"
-        connection.execute(f"SELECT count(*) FROM doc WHERE {where}", (pattern, pattern)).fetchone()
-        return connection.execute(
-            f"SELECT id FROM doc WHERE {where} LIMIT 10", (pattern, pattern)
-        ).fetchall()
-
-    def text_filter(term: str) -> object:
-        pattern = f"%{term}%"
-        where = "(title LIKE ? OR body LIKE ?) AND category = 'radio' AND year >= 2000"
-        connection.execute(f"SELECT count(*) FROM doc WHERE {where}", (pattern, pattern)).fetchone()
-        return connection.execute(
-            f"SELECT id FROM doc WHERE {where} LIMIT 10", (pattern, pattern)
-        ).fetchall()
-
-    return {
-        "docs_s": count / load_s,
-        "text": timed(text, terms),
-        "filter": timed(text_filter, terms),
-    }
-
-
-def bench_tantivy(directory: Path, count: int, terms: list[str]) -> dict[str, Any] | None:
-    try:
-        import tantivy  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("id", stored=True, tokenizer_name="raw")
-    builder.add_text_field("title", stored=True)
-    builder.add_text_field("body", stored=True)
-    builder.add_text_field("category", stored=True, tokenizer_name="raw")
-    builder.add_integer_field("year", stored=True, indexed=True, fast=True)
-    schema = builder.build()
-    (directory / "tantivy").mkdir()
-    index = tantivy.Index(schema, path=str(directory / "tantivy"))
-    writer = index.writer()
-    started = time.perf_counter()
-    for document in synthetic(count):
-        writer.add_document(tantivy.Document(**{k: [v] for k, v in document.items()}))
-    writer.commit()
-    index.reload()
-    load_s = time.perf_counter() - started
-    searcher = index.searcher()
-
-    def text(term: str) -> object:
-        query = index.parse_query(f'"{term}"', ["title", "body"])
-        return searcher.search(query, 10, count=True)
-
-    def text_filter(term: str) -> object:
-        query = index.parse_query(
-            f'"{term}" AND category:radio AND year:[2000 TO *]', ["title", "body"]
-        )
-        return searcher.search(query, 10, count=True)
-
-    return {
-        "docs_s": count / load_s,
-        "text": timed(text, terms),
-        "filter": timed(text_filter, terms),
-    }
+async def run(count: int, words: list[str]) -> dict[str, dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as scratch:
+        return {
+            "tantivy": await measure(
+                TantivySearchBackend(directory=Path(scratch) / "tantivy"), count, words
+            ),
+            "FTS5": await measure(
+                Fts5SearchBackend(directory=Path(scratch) / "fts5"), count, words
+            ),
+        }
 
 
 def main() -> None:
@@ -213,35 +152,24 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(7)
     # Half common words (thousands of hits), half rarer ones (tens of hits), like real queries.
-    terms = [
+    words = [
         rng.choice(WORDS) if n % 2 else f"w{rng.randint(50, 2000)}" for n in range(args.queries)
     ]
-    with tempfile.TemporaryDirectory() as scratch:
-        directory = Path(scratch)
-        results = {
-            "LIKE scan": bench_like(directory, args.documents, terms),
-            "FTS5": bench_fts5(directory, args.documents, terms),
-            "tantivy": bench_tantivy(directory, args.documents, terms),
-        }
-    base = results["LIKE scan"]
-    assert base is not None
-    print(f"{args.documents} documents, {args.queries} queries a shape (ms; x = LIKE / this)")
+    configure_logging(level="WARNING")  # the figures, not one log line per index loaded
+    results = asyncio.run(run(args.documents, words))
+    tantivy, fts5 = results["tantivy"], results["FTS5"]
     print(
-        f"{'engine':<10} {'docs/s':>9} {'text p50':>9} {'p95':>8} "
-        f"{'text+filter p50':>16} {'p95':>8}"
+        f"{args.documents} documents, {args.queries} queries a shape, through the backend "
+        "classes (ms; ratio = FTS5 / tantivy)"
     )
-    for name, figures in results.items():
-        if figures is None:
-            print(f"{name:<10} not importable here (not a project dependency): skipped")
-            continue
-        text50, text95 = figures["text"]
-        filt50, filt95 = figures["filter"]
-        print(
-            f"{name:<10} {figures['docs_s']:>9,.0f} {text50:>9.2f} {text95:>8.2f} "
-            f"{filt50:>16.2f} {filt95:>8.2f}   "
-            f"x{base['text'][0] / text50:.1f} text p50, x{base['filter'][0] / filt50:.1f} "
-            "text+filter p50"
-        )
+    print(f"{'shape':<12} {'tantivy p50':>12} {'p95':>8} {'FTS5 p50':>10} {'p95':>8}  ratio p50")
+    for shape in SHAPES:
+        (t50, t95), (f50, f95) = tantivy[shape], fts5[shape]
+        print(f"{shape:<12} {t50:>12.2f} {t95:>8.2f} {f50:>10.2f} {f95:>8.2f} {f50 / t50:>9.1f}x")
+    print(
+        f"{'load docs/s':<12} {tantivy['docs_s']:>12,.0f} {'':>8} {fts5['docs_s']:>10,.0f} "
+        f"{'':>8} {tantivy['docs_s'] / fts5['docs_s']:>9.1f}x (tantivy / FTS5)"
+    )
 
 
 if __name__ == "__main__":

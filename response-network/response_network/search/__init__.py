@@ -1,5 +1,5 @@
-"""Full-text and filtered search for the catalog's `search` handler: one interface, two backends
-(embedded SQLite FTS5, Elasticsearch), chosen by settings."""
+"""Full-text and filtered search for the catalog's `search` handler: one interface, three backends
+(embedded tantivy, SQLite FTS5, Elasticsearch), chosen by settings."""
 
 from response_network.search.backend import SearchBackend, search_backend_for
 from response_network.search.query import (

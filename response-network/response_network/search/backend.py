@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from core.errors import ConfigurationError
-from response_network.search.embedded import EmbeddedSearchBackend
+from response_network.search.fts5 import Fts5SearchBackend
 from response_network.search.query import IndexInfo, IndexSchema, SearchQuery, SearchResult
+from response_network.search.tantivy_backend import TantivySearchBackend
 from response_network.settings import ResponseSettings
 
 
@@ -45,6 +46,10 @@ def search_backend_for(settings: ResponseSettings) -> SearchBackend:
             api_key=settings.elasticsearch_api_key,
             timeout_seconds=settings.search_timeout_seconds,
         )
-    return EmbeddedSearchBackend(
+    if settings.search_backend == "sqlite":
+        return Fts5SearchBackend(
+            directory=settings.resolved_search_dir, timeout_seconds=settings.search_timeout_seconds
+        )
+    return TantivySearchBackend(
         directory=settings.resolved_search_dir, timeout_seconds=settings.search_timeout_seconds
     )

@@ -7,6 +7,7 @@ each backend turns it into its own query with the text and values bound, never p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypedDict
 
@@ -141,6 +142,26 @@ def plan_search(
         )
     except ValidationError as exc:
         raise Invalid(_first_problem(exc), code="invalid.search_query") from None
+
+
+def words_of(text: str) -> list[str]:
+    """The whitespace-separated words of `text` that hold a letter or digit; both embedded
+    backends require every one of them (AND), and text without any matches nothing."""
+    return [word for word in text.split() if re.search(r"\w", word)]
+
+
+def check_fields(schema: IndexSchema, query: SearchQuery) -> None:
+    """Refuse (`invalid.search_field`) a filter, sort or text field the index does not allow."""
+    refused = sorted(
+        (query.filter_fields() - set(schema.filter_fields))
+        | ({key.field for key in query.sort} - set(schema.sort_fields))
+        | (set(query.text_fields) - set(schema.text_fields))
+    )
+    if refused:
+        raise Invalid(
+            f"index {schema.name!r} does not allow: {', '.join(refused)}",
+            code="invalid.search_field",
+        )
 
 
 def _first_problem(exc: ValidationError) -> str:

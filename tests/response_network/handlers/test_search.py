@@ -1,4 +1,5 @@
-"""The `search` handler maps parameters onto a structured query of the embedded backend."""
+"""The `search` handler maps parameters onto a structured query, on both embedded backends
+(tantivy, the default, and SQLite FTS5): the answers must not tell them apart."""
 
 from __future__ import annotations
 
@@ -28,9 +29,9 @@ CONFIG = {
 LIMITS = HandlerLimits(max_results=10, timeout_seconds=5, max_answer_bytes=100_000)
 
 
-@pytest.fixture
-async def settings(tmp_path: Path) -> ResponseSettings:
-    settings = ResponseSettings(environment="test", var_dir=tmp_path)
+@pytest.fixture(params=["embedded", "sqlite"])
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> ResponseSettings:
+    settings = ResponseSettings(environment="test", var_dir=tmp_path, search_backend=request.param)
     index = search_backend_for(settings)
     await index.create_index(
         schema=IndexSchema(

@@ -1,10 +1,12 @@
-"""The embedded search backend: one SQLite file per index, FTS5 for text, JSON for the rest.
+"""The `sqlite` search backend: one SQLite file per index, FTS5 for text, JSON for the rest.
 
-Why FTS5 and not tantivy: see docs/search.md (measured by bench/bench_search.py). The file
-holds `index_meta` (the schema as JSON), `document` (id + the JSON document) and
-`document_text`, an FTS5 table over the schema's text fields kept in step by triggers, so an
-upsert is one statement. User text reaches FTS5 only as quoted string literals, bound as a
-parameter; filter values are bound parameters too. Field names come from the validated schema.
+The embedded default is tantivy (`tantivy_backend.py`; docs/search.md has the measurement);
+this backend stays selectable (`SEARCH_BACKEND=sqlite`) because it needs nothing but SQLite
+and one file per index is easy to copy. The file holds `index_meta` (the schema as JSON),
+`document` (id + the JSON document) and `document_text`, an FTS5 table over the schema's text
+fields kept in step by triggers, so an upsert is one statement. User text reaches FTS5 only as
+quoted string literals, bound as a parameter; filter values are bound parameters too. Field
+names come from the validated schema.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from typing import Any, TypeVar
 import orjson
 import structlog
 
-from core.errors import Conflict, Invalid, NotFound, Unavailable
+from core.errors import Conflict, NotFound, Unavailable
+from response_network.search.documents import document_id
 from response_network.search.query import (
     INDEX_PATTERN,
     IndexInfo,
@@ -30,12 +33,13 @@ from response_network.search.query import (
     SearchHit,
     SearchQuery,
     SearchResult,
+    check_fields,
+    words_of,
 )
 
 log = structlog.get_logger(__name__)
 
 LOAD_CHUNK = 5_000
-MAX_ID_LENGTH = 512
 SUFFIX = ".sqlite3"
 TOKENIZER = "unicode61 remove_diacritics 2"
 
@@ -49,7 +53,7 @@ def fts5_match(text: str, *, columns: Iterable[str] = ()) -> str | None:
     characters that the tokenizer then drops or indexes like any text; words are ANDed.
     None when `text` has no word at all: such a search matches nothing.
     """
-    words = [w for w in text.split() if re.search(r"\w", w)]
+    words = words_of(text)
     if not words:
         return None
     phrases = " ".join('"' + word.replace('"', '""') + '"' for word in words)
@@ -66,7 +70,7 @@ def _value(field: str) -> str:
     return f"json_extract(d.body, {_path(field)})"
 
 
-class EmbeddedSearchBackend:
+class Fts5SearchBackend:
     """SQLite FTS5 indexes under `directory`. Every SQLite call runs in a worker thread."""
 
     def __init__(self, *, directory: Path, timeout_seconds: float = 10.0) -> None:
@@ -164,7 +168,7 @@ class EmbeddedSearchBackend:
         started = time.perf_counter()
         with self._open(index) as connection:
             schema = self._schema(connection)
-            _check_fields(schema, query)
+            check_fields(schema, query)
             _interrupt_after(connection, self.timeout_seconds)
             plan = _plan(schema, query)
             if plan is None:
@@ -221,30 +225,7 @@ def _ddl(schema: IndexSchema) -> str:
 
 def _rows(documents: Iterable[Mapping[str, Any]]) -> Iterator[tuple[str, bytes]]:
     for number, document in enumerate(documents, start=1):
-        if not isinstance(document, Mapping):
-            raise Invalid(f"document {number} is not an object", code="invalid.search_document")
-        id_ = document.get("id")
-        if isinstance(id_, bool) or not isinstance(id_, str | int) or not str(id_):
-            raise Invalid(
-                f"document {number} needs an `id` (a string or an integer)",
-                code="invalid.search_document",
-            )
-        if len(str(id_)) > MAX_ID_LENGTH:
-            raise Invalid(f"document {number}: `id` is too long", code="invalid.search_document")
-        yield str(id_), orjson.dumps(dict(document))
-
-
-def _check_fields(schema: IndexSchema, query: SearchQuery) -> None:
-    refused = sorted(
-        (query.filter_fields() - set(schema.filter_fields))
-        | ({key.field for key in query.sort} - set(schema.sort_fields))
-        | (set(query.text_fields) - set(schema.text_fields))
-    )
-    if refused:
-        raise Invalid(
-            f"index {schema.name!r} does not allow: {', '.join(refused)}",
-            code="invalid.search_field",
-        )
+        yield document_id(number, document), orjson.dumps(dict(document))
 
 
 def _plan(schema: IndexSchema, query: SearchQuery) -> tuple[str, str, list[Any], str] | None:
