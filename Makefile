@@ -54,3 +54,25 @@ bench: install services
 
 clean:
 	rm -rf .venv .tools var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
+
+# ---- containers (docker-compose.dev.yml); secrets come from .env.dev, which is never committed
+COMPOSE := docker compose --env-file .env.dev -f docker-compose.dev.yml
+PROFILE ?= all
+ALL_PROFILES := --profile all --profile search
+
+.PHONY: env up down down-volumes validate
+
+env: install                       ## write .env.dev (secrets, key pairs) unless it exists; FORCE=1 replaces it
+	$(VENV)/python deploy/make_env.py .env.dev $(if $(FORCE),--force)
+
+up: env                            ## build and start PROFILE (response, request, all; search instead of response)
+	$(COMPOSE) $(foreach profile,$(PROFILE),--profile $(profile)) up -d --build
+
+down:                              ## stop every Airlock container, keep the volumes
+	$(COMPOSE) $(ALL_PROFILES) down
+
+down-volumes:                      ## stop and delete the volumes too (databases, keys, transfer)
+	$(COMPOSE) $(ALL_PROFILES) down --volumes
+
+validate: install                  ## check the running deployment: ./validate_setup.sh
+	./validate_setup.sh

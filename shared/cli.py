@@ -6,12 +6,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from types import FrameType
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from shared.transfer.cli import transfer_app
+from shared.validate import Compose, Mode, Networks, run_validation
 
 app = typer.Typer(help="Airlock: tools for both networks.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -55,6 +58,31 @@ def dev() -> None:
     for process in processes.values():
         process.wait()
     raise typer.Exit(exit_code)
+
+
+@app.command()
+def validate(
+    mode: Annotated[
+        Mode, typer.Option(help="auto: inside compose when its API containers run, else here")
+    ] = Mode.AUTO,
+    network: Annotated[Networks, typer.Option(help="Which networks run here")] = Networks.BOTH,
+    only: Annotated[str | None, typer.Option(help="Comma-separated checks (default: all)")] = None,
+    min_free_mb: Annotated[
+        int, typer.Option(min=0, help="Free space the transfer dir needs")
+    ] = 1024,
+    compose_file: Annotated[Path, typer.Option()] = Path("docker-compose.dev.yml"),
+    env_file: Annotated[Path, typer.Option()] = Path(".env.dev"),
+) -> None:
+    """Check a running Airlock, one line per check; exit status 1 when any check fails."""
+    checks = run_validation(
+        mode=mode,
+        networks=[name for name, _ in NETWORKS if network in (Networks.BOTH, name)],
+        compose=Compose(compose_file, env_file),
+        passthrough=[f"--min-free-mb={min_free_mb}", *([f"--only={only}"] if only else [])],
+    )
+    for check in checks:
+        typer.echo(check.line())
+    raise typer.Exit(0 if checks and all(check.ok for check in checks) else 1)
 
 
 if __name__ == "__main__":

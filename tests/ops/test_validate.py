@@ -1,0 +1,461 @@
+"""validate_setup.sh against a running Airlock: the embedded `make run`, then PostgreSQL +
+Redis + Celery started through the container entrypoint, each once healthy and once broken;
+then each check's failure, one at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import asyncpg
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from core.db import utcnow
+from core.migrations import downgrade, head_revision
+from core.runtime import Runtime
+from request_network.bootstrap import MIGRATIONS as REQUEST_MIGRATIONS
+from response_network.app import create_app
+from response_network.bootstrap import MIGRATIONS as RESPONSE_MIGRATIONS
+from response_network.jobs import registry
+from response_network.operations.models import WorkerHeartbeat
+from response_network.settings import ResponseSettings
+from shared.transfer import generate_signing_key, public_key_text
+from shared.validate import (
+    CHECKS,
+    Check,
+    Compose,
+    Mode,
+    Target,
+    run_validation,
+    validate_network,
+)
+from tests.conftest import Databases
+from tests.ops.processes import (
+    ENTRYPOINT,
+    ROOT,
+    clean_env,
+    key_env,
+    make_env,
+    settings_env,
+    stop,
+    wait_for_http,
+)
+from tests.services import RedisServer, free_port, wait_for_port
+
+SCRIPT = ROOT / "validate_setup.sh"
+NETWORKS = ("response", "request")
+
+
+def validate_setup(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, list[str]]:
+    done = subprocess.run(
+        [str(SCRIPT), "--mode", "local", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return done.returncode, done.stdout.splitlines()
+
+
+def failures(lines: list[str]) -> list[str]:
+    return [line for line in lines if not line.startswith("ok")]
+
+
+def wait_for_heartbeats(count: Callable[[], int], processes: list[subprocess.Popen[bytes]]) -> None:
+    """Jobs write their first heartbeat 30 s after they start."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        for process in processes:
+            assert process.poll() is None, f"{process.args!r} exited with {process.returncode}"
+        if count():
+            return
+        time.sleep(1)
+    raise TimeoutError("no heartbeat")
+
+
+def sqlite_heartbeats(database: Path) -> int:
+    if not database.exists():
+        return 0
+    with (
+        contextlib.closing(sqlite3.connect(database)) as connection,
+        contextlib.suppress(sqlite3.OperationalError),
+    ):
+        return int(connection.execute("SELECT count(*) FROM worker_heartbeat").fetchone()[0])
+    return 0
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_all_ok_against_make_run_then_a_replaced_peer_key_fails(tmp_path: Path) -> None:
+    ports = {"response": free_port(), "request": free_port()}
+    env = clean_env(
+        AIRLOCK_RESPONSE_PORT=str(ports["response"]),
+        AIRLOCK_REQUEST_PORT=str(ports["request"]),
+        AIRLOCK_ADMIN_PASSWORD="the first admin's password",
+    )
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "dev"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for port in ports.values():
+            wait_for_http(f"http://127.0.0.1:{port}/health/ready", dev)
+        for network in NETWORKS:
+            database = tmp_path / "var" / f"{network}.db"
+            wait_for_heartbeats(functools.partial(sqlite_heartbeats, database), [dev])
+
+        code, lines = validate_setup(tmp_path, env)
+        assert failures(lines) == []
+        assert code == 0
+        names = [line.split(":")[0].split(maxsplit=1)[1] for line in lines]
+        assert names == [
+            *(f"{n} {c}" for n in NETWORKS for c in CHECKS if c not in ("redis", "workers")),
+            "response peer key",
+            "request peer key",
+        ]
+
+        # Someone replaces the request network's public key with another one.
+        keys = tmp_path / "var" / "keys"
+        (keys / "request.pub").write_text(public_key_text(generate_signing_key().public_key()))
+        code, lines = validate_setup(tmp_path, env)
+        assert code == 1
+        assert failures(lines) == [
+            f"FAIL  request keys: {keys / 'request.pub'} is not the signing key's public half"
+            " - fix: `airlock-request keys generate --overwrite`, then give the response network"
+            " the output of `airlock-request keys show`",
+            f"FAIL  response peer key: {keys / 'request.pub'} does not match the request "
+            "network's signing key - fix: write the output of `airlock-request keys show` (run "
+            f"on the request network) to {keys / 'request.pub'}",
+        ]
+    finally:
+        dev.send_signal(signal.SIGINT)
+        dev.wait(30)
+
+
+def postgres_heartbeats(url: str) -> int:
+    return asyncio.run(count_heartbeats(url))
+
+
+async def count_heartbeats(url: str) -> int:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM worker_heartbeat"))
+    except asyncpg.UndefinedTableError:
+        return 0
+    finally:
+        await connection.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+async def test_all_ok_on_postgres_redis_and_celery_then_a_database_behind_fails(
+    databases: Databases, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    generated = make_env(tmp_path / ".env.dev")
+    settings: dict[str, dict[str, object]] = {}
+    for index, network in enumerate(NETWORKS):
+        settings[network] = {
+            "environment": "production",
+            "database_url": await databases.empty_postgres(),
+            "redis_url": redis_server.url(6 + index),
+            "secret_key": generated[f"{network.upper()}_SECRET_KEY"],
+            "port": free_port(),
+            "var_dir": tmp_path / network,
+            "transfer_dir": tmp_path / "transfer",
+        }
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for network in NETWORKS:
+            env = clean_env(
+                AIRLOCK_NETWORK=network,
+                AIRLOCK_WORKER_CONCURRENCY="1",
+                AIRLOCK_ADMIN_PASSWORD="the first admin's password",
+                **settings_env(network, settings[network]),
+            )
+            keys = key_env(network, generated)
+            for role, role_env in (("api", keys), ("worker", keys), ("beat", {})):
+                processes.append(
+                    subprocess.Popen(
+                        [str(ENTRYPOINT), role],
+                        env={**env, **role_env},
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+        for network, api in zip(NETWORKS, processes[::3], strict=True):
+            wait_for_http(f"http://127.0.0.1:{settings[network]['port']}/health/ready", api)
+        for network in NETWORKS:
+            url = str(settings[network]["database_url"])
+            count = functools.partial(postgres_heartbeats, url)
+            await asyncio.to_thread(wait_for_heartbeats, count, processes)
+
+        env = clean_env(**settings_env("response", settings["response"]))
+        env.update(settings_env("request", settings["request"]))
+        code, lines = await asyncio.to_thread(validate_setup, tmp_path, env)
+        assert failures(lines) == []
+        assert code == 0
+        names = [line.split(":")[0].split(maxsplit=1)[1] for line in lines]
+        expected = ["beat" if c == "jobs" else c for c in CHECKS]
+        assert names == [
+            *(f"{n} {c}" for n in NETWORKS for c in expected),
+            "response peer key",
+            "request peer key",
+        ]
+
+        # The request database one migration behind the code.
+        url = str(settings["request"]["database_url"])
+        await asyncio.to_thread(downgrade, REQUEST_MIGRATIONS, url, "-1")
+        code, lines = await asyncio.to_thread(validate_setup, tmp_path, env)
+        assert code == 1
+        head = head_revision(REQUEST_MIGRATIONS)
+        assert head is not None
+        previous = f"{int(head) - 1:04d}"
+        assert failures(lines) == [
+            f"FAIL  request migrations: database at {previous}, the latest is {head} - fix: "
+            "`airlock-request migrate` (the api's entrypoint migrates on start)"
+        ]
+    finally:
+        for process in processes:
+            stop(process)
+
+
+# ---- each check's failure, in-process against the real backends
+
+
+def target(settings: ResponseSettings, api_url: str = "", **overrides: object) -> Target:
+    values: dict[str, object] = {
+        "settings": settings,
+        "migrations": RESPONSE_MIGRATIONS,
+        "heartbeats": WorkerHeartbeat,
+        "registry": registry,
+        "api_url": api_url or f"http://127.0.0.1:{free_port()}",
+        "min_free_bytes": 1,
+    }
+    values.update(overrides)
+    return Target(**values)  # type: ignore[arg-type]
+
+
+def by_name(checks: list[Check]) -> dict[str, Check]:
+    return {check.name: check for check in checks}
+
+
+async def test_a_fresh_network_that_never_ran_fails_what_is_missing(
+    backend: str, response_settings: ResponseSettings
+) -> None:
+    report = await validate_network(target(response_settings))
+    checks = by_name(report.checks)
+
+    assert checks["migrations"].ok
+    failed = {name for name, check in checks.items() if not check.ok}
+    expected = {"api", "clock", "ready", "jobs" if backend == "embedded" else "beat"}
+    expected |= {"transfer", "keys"} | ({"workers"} if backend == "production" else set())
+    assert failed == expected
+    assert checks["transfer"].detail.endswith("transfer does not exist")
+    assert "does not answer" in checks["api"].detail
+    assert checks["keys"].detail.startswith("signing key ")
+    assert "missing" in checks["keys"].detail
+    if backend == "production":
+        assert checks["redis"].ok
+        assert checks["workers"].detail == "no Celery worker consumes airlock.response"
+        assert "airlock-response worker" in checks["workers"].fix
+
+
+async def test_heartbeats_must_be_fresh_and_the_transfer_dir_roomy(
+    response_settings: ResponseSettings, response_runtime: Runtime
+) -> None:
+    response_settings.resolved_transfer_dir.mkdir(parents=True)
+    async with response_runtime.unit_of_work() as uow:
+        uow.session.add(
+            WorkerHeartbeat(
+                worker="jobs@old:1",
+                hostname="old",
+                pid=1,
+                last_seen_at=utcnow() - timedelta(minutes=10),
+            )
+        )
+    only = ["jobs", "transfer"]
+    stale = by_name((await validate_network(target(response_settings), only)).checks)
+    name = "jobs" if response_settings.embedded else "beat"
+    assert stale[name].ok is False
+    assert stale[name].detail.startswith("last heartbeat 6")
+    assert stale[name].detail.endswith("s ago (due every 30s)")
+    assert stale["transfer"].ok
+
+    async with response_runtime.unit_of_work() as uow:
+        uow.session.add(
+            WorkerHeartbeat(worker="jobs@new:2", hostname="new", pid=2, last_seen_at=utcnow())
+        )
+    full = target(response_settings, min_free_bytes=2**62)
+    fresh = by_name((await validate_network(full, only)).checks)
+    assert fresh[name].ok
+    assert fresh[name].detail.endswith("s ago by jobs@new:2")
+    assert fresh["transfer"].ok is False
+    assert "MiB free, under" in fresh["transfer"].detail
+
+
+async def test_unreachable_database_and_redis_are_named(tmp_path: Path) -> None:
+    settings = ResponseSettings(
+        var_dir=tmp_path,
+        database_url=f"postgresql+asyncpg://airlock:hunter2@127.0.0.1:{free_port()}/gone",
+        redis_url=f"redis://127.0.0.1:{free_port()}/0",
+    )
+    report = await validate_network(target(settings), ["migrations", "redis", "jobs", "workers"])
+    checks = by_name(report.checks)
+
+    assert not any(check.ok for check in report.checks)
+    assert checks["migrations"].detail.startswith("database 127.0.0.1:")
+    assert "not reachable" in checks["migrations"].detail
+    assert checks["redis"].fix == "start Redis, check AIRLOCK_RESPONSE_REDIS_URL"
+    assert checks["beat"].detail.startswith("cannot read heartbeats")
+    assert checks["workers"].detail.startswith("cannot ask")
+    assert "hunter2" not in " ".join(check.line() for check in report.checks)
+
+
+@contextlib.contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+async def test_an_api_that_is_up_but_not_ready_names_the_dependency(
+    response_settings: ResponseSettings,
+) -> None:
+    # The transfer directory is a file: the API answers, its readiness check fails.
+    response_settings.resolved_transfer_dir.parent.mkdir(parents=True, exist_ok=True)
+    response_settings.resolved_transfer_dir.write_text("not a directory")
+    app = create_app(response_settings)
+    with serving(app) as url:
+        report = await validate_network(target(response_settings, url), ["api", "ready", "clock"])
+    checks = by_name(report.checks)
+
+    assert checks["api"].ok
+    assert checks["clock"].ok
+    assert checks["ready"].ok is False
+    assert checks["ready"].detail == "not ready (transfer_dir failed: FileExistsError)"
+
+
+class SkewedClock(BaseHTTPRequestHandler):
+    """Stands for an API host whose clock is five minutes behind."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return format_datetime(datetime.now(UTC) - timedelta(minutes=5), usegmt=True)
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+async def test_a_clock_minutes_off_fails(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SkewedClock)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        settings = ResponseSettings(var_dir=tmp_path)
+        report = await validate_network(target(settings, url), ["api", "clock"])
+    finally:
+        server.shutdown()
+    checks = by_name(report.checks)
+    assert checks["api"].ok
+    # (the Date header counts whole seconds)
+    assert re.fullmatch(
+        r"FAIL  response clock: the API's clock is 30[01]s off this machine's - fix: "
+        r"synchronise the clocks of both networks' machines \(NTP\)",
+        checks["clock"].line(),
+    )
+
+
+def test_compose_mode_without_running_containers_says_how_to_start_them() -> None:
+    compose = Compose(ROOT / "docker-compose.dev.yml", ROOT / "no-such.env")
+    checks = run_validation(
+        mode=Mode.COMPOSE, networks=["request"], compose=compose, passthrough=[]
+    )
+    assert [check.line() for check in checks] == [
+        "FAIL  request api: no request-api container is running - fix: "
+        "`make up PROFILE=request` (or all)"
+    ]
+
+
+def test_a_network_whose_settings_are_wrong_is_one_fail_line(tmp_path: Path) -> None:
+    env = clean_env(AIRLOCK_REQUEST_PORT="99999")
+    code, lines = validate_setup(tmp_path, env, "--network", "request")
+    assert code == 1
+    assert lines == [
+        "FAIL  request settings: error: setting AIRLOCK_REQUEST_PORT is invalid: Input should "
+        "be less than or equal to 65535 - fix: correct the setting named here"
+    ]
+
+
+def test_an_unknown_check_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "response_network", "validate", "--only", "api,uptime"],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: unknown check uptime; known: api, ready, clock, migrations, redis, workers, "
+        "jobs, transfer, keys"
+    )
+
+
+def test_one_network_alone_prints_its_own_lines(tmp_path: Path) -> None:
+    env = clean_env(AIRLOCK_RESPONSE_VAR_DIR=str(tmp_path / "var"))
+    os.makedirs(tmp_path / "var" / "transfer")
+    done = subprocess.run(
+        [sys.executable, "-m", "response_network", "validate", "--only", "transfer,migrations"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == [
+        f"FAIL  response migrations: no database at {tmp_path / 'var' / 'response.db'} - fix: "
+        "`airlock-response init` (or `make run`) creates it",
+        done.stdout.splitlines()[1],
+    ]
+    assert done.stdout.splitlines()[1].startswith(
+        f"ok    response transfer: {tmp_path / 'var' / 'transfer'} writable, "
+    )
