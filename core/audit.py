@@ -3,30 +3,53 @@
 Each network declares its `audit_event` table from `AuditEventMixin` (like the heartbeat
 table) and writes events with `record_audit` inside the transaction of the change itself, so
 an event exists exactly when its change was committed. Events are append-only: the ORM
-refuses to update or delete them, and no code path does it otherwise.
+refuses to update or delete them; the one exception is the retention job
+(`purge_audit_events`), which deletes expired events in bulk and records that it did.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import JSON, String, Uuid, event
+import structlog
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    CursorResult,
+    String,
+    Table,
+    Uuid,
+    and_,
+    delete,
+    event,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
+from core.errors import Invalid
+from core.jobs import JobRegistry
+from core.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 SECRET_WORDS = ("password", "secret", "hash", "token")
 """Detail keys containing one of these are refused: an audit trail must never hold secrets."""
 
 ACTOR_NAME_LENGTH = 128
 ADDRESS_LENGTH = 64
+MAX_CURSOR_LENGTH = 512
 
 
 class AuditResult(enum.StrEnum):
@@ -105,3 +128,148 @@ def record_audit(
     audit_event.details = dict(details) if details else None
     session.add(audit_event)
     return audit_event
+
+
+# Reading the trail: the same filters and keyset pages on both networks.
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """Every given filter must match; `since` is inclusive, `until` exclusive."""
+
+    actor_id: uuid.UUID | None = None
+    actor_name: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """A time without an offset is taken as UTC, the zone every stored time is in."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _bad_cursor() -> Invalid:
+    return Invalid("cursor is not one this API returned", code="invalid.cursor")
+
+
+def encode_cursor(at: datetime, event_id: uuid.UUID) -> str:
+    raw = json.dumps({"at": at.isoformat(), "id": str(event_id)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (time, id) position a cursor names; `Invalid` (422) for anything else."""
+    try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
+        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(position, dict) or set(position) != {"at", "id"}:
+            raise ValueError("not a position")
+        at, event_id = datetime.fromisoformat(position["at"]), uuid.UUID(position["id"])
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise _bad_cursor() from exc
+    if at.tzinfo is None:
+        raise _bad_cursor()
+    return at, event_id
+
+
+async def list_audit_events(
+    *,
+    session: AsyncSession,
+    model: type[EventT],
+    filters: AuditFilters,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[EventT], str | None]:
+    """One page of events, newest first, and the cursor of the next page (None: the last)."""
+    since = _as_utc(filters.since) if filters.since else None
+    until = _as_utc(filters.until) if filters.until else None
+    if since is not None and until is not None and since > until:
+        raise Invalid("`from` must not be after `to`", code="invalid.time_range")
+    conditions: list[ColumnElement[bool]] = [
+        column == value
+        for column, value in (
+            (model.actor_id, filters.actor_id),
+            (model.actor_name, filters.actor_name),
+            (model.action, filters.action),
+            (model.object_type, filters.object_type),
+            (model.object_id, filters.object_id),
+        )
+        if value is not None
+    ]
+    if since is not None:
+        conditions.append(model.occurred_at >= since)
+    if until is not None:
+        conditions.append(model.occurred_at < until)
+    if cursor is not None:
+        at, last_id = decode_cursor(cursor)
+        conditions.append(
+            or_(model.occurred_at < at, and_(model.occurred_at == at, model.id < last_id))
+        )
+    statement = (
+        select(model)
+        .where(*conditions)
+        .order_by(model.occurred_at.desc(), model.id.desc())
+        .limit(limit + 1)
+    )
+    events = list((await session.scalars(statement)).all())
+    if len(events) <= limit:
+        return events, None
+    page = events[:limit]
+    return page, encode_cursor(page[-1].occurred_at, page[-1].id)
+
+
+# Retention: the one deletion of audit events, and it is audited itself.
+
+RETENTION_ACTOR = Actor(id=None, name="audit-retention")
+RETENTION_EVERY = 86_400.0
+"""Seconds between two retention runs: daily."""
+
+
+async def purge_audit_events(
+    *, session: AsyncSession, model: type[AuditEventMixin], retention_days: int
+) -> int:
+    """Delete the events older than `retention_days` (0: keep all) in one statement and
+    record one event saying how many went; returns that number."""
+    if retention_days <= 0:
+        return 0
+    cutoff = utcnow() - timedelta(days=retention_days)
+    table = cast(Table, getattr(model, "__table__"))  # noqa: B009 - declared by the subclass
+    # A Core DELETE on purpose: the ORM guard refuses deletes of single events, this is the
+    # retention policy itself.
+    result = cast(
+        CursorResult[Any],
+        await session.execute(delete(table).where(table.c.occurred_at < cutoff)),
+    )
+    deleted = int(result.rowcount or 0)
+    if deleted:
+        record_audit(
+            session=session,
+            model=model,
+            actor=RETENTION_ACTOR,
+            action="audit.purged",
+            object_type="audit",
+            details={
+                "deleted": deleted,
+                "older_than": cutoff.isoformat(),
+                "retention_days": retention_days,
+            },
+        )
+    return deleted
+
+
+def register_retention_job(registry: JobRegistry, model: type[AuditEventMixin]) -> None:
+    """The network's daily `audit_retention` job, following `audit_retention_days`."""
+
+    @registry.job("audit_retention", every=RETENTION_EVERY)
+    async def audit_retention(runtime: Runtime) -> None:
+        async with runtime.unit_of_work() as uow:
+            deleted = await purge_audit_events(
+                session=uow.session,
+                model=model,
+                retention_days=runtime.settings.audit_retention_days,
+            )
+        log.info("audit_purged", deleted=deleted)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,11 @@ from typing import Any, Generic, Protocol, TypeVar
 import structlog
 from celery import Celery
 from celery.signals import worker_process_shutdown
+from prometheus_client import CollectorRegistry
 from watchfiles import awatch
 
 from core.logging import bind_request_id, current_request_id
+from core.metrics import JobMetrics, metrics_for
 
 log = structlog.get_logger(__name__)
 
@@ -78,14 +81,22 @@ class JobRunner(Protocol):
 
 
 async def run_job(job: Job, runtime: object, kwargs: dict[str, Any]) -> Any:
-    """Run one job with logging; exceptions propagate to the runner, which decides retries."""
+    """Run one job with logging and metrics; exceptions propagate to the runner (retries)."""
+    registry = getattr(runtime, "metrics_registry", None)
+    metrics = metrics_for(registry, JobMetrics) if isinstance(registry, CollectorRegistry) else None
     log.debug("job_started", job=job.name)
+    started = time.perf_counter()
     try:
         result = await job.function(runtime, **kwargs)
     except Exception:
+        if metrics is not None:
+            metrics.observe(job=job.name, succeeded=False, seconds=time.perf_counter() - started)
         log.exception("job_failed", job=job.name)
         raise
-    log.debug("job_finished", job=job.name)
+    elapsed = time.perf_counter() - started
+    if metrics is not None:
+        metrics.observe(job=job.name, succeeded=True, seconds=elapsed)
+    log.debug("job_finished", job=job.name, seconds=round(elapsed, 3))
     return result
 
 

@@ -41,6 +41,21 @@ class NetworkSettings(BaseSettings):
     jobs_enabled: bool = True
     """Run the in-process scheduler with the API (embedded mode only)."""
 
+    metrics_enabled: bool = True
+    """Serve Prometheus metrics at `/metrics` (no login needed); false: no metrics at all."""
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve the metrics on this port only (on `metrics_host`), not on the API's port."""
+    metrics_host: str | None = None
+    """Address the metrics port binds to; default: `host`."""
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, validation_alias="prometheus_multiproc_dir"
+    )
+    """prometheus-client's `PROMETHEUS_MULTIPROC_DIR` (no network prefix): when set in the
+    environment of the API, worker and beat processes, `/metrics` adds up all of them."""
+
+    audit_retention_days: int = Field(default=365, ge=0, le=36_500)
+    """Audit events older than this are deleted by a daily job; 0 keeps them forever."""
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:

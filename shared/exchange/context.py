@@ -10,10 +10,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache import Locks
 from core.db import UnitOfWork
+from core.metrics import Probe
 from shared.ledger import ChangeLogMixin, InboundGapMixin, InboxBatchMixin, OutboxBatchMixin
 from shared.streams import StreamRegistry
 from shared.transfer import BatchLimits
@@ -72,17 +75,13 @@ class TransferMetrics:
             ["stream"],
             registry=registry,
         )
-        self.open_gaps = Gauge(
-            "airlock_stream_open_gaps",
-            "Sequences not received yet.",
-            ["stream"],
-            registry=registry,
-        )
+        # Open gaps are state, read from the ledger at scrape time: see `open_gaps_probe`.
         self.lag = Gauge(
             "airlock_stream_lag_seconds",
             "Created-to-applied delay of the newest applied batch.",
             ["stream"],
             registry=registry,
+            multiprocess_mode="mostrecent",
         )
 
 
@@ -135,3 +134,30 @@ class TransferContext:
     async def record_audit(self, session: AsyncSession, **event: Any) -> None:
         if self.audit is not None:
             await self.audit(session=session, **event)
+
+
+def open_gaps_probe(context: Callable[[], TransferContext]) -> Probe:
+    """`airlock_stream_open_gaps`: sequences of each inbound stream not received (nor declared
+    lost) yet, counted in the ledger when scraped, so every process reports the same."""
+    built: list[TransferContext] = []
+
+    async def measure() -> list[Metric]:
+        if not built:
+            built.append(context())
+        ctx = built[0]
+        gap = ctx.ledger.gap
+        async with ctx.unit_of_work() as uow:
+            rows = await uow.session.execute(
+                select(gap.stream, func.count())
+                .where(gap.source == ctx.peer, gap.declared_lost_at.is_(None))
+                .group_by(gap.stream)
+            )
+            counts = dict.fromkeys(ctx.streams.inbound, 0) | {s: int(n) for s, n in rows}
+        family = GaugeMetricFamily(
+            "airlock_stream_open_gaps", "Sequences not received yet.", labels=["stream"]
+        )
+        for stream, count in sorted(counts.items()):
+            family.add_metric([stream], count)
+        return [family]
+
+    return measure

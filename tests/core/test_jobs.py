@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from core.jobs import InProcessRunner, JobRegistry
 from core.logging import bind_request_id
@@ -85,3 +86,40 @@ async def test_a_watched_directory_triggers_its_job_at_once(tmp_path: Path) -> N
         await asyncio.wait_for(seen.wait(), timeout=1.0)
     finally:
         await runner.stop()
+
+
+class _Runtime:
+    """What the runners hand a job: here only the metrics registry matters."""
+
+    def __init__(self) -> None:
+        self.metrics_registry = CollectorRegistry()
+
+
+async def test_job_runs_and_failures_are_counted_by_job_and_outcome() -> None:
+    registry = JobRegistry("t")
+
+    @registry.job("fine")
+    async def fine(runtime: _Runtime) -> None: ...
+
+    @registry.job("broken")
+    async def broken(runtime: _Runtime) -> None:
+        raise RuntimeError("job failed")
+
+    runtime = _Runtime()
+    runner = InProcessRunner(registry, runtime)
+    await runner.start()
+    for name in ("fine", "fine", "broken"):
+        await runner.enqueue(name)
+    await runner.drain()
+    await runner.stop()
+
+    def runs(job: str, outcome: str) -> float | None:
+        labels = {"job": job, "outcome": outcome}
+        return runtime.metrics_registry.get_sample_value("airlock_job_runs_total", labels)
+
+    assert (runs("t.fine", "success"), runs("t.fine", "failure")) == (2.0, None)
+    assert (runs("t.broken", "success"), runs("t.broken", "failure")) == (None, 1.0)
+    durations = runtime.metrics_registry.get_sample_value(
+        "airlock_job_duration_seconds_count", {"job": "t.fine"}
+    )
+    assert durations == 2.0

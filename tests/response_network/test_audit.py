@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import httpx
 import pytest
 
 from core.audit import Actor, record_audit
+from core.db import utcnow
+from core.jobs import run_job
 from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
+from response_network.jobs import registry
+from response_network.settings import ResponseSettings
 from tests.response_network.identity import audit_events
 
 SOMEONE = Actor(id=None, name="test", address="10.0.0.1")
@@ -87,3 +94,65 @@ async def test_admins_read_the_trail_newest_first_in_pages(
     everything = (await response_client.get("/admin/audit", headers=admin_headers)).json()
     assert everything["items"][0]["action"] == "other"
     assert everything["items"][0]["client_address"] == "10.0.0.1"
+
+
+async def test_admins_filter_by_object_type_and_time_range(
+    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+) -> None:
+    now = utcnow()
+    for days, object_type in ((3, "user"), (2, "request_type"), (1, "user")):
+        async with response_runtime.unit_of_work() as uow:
+            event = record_audit(
+                session=uow.session,
+                model=AuditEvent,
+                actor=SOMEONE,
+                action="test.step",
+                object_type=object_type,
+                object_id=days,
+            )
+            event.occurred_at = now - timedelta(days=days)
+    window = {
+        "from": (now - timedelta(days=3)).isoformat(),
+        "to": (now - timedelta(days=1)).isoformat(),
+    }
+
+    answer = await response_client.get(
+        "/admin/audit", params={"object_type": "user", **window}, headers=admin_headers
+    )
+    page = answer.json()
+
+    assert [item["object_id"] for item in page["items"]] == ["3"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+async def test_no_route_changes_or_deletes_an_event(
+    response_client: httpx.AsyncClient, admin_headers: dict[str, str], method: str
+) -> None:
+    on_list = await response_client.request(method, "/admin/audit", headers=admin_headers)
+    on_event = await response_client.request(
+        method, f"/admin/audit/{uuid.uuid4()}", headers=admin_headers, json={}
+    )
+
+    assert (on_list.status_code, on_event.status_code) == (405, 404)
+
+
+async def test_the_retention_job_keeps_what_the_setting_keeps(
+    response_runtime: Runtime, response_settings: ResponseSettings
+) -> None:
+    response_settings.audit_retention_days = 7
+    async with response_runtime.unit_of_work() as uow:
+        for days in (8, 6):
+            event = record_audit(
+                session=uow.session,
+                model=AuditEvent,
+                actor=SOMEONE,
+                action="test.step",
+                object_type="step",
+                object_id=days,
+            )
+            event.occurred_at = utcnow() - timedelta(days=days)
+
+    await run_job(registry.get("audit_retention"), response_runtime, {})
+
+    kept = [(event.action, event.object_id) for event in await audit_events(response_runtime)]
+    assert kept == [("test.step", "6"), ("audit.purged", None)]

@@ -1,0 +1,96 @@
+"""`GET /admin/alerts`, built for either network, and the app wiring alerts need."""
+
+# No `from __future__ import annotations`: FastAPI must see the closure-built dependencies.
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query
+from pydantic import BaseModel, ConfigDict
+
+from core.audit import MAX_CURSOR_LENGTH
+from core.deps import UnitOfWorkDep
+from core.runtime import Runtime
+from shared.alerts import service
+from shared.alerts.http_outcomes import HttpOutcomeMiddleware
+from shared.alerts.metrics import alert_metrics
+from shared.alerts.models import AlertMixin, AlertState, AlertTables
+from shared.alerts.rules import Rule
+from shared.alerts.watch import watch_lifespan
+from shared.exchange.context import TransferContext
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class AlertRead(Schema):
+    id: uuid.UUID
+    rule: str
+    severity: str
+    subject: str
+    state: str
+    summary: str
+    details: dict[str, Any]
+    first_seen_at: datetime
+    last_seen_at: datetime
+    resolved_at: datetime | None
+    delivery_state: str
+    """`none` (no webhook), `pending` (retried with backoff) or `delivered`."""
+    delivery_attempts: int
+    next_delivery_at: datetime | None
+    delivery_error: str | None
+
+
+class AlertPage(Schema):
+    items: list[AlertRead]
+    next_cursor: str | None
+
+
+def alerts_router(
+    model: type[AlertMixin], admin: Callable[..., Any], *, lifespan: Any = None
+) -> APIRouter:
+    router = APIRouter(
+        prefix="/admin/alerts", tags=["alerts"], dependencies=[Depends(admin)], lifespan=lifespan
+    )
+
+    @router.get(
+        "", name="list", response_model=AlertPage, summary="Alerts, newest first, one page a time"
+    )
+    async def list_alerts(
+        uow: UnitOfWorkDep,
+        state: AlertState | None = None,
+        rule: Rule | None = None,
+        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> Any:
+        alerts, next_cursor = await service.list_alerts(
+            session=uow.session, model=model, state=state, rule=rule, cursor=cursor, limit=limit
+        )
+        return AlertPage(
+            items=[AlertRead.model_validate(alert) for alert in alerts], next_cursor=next_cursor
+        )
+
+    return router
+
+
+def install_alerts(
+    app: FastAPI,
+    runtime: Runtime,
+    *,
+    tables: AlertTables,
+    context: Callable[[Runtime], TransferContext],
+    admin: Callable[..., Any],
+) -> None:
+    """The route, the HTTP answer counter behind `error_rate`, the deliveries counter (so
+    /metrics names it before the first evaluation) and, in production, the API's watch over
+    the workers (off with `jobs_enabled=false`, like the embedded scheduler). The state
+    metrics are a probe the app's `metrics_probes` list takes: `alert_probe`."""
+    settings = runtime.settings
+    watch = not settings.embedded and settings.jobs_enabled
+    lifespan = watch_lifespan(runtime, tables, context) if watch else None
+    app.include_router(alerts_router(tables.alert, admin, lifespan=lifespan))
+    app.add_middleware(HttpOutcomeMiddleware, cache=runtime.cache)
+    alert_metrics(runtime.state, runtime.metrics_registry)

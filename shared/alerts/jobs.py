@@ -1,0 +1,24 @@
+"""The `evaluate_alerts` job every network runs; it calls one flow and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core.jobs import JobRegistry
+from core.runtime import Runtime
+from shared.alerts.flows import evaluate_alerts_when_due
+from shared.alerts.models import AlertTables
+from shared.exchange.context import TransferContext
+
+EVALUATE_TICK = 5.0
+"""The schedule ticks this often; evaluation runs every `alert_evaluate_seconds`."""
+
+
+def register_alert_jobs(
+    registry: JobRegistry,
+    tables: AlertTables,
+    context: Callable[[Runtime], TransferContext],
+) -> None:
+    @registry.job("evaluate_alerts", every=EVALUATE_TICK)
+    async def evaluate_alerts(runtime: Runtime) -> None:
+        await evaluate_alerts_when_due(runtime=runtime, tables=tables, ctx=context(runtime))

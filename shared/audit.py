@@ -1,0 +1,90 @@
+"""`GET /admin/audit`, the same on both networks: the audit trail, newest first, in pages.
+
+Reading only: no route changes or deletes an event (retention is a job, see `core.audit`).
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the closure-built dependencies.
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict
+
+from core.audit import AuditEventMixin, AuditFilters, list_audit_events
+from core.deps import UnitOfWorkDep
+
+NO_NUL = r"^[^\x00]*$"
+"""Text no database stores (PostgreSQL refuses NUL) is refused as a filter too."""
+
+
+class AuditEventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    occurred_at: datetime
+    actor_id: uuid.UUID | None
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str | None
+    client_address: str | None
+    result: str
+    details: dict[str, Any] | None
+
+
+class AuditEventPage(BaseModel):
+    items: list[AuditEventRead]
+    next_cursor: str | None
+    """Pass it back as `cursor` for the next (older) page; null on the last page."""
+
+
+Text = Annotated[str | None, Query(max_length=64, pattern=NO_NUL)]
+
+
+def audit_router(model: type[AuditEventMixin], admin: Callable[..., Any]) -> APIRouter:
+    """The route for one network's `model`; `admin` requires the admin role."""
+    router = APIRouter(prefix="/admin/audit", tags=["audit"], dependencies=[Depends(admin)])
+
+    @router.get("", name="list", summary="Audit events, newest first, one page at a time")
+    async def list_events(
+        uow: UnitOfWorkDep,
+        actor_id: uuid.UUID | None = None,
+        actor_name: Annotated[str | None, Query(max_length=128, pattern=NO_NUL)] = None,
+        action: Text = None,
+        object_type: Text = None,
+        object_id: Text = None,
+        since: Annotated[
+            datetime | None,
+            Query(alias="from", description="Events at or after this time (UTC if no offset)"),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            Query(alias="to", description="Events before this time (UTC if no offset)"),
+        ] = None,
+        cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> AuditEventPage:
+        events, next_cursor = await list_audit_events(
+            session=uow.session,
+            model=model,
+            filters=AuditFilters(
+                actor_id=actor_id,
+                actor_name=actor_name,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                since=since,
+                until=until,
+            ),
+            cursor=cursor,
+            limit=limit,
+        )
+        return AuditEventPage(
+            items=[AuditEventRead.model_validate(event) for event in events],
+            next_cursor=next_cursor,
+        )
+
+    return router

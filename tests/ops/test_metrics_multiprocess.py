@@ -1,0 +1,106 @@
+"""Several processes, one `/metrics`: with PROMETHEUS_MULTIPROC_DIR set, a job a real Celery
+worker runs shows on the API's metrics, and the worker logs it under the request id of the
+request that enqueued it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import values
+
+from core.logging import bind_request_id
+from core.runtime import Runtime
+from response_network.app import create_app
+from response_network.settings import ResponseSettings
+from tests.ops.processes import clean_env, stop
+from tests.ops.test_metrics import sample
+
+RUNS = "airlock_job_runs_total"
+
+
+@pytest.fixture
+def multiprocess_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test process plays an API process started with PROMETHEUS_MULTIPROC_DIR: the
+    metrics it creates from now on keep their values in files there, as the worker's do."""
+    directory = tmp_path / "prometheus"
+    directory.mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(directory))
+    monkeypatch.setattr(values, "ValueClass", values.MultiProcessValue())  # type: ignore[no-untyped-call]
+    return directory
+
+
+@pytest.fixture
+def worker_log(tmp_path: Path) -> Path:
+    return tmp_path / "worker.log"
+
+
+@pytest.fixture
+def response_worker(
+    multiprocess_dir: Path, response_settings: ResponseSettings, tmp_path: Path, worker_log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    env = clean_env(
+        PROMETHEUS_MULTIPROC_DIR=str(multiprocess_dir),
+        AIRLOCK_RESPONSE_DATABASE_URL=response_settings.resolved_database_url,
+        AIRLOCK_RESPONSE_REDIS_URL=str(response_settings.redis_url),
+        AIRLOCK_RESPONSE_VAR_DIR=str(tmp_path / "worker"),
+        AIRLOCK_RESPONSE_LOG_JSON="true",
+    )
+    with worker_log.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "response_network", "worker", "--concurrency", "1"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    yield process
+    stop(process)
+
+
+def json_lines(path: Path) -> list[dict[str, Any]]:
+    lines = []
+    for line in path.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            lines.append(json.loads(line))
+    return lines
+
+
+@pytest.mark.parametrize("backend", ["production"], indirect=True)
+async def test_a_job_run_by_a_celery_worker_shows_on_the_api_metrics_under_its_request_id(
+    multiprocess_dir: Path,
+    response_settings: ResponseSettings,
+    response_runtime: Runtime,
+    response_worker: subprocess.Popen[bytes],
+    worker_log: Path,
+) -> None:
+    response_settings.prometheus_multiproc_dir = multiprocess_dir
+    app = create_app(response_settings, response_runtime)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+    ):
+        with bind_request_id("req-celery-42"):
+            await response_runtime.jobs.enqueue("audit_retention")
+        text, runs = "", None
+        for _ in range(300):
+            assert response_worker.poll() is None, "the worker died"
+            text = (await client.get("/metrics")).text
+            runs = sample(text, RUNS, job="response.audit_retention", outcome="success")
+            if runs:
+                break
+            await asyncio.sleep(0.1)
+
+    assert runs == 1.0
+    # This process's own metrics are there too, next to the worker's.
+    assert sample(text, "airlock_http_requests_total", route="/metrics") is not None
+    # The job's own line (INFO: the worker runs at that level) carries the request's id.
+    purged = [line for line in json_lines(worker_log) if line.get("event") == "audit_purged"]
+    assert [line.get("request_id") for line in purged] == ["req-celery-42"]
