@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
 from core.http import RequestContextMiddleware, health_router, install_error_handlers, operation_id
-from core.metrics import CONTENT_TYPE_LATEST, HttpMetrics, render
+from core.metrics import CONTENT_TYPE_LATEST, Exposition, HttpMetrics, Probe, metrics_for
 from core.runtime import Runtime
 
 
@@ -20,16 +20,37 @@ def create_network_app(
     version: str,
     runtime: Runtime,
     routers: Sequence[APIRouter],
-    metrics_enabled: bool = True,
+    metrics_probes: Sequence[Probe] = (),
 ) -> FastAPI:
-    """Build an app around `runtime`; the lifespan starts its jobs and closes it at the end."""
+    """Build an app around `runtime`; the lifespan starts its jobs and closes it at the end.
+
+    Metrics follow the settings: at `/metrics`, on their own port, or not at all;
+    `metrics_probes` add values read at scrape time.
+    """
+    settings = runtime.settings
+    exposition = (
+        Exposition(
+            runtime.metrics_registry,
+            probes=metrics_probes,
+            multiprocess_dir=settings.prometheus_multiproc_dir,
+        )
+        if settings.metrics_enabled
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop_metrics = None
+        if exposition is not None and settings.metrics_port is not None:
+            stop_metrics = exposition.serve(
+                host=settings.metrics_host or settings.host, port=settings.metrics_port
+            )
         await runtime.jobs.start()
         try:
             yield
         finally:
+            if stop_metrics is not None:
+                stop_metrics()
             await runtime.close()
 
     app = FastAPI(
@@ -43,15 +64,17 @@ def create_network_app(
     install_error_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,
-        max_body_bytes=runtime.settings.max_body_bytes,
-        metrics=HttpMetrics(runtime.metrics_registry),
+        max_body_bytes=settings.max_body_bytes,
+        metrics=metrics_for(runtime.metrics_registry, HttpMetrics)
+        if exposition is not None
+        else None,
     )
     app.include_router(health_router(runtime.readiness_checks()))
-    if metrics_enabled:
+    if exposition is not None and settings.metrics_port is None:
 
         @app.get("/metrics", tags=["health"], include_in_schema=False)
         async def metrics() -> Response:
-            return Response(render(runtime.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+            return Response(await exposition.render(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:
         app.include_router(router)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -28,20 +29,89 @@ class CacheStats:
         return self.hits / total if total else 0.0
 
 
+GENERATION_TTL = 86_400.0
+"""Seconds a key's generation outlives its last bump: far longer than any load takes."""
+
+_INTERNAL = "_"
+"""Keys of the cache's own bookkeeping start with this; `stats` does not count them."""
+
+
+def _generation_key(key: str) -> str:
+    return f"_gen:{key}"
+
+
+def _mark_key(key: str) -> str:
+    return f"_mark:{key}"
+
+
+@dataclass(frozen=True)
+class FillTicket:
+    """What a reader saw of a key before loading its value from the database."""
+
+    key: str
+    generation: int
+    blocked: bool
+    """A writer is changing the data behind the key: serve what you load, do not store it."""
+
+
 class Cache(Protocol):
-    async def get(self, key: str) -> bytes | None: ...
+    """A byte cache; keys starting with `_` are reserved for the cache's bookkeeping.
+
+    Guarded fills (the read-through protocol that never leaves an old value cached): a reader
+    that misses takes a `fill_ticket`, loads from the database, then `set_if_current`, which
+    stores only if no writer touched the key since the ticket. A writer calls
+    `begin_invalidation` inside its transaction (marks the keys, bumps their generation,
+    drops their values) and `end_invalidation` after the commit (bumps and drops again,
+    clears the marks).
+    """
+
+    async def get(self, key: str) -> bytes | None:
+        """The value, counted as a hit or a miss in `stats`."""
+        ...
+
+    async def peek(self, key: str) -> bytes | None:
+        """The value, not counted."""
+        ...
+
     async def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None: ...
+    async def add(self, key: str, value: bytes, *, ttl: float) -> bool:
+        """Store only if the key is absent; True if stored (a lock with a lifetime)."""
+        ...
+
+    async def replace(self, key: str, old: bytes, new: bytes) -> bool:
+        """Swap the value for `new` only if it still is `old`, keeping its expiry."""
+        ...
+
     async def delete(self, *keys: str) -> int: ...
     async def delete_prefix(self, prefix: str) -> int: ...
     async def incr(self, key: str, *, ttl: float) -> int: ...
     async def ttl(self, key: str) -> float | None: ...
+    async def fill_ticket(self, key: str) -> FillTicket: ...
+    async def set_if_current(self, ticket: FillTicket, value: bytes, *, ttl: float) -> bool:
+        """Store only if the key was neither marked nor invalidated since `ticket`."""
+        ...
+
+    async def begin_invalidation(self, keys: Sequence[str], *, hold: float) -> None:
+        """Before the writer commits: mark each key for `hold` seconds, bump, drop its value."""
+        ...
+
+    async def end_invalidation(self, keys: Sequence[str]) -> None:
+        """After the writer committed: bump and drop each key again, clear its mark."""
+        ...
+
     async def ping(self) -> None: ...
-    async def stats(self) -> CacheStats: ...
+    async def stats(self, prefix: str | None = None) -> CacheStats:
+        """Hits and misses of `get`; keys under `prefix` (default: every key but bookkeeping)."""
+        ...
+
     async def close(self) -> None: ...
 
 
 class InProcessCache:
-    """A dict with expiry; good for one process, which is what the embedded mode runs."""
+    """A dict with expiry; good for one process, which is what the embedded mode runs.
+
+    Every method runs without awaiting, so each is atomic on the event loop.
+    """
 
     def __init__(self, namespace: str) -> None:
         self._namespace = namespace
@@ -59,6 +129,14 @@ class InProcessCache:
             return None
         return value
 
+    def _store(self, key: str, value: bytes, ttl: float | None) -> None:
+        self._data[key] = (value, time.monotonic() + ttl if ttl else None)
+
+    def _bump(self, key: str) -> None:
+        generation = int(self._live(_generation_key(key)) or b"0") + 1
+        self._store(_generation_key(key), str(generation).encode(), GENERATION_TTL)
+        self._data.pop(key, None)
+
     async def get(self, key: str) -> bytes | None:
         value = self._live(key)
         if value is None:
@@ -67,8 +145,23 @@ class InProcessCache:
             self._hits += 1
         return value
 
+    async def peek(self, key: str) -> bytes | None:
+        return self._live(key)
+
     async def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None:
-        self._data[key] = (value, time.monotonic() + ttl if ttl else None)
+        self._store(key, value, ttl)
+
+    async def add(self, key: str, value: bytes, *, ttl: float) -> bool:
+        if self._live(key) is not None:
+            return False
+        self._store(key, value, ttl)
+        return True
+
+    async def replace(self, key: str, old: bytes, new: bytes) -> bool:
+        if self._live(key) != old:
+            return False
+        self._data[key] = (new, self._data[key][1])
+        return True
 
     async def delete(self, *keys: str) -> int:
         return sum(1 for key in keys if self._data.pop(key, None) is not None)
@@ -90,15 +183,67 @@ class InProcessCache:
         expires = self._data[key][1]
         return None if expires is None else max(0.0, expires - time.monotonic())
 
+    async def fill_ticket(self, key: str) -> FillTicket:
+        generation = int(self._live(_generation_key(key)) or b"0")
+        return FillTicket(key, generation, self._live(_mark_key(key)) is not None)
+
+    async def set_if_current(self, ticket: FillTicket, value: bytes, *, ttl: float) -> bool:
+        if await self.fill_ticket(ticket.key) != FillTicket(ticket.key, ticket.generation, False):
+            return False
+        self._store(ticket.key, value, ttl)
+        return True
+
+    async def begin_invalidation(self, keys: Sequence[str], *, hold: float) -> None:
+        for key in keys:
+            self._store(_mark_key(key), b"1", hold)
+            self._bump(key)
+
+    async def end_invalidation(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._bump(key)
+            self._data.pop(_mark_key(key), None)
+
     async def ping(self) -> None:
         return None
 
-    async def stats(self) -> CacheStats:
-        keys = sum(1 for key in list(self._data) if self._live(key) is not None)
+    async def stats(self, prefix: str | None = None) -> CacheStats:
+        keys = sum(
+            1
+            for key in list(self._data)
+            if (key.startswith(prefix) if prefix is not None else not key.startswith(_INTERNAL))
+            and self._live(key) is not None
+        )
         return CacheStats(self._hits, self._misses, keys, None)
 
     async def close(self) -> None:
         self._data.clear()
+
+
+# Counted in Redis, in the same round trip, so every API replica reports the same figures.
+_GET_COUNTED = """
+local value = redis.call('GET', KEYS[1])
+redis.call('HINCRBY', KEYS[2], value and 'hits' or 'misses', 1)
+return value
+"""
+# KEYS: value, generation, mark; ARGV: generation seen, value, ttl in ms.
+_SET_IF_CURRENT = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+_REPLACE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+return 1
+"""
+_PIPELINE_KEYS = 500
+"""Keys per MULTI when invalidating a batch: each key's steps stay atomic, a chunk bounded."""
 
 
 class RedisCache:
@@ -108,18 +253,29 @@ class RedisCache:
         self.redis = redis
         self._prefix = f"{namespace}:"
         self._stats_key = f"{namespace}:_stats"
+        self._get_counted = redis.register_script(_GET_COUNTED)
+        self._set_if_current = redis.register_script(_SET_IF_CURRENT)
+        self._replace = redis.register_script(_REPLACE)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
 
     async def get(self, key: str) -> bytes | None:
+        value = await self._get_counted(keys=[self._key(key), self._stats_key])
+        return value if isinstance(value, bytes) else None
+
+    async def peek(self, key: str) -> bytes | None:
         value: bytes | None = await self.redis.get(self._key(key))
-        # Counted in Redis so every API replica reports the same figures.
-        await self.redis.hincrby(self._stats_key, "misses" if value is None else "hits", 1)  # type: ignore[misc]
         return value
 
     async def set(self, key: str, value: bytes, *, ttl: float | None = None) -> None:
         await self.redis.set(self._key(key), value, px=int(ttl * 1000) if ttl else None)
+
+    async def add(self, key: str, value: bytes, *, ttl: float) -> bool:
+        return bool(await self.redis.set(self._key(key), value, px=int(ttl * 1000), nx=True))
+
+    async def replace(self, key: str, old: bytes, new: bytes) -> bool:
+        return bool(await self._replace(keys=[self._key(key)], args=[old, new]))
 
     async def delete(self, *keys: str) -> int:
         if not keys:
@@ -150,19 +306,57 @@ class RedisCache:
         millis = int(await self.redis.pttl(self._key(key)))
         return None if millis < 0 else millis / 1000
 
+    async def fill_ticket(self, key: str) -> FillTicket:
+        generation, mark = await self.redis.mget(
+            self._key(_generation_key(key)), self._key(_mark_key(key))
+        )
+        return FillTicket(key, int(generation or 0), mark is not None)
+
+    async def set_if_current(self, ticket: FillTicket, value: bytes, *, ttl: float) -> bool:
+        key = ticket.key
+        keys = [self._key(key), self._key(_generation_key(key)), self._key(_mark_key(key))]
+        args: list[bytes | str | int] = [str(ticket.generation), value, max(1, int(ttl * 1000))]
+        return bool(await self._set_if_current(keys=keys, args=args))
+
+    async def _invalidate(self, keys: Sequence[str], *, hold: float | None) -> None:
+        generation_ttl = int(GENERATION_TTL * 1000)
+        for start in range(0, len(keys), _PIPELINE_KEYS):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for key in keys[start : start + _PIPELINE_KEYS]:
+                    mark = self._key(_mark_key(key))
+                    if hold is None:
+                        pipe.delete(mark)
+                    else:
+                        pipe.set(mark, b"1", px=max(1, int(hold * 1000)))
+                    generation = self._key(_generation_key(key))
+                    pipe.incr(generation)
+                    pipe.pexpire(generation, generation_ttl)
+                    pipe.delete(self._key(key))
+                await pipe.execute()
+
+    async def begin_invalidation(self, keys: Sequence[str], *, hold: float) -> None:
+        await self._invalidate(keys, hold=hold)
+
+    async def end_invalidation(self, keys: Sequence[str]) -> None:
+        await self._invalidate(keys, hold=None)
+
     async def ping(self) -> None:
         await self.redis.ping()
 
-    async def stats(self) -> CacheStats:
+    async def stats(self, prefix: str | None = None) -> CacheStats:
         counters = await self.redis.hgetall(self._stats_key)  # type: ignore[misc]
+        internal = self._prefix + _INTERNAL
         keys = 0
-        async for _ in self.redis.scan_iter(match=self._prefix + "*", count=1000):
-            keys += 1
+        match = self._prefix + (prefix or "") + "*"
+        async for key in self.redis.scan_iter(match=match, count=1000):
+            name = key.decode() if isinstance(key, bytes) else key
+            if prefix is not None or not name.startswith(internal):
+                keys += 1
         info = await self.redis.info("memory")
         return CacheStats(
             hits=int(counters.get(b"hits", 0)),
             misses=int(counters.get(b"misses", 0)),
-            keys=max(0, keys - (1 if counters else 0)),
+            keys=keys,
             memory_bytes=int(info.get("used_memory", 0)) or None,
         )
 
@@ -170,9 +364,15 @@ class RedisCache:
         await self.redis.aclose()
 
 
+LOCK_POLL_SECONDS = 0.02
+
+
 class Locks(Protocol):
-    def hold(self, name: str, *, ttl: float = 300) -> contextlib.AbstractAsyncContextManager[bool]:
-        """Try to take `name` without waiting; yields whether this caller holds it."""
+    def hold(
+        self, name: str, *, ttl: float = 300, wait: float = 0.0
+    ) -> contextlib.AbstractAsyncContextManager[bool]:
+        """Try to take `name`, waiting up to `wait` seconds; yields whether this caller holds
+        it."""
         ...
 
 
@@ -183,15 +383,20 @@ class FileLocks:
         self._directory = directory
 
     @contextlib.asynccontextmanager
-    async def hold(self, name: str, *, ttl: float = 300) -> AsyncIterator[bool]:
+    async def hold(self, name: str, *, ttl: float = 300, wait: float = 0.0) -> AsyncIterator[bool]:
         self._directory.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._directory / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + wait
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        yield False
+                        return
+                    await asyncio.sleep(LOCK_POLL_SECONDS)
             try:
                 yield True
             finally:
@@ -208,8 +413,14 @@ class RedisLocks:
         self._prefix = f"{namespace}:lock:"
 
     @contextlib.asynccontextmanager
-    async def hold(self, name: str, *, ttl: float = 300) -> AsyncIterator[bool]:
-        lock = self._redis.lock(self._prefix + name, timeout=ttl, blocking=False)
+    async def hold(self, name: str, *, ttl: float = 300, wait: float = 0.0) -> AsyncIterator[bool]:
+        lock = self._redis.lock(
+            self._prefix + name,
+            timeout=ttl,
+            blocking=wait > 0,
+            blocking_timeout=wait or None,
+            sleep=LOCK_POLL_SECONDS,
+        )
         acquired = await lock.acquire()
         if not acquired:
             yield False

@@ -126,21 +126,24 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._after_commit: list[AfterCommit] = []
         self._session: AsyncSession | None = None
+        self._open = False
 
     @property
     def session(self) -> AsyncSession:
-        if self._session is None:
+        """The session, made on first use: a request served from caches never opens one."""
+        if not self._open:
             raise RuntimeError("unit of work used outside `async with`")
+        if self._session is None:
+            self._session = self._session_factory()
+            # Code deep in a flow holds only the session; `after_commit(session, ...)` finds us.
+            self._session.info[_UOW_KEY] = self
         return self._session
 
     def after_commit(self, hook: AfterCommit) -> None:
         self._after_commit.append(hook)
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = self._session_factory()
-        # Code deep in a flow holds only the session; `after_commit(session, ...)` finds us.
-        self._session.info[_UOW_KEY] = self
-        await self._session.begin()
+        self._open = True
         return self
 
     async def __aexit__(
@@ -149,15 +152,17 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
-        try:
-            if exc_type is None:
-                await session.commit()
-            else:
-                await session.rollback()
-        finally:
-            await session.close()
-            self._session = None
+        session, self._session, self._open = self._session, None, False
+        # The session begins its transaction on its first use (autobegin: a statement, or
+        # adding an object); one never used has nothing to commit or release.
+        if session is not None and session.in_transaction():
+            try:
+                if exc_type is None:
+                    await session.commit()
+                else:
+                    await session.rollback()
+            finally:
+                await session.close()
         if exc_type is None:
             await self._run_hooks()
 

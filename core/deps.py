@@ -15,7 +15,9 @@ from core.runtime import Runtime
 from core.security import LoginThrottle, TokenIssuer, looks_like_api_key
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a hop that
+    # cost more than the whole cached read path.
     runtime: Runtime = request.app.state.runtime
     return runtime
 

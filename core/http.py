@@ -14,12 +14,15 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import AirlockError
-from core.logging import bind_request_id
-from core.metrics import HttpMetrics
+from core.errors import AirlockError, RateLimited
+from core.logging import request_log_context
+from core.metrics import HttpMetrics, RateLimitMetrics, metrics_for
 
 log = structlog.get_logger(__name__)
 
@@ -48,13 +51,24 @@ def operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}".replace("_", "-")
 
 
-async def _airlock_error(_request: Request, exc: Exception) -> Response:
+async def _airlock_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AirlockError)
+    if isinstance(exc, RateLimited):
+        _count_rejection(request, exc)
     return JSONResponse(
         error_body(exc.code, exc.detail, **exc.extra),
         status_code=exc.status_code,
         headers=exc.headers,
     )
+
+
+def _count_rejection(request: Request, exc: RateLimited) -> None:
+    """Every limit (submissions, logins) refuses through here: count it by code and window."""
+    runtime = getattr(request.app.state, "runtime", None)
+    registry = getattr(runtime, "metrics_registry", None)
+    if registry is not None:
+        window = str(exc.extra.get("window") or "none")
+        metrics_for(registry, RateLimitMetrics).rejections.labels(exc.code, window).inc()
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:
@@ -88,7 +102,46 @@ async def _http_error(_request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
 
 
+UNAVAILABLE_RETRY_AFTER = "5"
+
+
+async def _redis_down(_request: Request, exc: Exception) -> Response:
+    # A dependency outage is not the caller's fault, nor a bug: 503 and a retry hint.
+    log.warning("redis_unavailable", error=type(exc).__name__)
+    return JSONResponse(
+        error_body("unavailable.cache", "the cache is unreachable; retry shortly"),
+        status_code=503,
+        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+    )
+
+
+async def _database_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    if not exc.connection_invalidated:
+        raise exc  # a query bug: the last-resort 500, logged with its trace
+    log.warning("database_unavailable", error=type(exc.orig).__name__)
+    return JSONResponse(
+        error_body("unavailable.database", "the database connection was lost; retry shortly"),
+        status_code=503,
+        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+    )
+
+
+async def _backend_down(_request: Request, exc: Exception) -> Response:
+    # Refused or reset before any driver wrapped it (e.g. the database's first connect).
+    log.warning("backend_unavailable", error=type(exc).__name__)
+    return JSONResponse(
+        error_body("unavailable.backend", "a service this network needs is unreachable"),
+        status_code=503,
+        headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RedisConnectionError, _redis_down)
+    app.add_exception_handler(RedisTimeoutError, _redis_down)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _backend_down)
     app.add_exception_handler(AirlockError, _airlock_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -130,7 +183,7 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        with bind_request_id(request_id), structlog.contextvars.bound_contextvars():
+        with request_log_context(request_id), structlog.contextvars.bound_contextvars():
             try:
                 refusal, replay = await self._check_body(headers, receive)
                 if refusal is not None:
@@ -154,12 +207,13 @@ class RequestContextMiddleware:
                     self.metrics.observe(
                         route=template, method=scope["method"], status=status, seconds=elapsed
                     )
+                # The route template, never the path or query: they may carry names and ids.
                 log.info(
                     "http_request",
                     method=scope["method"],
                     route=template,
                     status=status,
-                    ms=round(elapsed * 1000, 2),
+                    latency_ms=round(elapsed * 1000, 2),
                 )
 
     async def _check_body(

@@ -123,6 +123,13 @@ class TokenIssuer:
     issuer: str
     audience: str
     ttl: timedelta
+    _verified: dict[str, TokenClaims] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """Tokens this issuer already verified, until they expire: verifying a JWT costs more
+    than the rest of a cached read. Only a token that passed `decode_token` gets here."""
+
+    MAX_VERIFIED = 10_000
 
     def __post_init__(self) -> None:
         if len(self.secret) < MIN_SECRET_LENGTH:
@@ -139,7 +146,17 @@ class TokenIssuer:
 
     def read(self, token: str) -> TokenClaims:
         """Raises `jwt.InvalidTokenError` unless the token is this issuer's, intact and live."""
-        return decode_token(token, secret=self.secret, issuer=self.issuer, audience=self.audience)
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at > datetime.now(UTC):
+                return known
+            del self._verified[token]
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        claims = decode_token(token, secret=self.secret, issuer=self.issuer, audience=self.audience)
+        if len(self._verified) >= self.MAX_VERIFIED:
+            self._verified.clear()  # many distinct tokens: start over rather than grow
+        self._verified[token] = claims
+        return claims
 
 
 def looks_like_api_key(credential: str) -> bool:

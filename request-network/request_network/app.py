@@ -7,20 +7,29 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from core.app import create_network_app
+from core.metrics import OLDEST_UNANSWERED, oldest_age_probe
 from core.ratelimit import build_rate_limiter
 from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
+from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
+from request_network.audit.router import router as audit_router
 from request_network.auth.service import build_token_issuer, check_password
+from request_network.cache.router import router as cache_router
 from request_network.catalog.router import router as catalog_router
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
+from request_network.requests.models import UNANSWERED, Request
 from request_network.requests.router import admin_router as admin_requests_router
 from request_network.requests.router import router as requests_router
+from request_network.responses.router import router as responses_router
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.router import router as users_router
+from shared.alerts.api import install_alerts
+from shared.alerts.metrics import alert_probe
 from shared.exchange.api import transfer_router
+from shared.exchange.context import open_gaps_probe
 from shared.login import login_router
 
 DESCRIPTION = (
@@ -43,7 +52,20 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
             catalog_router,
             requests_router,
             admin_requests_router,
+            responses_router,
+            cache_router,
+            audit_router,
             transfer_router(transfer_context, require_admin, get_current_actor),
+        ],
+        metrics_probes=[
+            oldest_age_probe(
+                *OLDEST_UNANSWERED,
+                session_factory=runtime.session_factory,
+                since=Request.created_at,
+                where=Request.status.in_(UNANSWERED),
+            ),
+            open_gaps_probe(lambda: transfer_context(runtime)),
+            alert_probe(runtime, ALERT_TABLES, transfer_context),
         ],
     )
     # Built once per app: the secret is read (or generated) here, never per request.
@@ -58,4 +80,5 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
         redis_url=settings.redis_url,
         connection_pool=runtime.redis.connection_pool if runtime.redis is not None else None,
     )
+    install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
     return app

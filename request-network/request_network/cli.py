@@ -9,17 +9,22 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from core.entrypoint import prepare_command
 from core.logging import configure_logging
 from core.process import load_settings, run_celery, serve
 from core.runtime import build_runtime, celery_app_for
 from request_network.app import create_app
+from request_network.bootstrap import MIGRATIONS
 from request_network.bootstrap import migrate as migrate_database
 from request_network.jobs import registry
+from request_network.operations.models import WorkerHeartbeat
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from shared.exchange.cli import make_keys_cli, make_transfer_cli
 from shared.exchange.context import TransferContext
 from shared.exchange.setup import ensure_keys
+from shared.transfer import parse_public_key
+from shared.validate import key_files, validate_command
 
 app = typer.Typer(help="Airlock request network (the exposed side).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -87,3 +92,18 @@ async def _open_context() -> AsyncIterator[TransferContext]:
 
 app.add_typer(make_transfer_cli(_open_context), name="transfer")
 app.add_typer(make_keys_cli(_settings), name="keys")
+app.command("prepare")(
+    prepare_command(
+        _settings,
+        migrations=MIGRATIONS,
+        migrate=migrate_database,
+        seed=None,
+        key_files=key_files,
+        parse_public_key=parse_public_key,
+    )
+)
+app.command("validate")(
+    validate_command(
+        _settings, migrations=MIGRATIONS, heartbeats=WorkerHeartbeat, registry=registry
+    )
+)

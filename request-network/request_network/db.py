@@ -16,6 +16,8 @@ MODEL_MODULES = (
     "request_network.transfer.models",
     "request_network.catalog.models",
     "request_network.requests.models",
+    "request_network.responses.models",
+    "request_network.alerts.models",
 )
 
 

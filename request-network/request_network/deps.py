@@ -18,9 +18,11 @@ from core.deps import (
     UnitOfWorkDep,
 )
 from core.errors import Forbidden, NotFound
-from request_network.auth.service import authenticate
+from core.logging import bind_user_id
+from request_network.auth.service import authenticate, principals
 from request_network.requests import service as requests_service
 from request_network.requests.models import Request
+from request_network.responses.cache import ResponseCache, response_cache
 from request_network.settings import RequestSettings
 from request_network.users.models import Role, User
 
@@ -31,6 +33,7 @@ __all__ = [
     "OperatorUser",
     "OwnedRequest",
     "RateLimiterDep",
+    "ResponseCacheDep",
     "RuntimeDep",
     "SettingsDep",
     "UnitOfWorkDep",
@@ -42,9 +45,16 @@ __all__ = [
 
 
 async def get_current_user(
-    credentials: CredentialsDep, tokens: TokenIssuerDep, uow: UnitOfWorkDep
+    credentials: CredentialsDep, tokens: TokenIssuerDep, uow: UnitOfWorkDep, runtime: RuntimeDep
 ) -> User:
-    return await authenticate(session=uow.session, tokens=tokens, credentials=credentials)
+    user = await authenticate(
+        session=uow.session,
+        tokens=tokens,
+        credentials=credentials,
+        principals=principals(runtime),
+    )
+    bind_user_id(user.id)  # the rest of the request's log lines name the user
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -101,3 +111,10 @@ async def get_owned_request(
 
 
 OwnedRequest = Annotated[Request, Depends(get_owned_request)]
+
+
+async def get_response_cache(runtime: RuntimeDep) -> ResponseCache:
+    return response_cache(runtime)
+
+
+ResponseCacheDep = Annotated[ResponseCache, Depends(get_response_cache)]

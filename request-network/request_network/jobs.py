@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from core.audit import register_retention_job
 from core.heartbeat import record_heartbeat, worker_name
 from core.jobs import JobRegistry
 from core.runtime import Runtime
+from request_network.alerts.models import TABLES as ALERT_TABLES
+from request_network.audit.models import AuditEvent
 from request_network.operations.models import WorkerHeartbeat
 from request_network.transfer.service import transfer_context
+from shared.alerts.jobs import register_alert_jobs
 from shared.exchange.jobs import register_transfer_jobs
 
 registry = JobRegistry("request")
@@ -21,3 +25,5 @@ async def heartbeat(runtime: Runtime) -> None:
 
 
 register_transfer_jobs(registry, transfer_context)
+register_alert_jobs(registry, ALERT_TABLES, transfer_context)
+register_retention_job(registry, AuditEvent)

@@ -6,10 +6,11 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from core.security import MIN_SECRET_LENGTH
+from shared.alerts.settings import AlertSettings
 from shared.exchange.settings import TransferNetworkSettings
 
 
-class RequestSettings(TransferNetworkSettings):
+class RequestSettings(TransferNetworkSettings, AlertSettings):
     model_config = SettingsConfigDict(env_prefix="AIRLOCK_REQUEST_")
 
     network_name: str = "request"
@@ -22,8 +23,22 @@ class RequestSettings(TransferNetworkSettings):
     """After `login_max_failures` failed logins in this window, per username and per client
     address, further logins answer 429 until the window ends."""
 
+    principal_cache_seconds: float = Field(default=5.0, ge=0, le=300)
+    """How long a token's user (active, role) is trusted without reading the database again,
+    in each API process; 0 reads it on every request. A deactivation crossing the gap takes
+    effect at most this much later (the transfer itself already takes seconds or more)."""
+
     max_parameter_bytes: int = Field(default=65_536, ge=64, le=1_048_576)
     """Upper bound on a request's parameters (compact JSON, UTF-8), on top of the profile's."""
+
+    response_cache_ttl_seconds: int = Field(default=86_400, ge=1, le=30 * 86_400)
+    """How long a read answer stays cached; an imported newer answer replaces it at once."""
+    response_cache_write_hold_seconds: float = Field(default=60, gt=0, le=3600)
+    """While an import that changes an answer is open, readers do not cache that answer; the
+    mark expires after this long should the import crash. Keep it above the longest import."""
+    response_cache_fill_wait_seconds: float = Field(default=0.2, ge=0, le=5)
+    """A reader that misses while another process loads the same answer waits this long for
+    that value before loading it itself."""
 
     @field_validator("secret_key")
     @classmethod

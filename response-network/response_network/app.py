@@ -7,8 +7,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from core.app import create_network_app
+from core.metrics import OLDEST_UNANSWERED, oldest_age_probe
 from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
+from response_network.alerts.models import TABLES as ALERT_TABLES
 from response_network.api_keys.router import admin_router as admin_api_keys_router
 from response_network.api_keys.router import router as api_keys_router
 from response_network.audit.models import AuditEvent
@@ -16,13 +18,19 @@ from response_network.audit.router import router as audit_router
 from response_network.auth.service import build_token_issuer, check_password
 from response_network.catalog.router import grants_router, profiles_router, types_router
 from response_network.deps import get_current_actor, require_admin
-from response_network.handlers import build_handler_registry
+from response_network.handlers import runtime_handlers
 from response_network.jobs import registry
+from response_network.requests.models import UNANSWERED, Request
+from response_network.requests.router import admin_router as admin_requests_router
+from response_network.requests.router import router as requests_router
 from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context
 from response_network.users.router import admin_router as admin_users_router
 from response_network.users.router import router as users_router
+from shared.alerts.api import install_alerts
+from shared.alerts.metrics import alert_probe
 from shared.exchange.api import transfer_router
+from shared.exchange.context import open_gaps_probe
 from shared.login import login_router
 
 DESCRIPTION = (
@@ -48,16 +56,29 @@ def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None
             types_router,
             profiles_router,
             grants_router,
+            requests_router,
+            admin_requests_router,
             audit_router,
             transfer_router(transfer_context, require_admin, get_current_actor),
+        ],
+        metrics_probes=[
+            oldest_age_probe(
+                *OLDEST_UNANSWERED,
+                session_factory=runtime.session_factory,
+                since=Request.submitted_at,
+                where=Request.status.in_(UNANSWERED),
+            ),
+            open_gaps_probe(lambda: transfer_context(runtime)),
+            alert_probe(runtime, ALERT_TABLES, transfer_context),
         ],
     )
     # Built once per app: the secret is read (or generated) here, never per request.
     app.state.token_issuer = build_token_issuer(settings)
-    app.state.handlers = build_handler_registry(settings)
+    app.state.handlers = runtime_handlers(runtime)
     app.state.login_throttle = LoginThrottle(
         runtime.cache,
         max_failures=settings.login_max_failures,
         window=timedelta(minutes=settings.login_window_minutes),
     )
+    install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
     return app

@@ -10,15 +10,17 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from core.entrypoint import prepare_command
 from core.logging import configure_logging
 from core.process import load_settings, run_celery, serve
 from core.runtime import Runtime, build_runtime, celery_app_for
 from response_network.api_keys.cli import make_api_keys_cli
 from response_network.app import create_app
+from response_network.bootstrap import MIGRATIONS, seed_admin, seed_catalog, seed_demo
 from response_network.bootstrap import migrate as migrate_database
-from response_network.bootstrap import seed_admin, seed_catalog, seed_demo
 from response_network.catalog.cli import make_profiles_cli, make_types_cli
 from response_network.jobs import registry
+from response_network.operations.models import WorkerHeartbeat
 from response_network.search.cli import make_index_cli
 from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context
@@ -27,6 +29,8 @@ from response_network.users.service import AdminSeed
 from shared.exchange.cli import make_keys_cli, make_transfer_cli
 from shared.exchange.context import TransferContext
 from shared.exchange.setup import ensure_keys
+from shared.transfer import parse_public_key
+from shared.validate import key_files, validate_command
 
 app = typer.Typer(help="Airlock response network (the master side).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -145,3 +149,18 @@ app.add_typer(make_keys_cli(_settings), name="keys")
 app.add_typer(make_index_cli(_settings), name="index")
 app.add_typer(make_types_cli(_open_runtime, _settings), name="types")
 app.add_typer(make_profiles_cli(_open_runtime), name="profiles")
+app.command("prepare")(
+    prepare_command(
+        _settings,
+        migrations=MIGRATIONS,
+        migrate=migrate_database,
+        seed=_seed,
+        key_files=key_files,
+        parse_public_key=parse_public_key,
+    )
+)
+app.command("validate")(
+    validate_command(
+        _settings, migrations=MIGRATIONS, heartbeats=WorkerHeartbeat, registry=registry
+    )
+)

@@ -15,6 +15,8 @@ MODEL_MODULES = (
     "response_network.operations.models",
     "response_network.transfer.models",
     "response_network.catalog.models",
+    "response_network.requests.models",
+    "response_network.alerts.models",
 )
 
 

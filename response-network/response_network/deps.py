@@ -17,9 +17,12 @@ from core.deps import (
     UnitOfWorkDep,
 )
 from core.errors import Forbidden, NotFound
+from core.jobs import JobRunner
+from core.logging import bind_user_id
 from response_network.api_keys.models import ApiKey
 from response_network.api_keys.service import get_api_key
 from response_network.auth.service import authenticate
+from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from response_network.users.service import get_user
 
@@ -27,11 +30,13 @@ __all__ = [
     "AdminUser",
     "CurrentActor",
     "CurrentUser",
+    "JobsDep",
     "ManagedApiKey",
     "ManagedUser",
     "OperatorUser",
     "OwnedApiKey",
     "RuntimeDep",
+    "SettingsDep",
     "UnitOfWorkDep",
     "require_admin",
     "require_operator",
@@ -39,10 +44,29 @@ __all__ = [
 ]
 
 
+async def get_settings(runtime: RuntimeDep) -> ResponseSettings:
+    settings = runtime.settings
+    assert isinstance(settings, ResponseSettings)
+    return settings
+
+
+SettingsDep = Annotated[ResponseSettings, Depends(get_settings)]
+
+
+async def get_jobs(runtime: RuntimeDep) -> JobRunner:
+    """Where services enqueue follow-up work (an export after an answer)."""
+    return runtime.jobs
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+
+
 async def get_current_user(
     credentials: CredentialsDep, tokens: TokenIssuerDep, uow: UnitOfWorkDep
 ) -> User:
-    return await authenticate(session=uow.session, tokens=tokens, credentials=credentials)
+    user = await authenticate(session=uow.session, tokens=tokens, credentials=credentials)
+    bind_user_id(user.id)  # the rest of the request's log lines name the user
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from core.audit import register_retention_job
 from core.heartbeat import record_heartbeat, worker_name
 from core.jobs import JobRegistry
 from core.runtime import Runtime
+from response_network.alerts.models import TABLES as ALERT_TABLES
+from response_network.audit.models import AuditEvent
+from response_network.handlers import runtime_handlers
 from response_network.operations.models import WorkerHeartbeat
+from response_network.requests.answering import answer_due_requests, poll_due_requests
+from response_network.requests.stream import REQUESTS
 from response_network.transfer.service import transfer_context
+from shared.alerts.jobs import register_alert_jobs
+from shared.exchange.importing import ImportResult
 from shared.exchange.jobs import register_transfer_jobs
 
 registry = JobRegistry("response")
+
+ANSWER_POLL_TICK = 1.0
+"""The poll job ticks this often and runs every `answer_poll_seconds` (a setting)."""
 
 
 @registry.job("heartbeat", every=30)
@@ -20,4 +33,22 @@ async def heartbeat(runtime: Runtime) -> None:
         )
 
 
-register_transfer_jobs(registry, transfer_context)
+@registry.job("answer_requests")
+async def answer_requests(runtime: Runtime) -> None:
+    await answer_due_requests(runtime=runtime, handlers=runtime_handlers(runtime))
+
+
+@registry.job("answer_poll", every=ANSWER_POLL_TICK)
+async def answer_poll(runtime: Runtime) -> None:
+    await poll_due_requests(runtime=runtime, handlers=runtime_handlers(runtime))
+
+
+async def answer_new_requests(runtime: Runtime, results: Sequence[ImportResult]) -> None:
+    """New requests are answered at once, not at the next poll."""
+    if any(result.stream == REQUESTS and result.applied for result in results):
+        await runtime.jobs.enqueue("answer_requests")
+
+
+register_transfer_jobs(registry, transfer_context, on_imported=answer_new_requests)
+register_alert_jobs(registry, ALERT_TABLES, transfer_context)
+register_retention_job(registry, AuditEvent)

@@ -9,10 +9,11 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from core.security import MIN_SECRET_LENGTH
+from shared.alerts.settings import AlertSettings
 from shared.exchange.settings import TransferNetworkSettings
 
 
-class ResponseSettings(TransferNetworkSettings):
+class ResponseSettings(TransferNetworkSettings, AlertSettings):
     model_config = SettingsConfigDict(env_prefix="AIRLOCK_RESPONSE_", populate_by_name=True)
 
     network_name: str = "response"
@@ -41,10 +42,12 @@ class ResponseSettings(TransferNetworkSettings):
         return value
 
     # The catalog's `search` handler (issue 6): which backend answers, and where it lives.
-    search_backend: Literal["embedded", "elasticsearch"] = "embedded"
-    """`embedded`: SQLite FTS5 files under `search_dir`; `elasticsearch`: a cluster."""
+    search_backend: Literal["embedded", "sqlite", "elasticsearch"] = "embedded"
+    """`embedded`: tantivy indexes under `search_dir`; `sqlite`: SQLite FTS5 files there;
+    `elasticsearch`: a cluster."""
     search_dir: Path | None = None
-    """Embedded indexes, one SQLite file per index (default: VAR_DIR/search)."""
+    """Embedded indexes: `<name>.tantivy/` directories or `<name>.sqlite3` files (default:
+    VAR_DIR/search)."""
     elasticsearch_url: str | None = None
     """Required when `search_backend` is `elasticsearch`, e.g. https://es.internal:9200."""
     elasticsearch_api_key: SecretStr | None = None
@@ -63,3 +66,19 @@ class ResponseSettings(TransferNetworkSettings):
     """Longest one handler run may take (the `sql` handler also sets it as statement timeout)."""
     handler_max_answer_bytes: int = Field(default=1_000_000, ge=1_024, le=100_000_000)
     """Largest answer a handler may return, as JSON bytes; larger answers are refused."""
+
+    # Requests and responses (issue 7): the operator queue and automated answers.
+    claim_ttl_seconds: int = Field(default=900, ge=10, le=86_400)
+    """How long an operator's claim on a request lasts before another may take it."""
+    answer_max_attempts: int = Field(default=3, ge=1, le=100)
+    """Handler runs per request before it is marked `failed`."""
+    answer_retry_base_seconds: float = Field(default=2.0, gt=0, le=3600)
+    """Wait before the first retry; doubled after each failed attempt."""
+    answer_retry_max_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    """The longest wait between two attempts."""
+    answer_poll_seconds: float = Field(default=5.0, ge=1, le=3600)
+    """How often the worker looks for due requests (new imports are answered at once)."""
+    answer_batch_size: int = Field(default=50, ge=1, le=1000)
+    """Requests one answering run takes; their handlers run concurrently."""
+    max_response_bytes: int = Field(default=1_000_000, ge=1_024, le=100_000_000)
+    """Largest body an operator may answer with, as JSON bytes (larger: 413)."""

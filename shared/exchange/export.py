@@ -132,6 +132,9 @@ async def _write_one_round(
     return infos, len(pending)
 
 
+EXPORT_LOCK_WAIT_SECONDS = 10.0
+
+
 async def export_stream(
     ctx: TransferContext, stream: str, *, heartbeat: bool = False
 ) -> ExportResult:
@@ -141,7 +144,9 @@ async def export_stream(
         return ExportResult(stream, [])
     ctx.ensure_dirs()
     written: list[BatchInfo] = []
-    async with ctx.locks.hold(f"export-{stream}") as held:
+    # Wait for a running export rather than skip: it may have read the change log before
+    # the commit that enqueued us, and those changes would wait for the next schedule.
+    async with ctx.locks.hold(f"export-{stream}", wait=EXPORT_LOCK_WAIT_SECONDS) as held:
         if not held:
             log.info("export_already_running", stream=stream)
             return ExportResult(stream, [])

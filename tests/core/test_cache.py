@@ -79,3 +79,86 @@ async def test_lock_is_exclusive_until_released(locks: Locks) -> None:
             assert other is True
     async with locks.hold("export-users") as again:
         assert again is True
+
+
+async def test_a_waiting_caller_gets_the_lock_once_it_is_released(locks: Locks) -> None:
+    order: list[str] = []
+
+    async def first() -> None:
+        async with locks.hold("export-requests") as held:
+            assert held
+            order.append("first in")
+            await asyncio.sleep(0.2)
+            order.append("first out")
+
+    async def second() -> bool:
+        await asyncio.sleep(0.05)
+        async with locks.hold("export-requests", wait=5) as held:
+            order.append("second in")
+            return held
+
+    _, waited = await asyncio.gather(first(), second())
+    assert waited is True
+    assert order == ["first in", "first out", "second in"]
+
+    async with (
+        locks.hold("export-requests") as holding,
+        locks.hold("export-requests", wait=0.1) as late,
+    ):
+        assert (holding, late) == (True, False)
+
+
+async def test_a_fill_stores_only_if_no_writer_came_between(cache: Cache) -> None:
+    untouched = await cache.fill_ticket("answer:1")
+    assert await cache.set_if_current(untouched, b"v1", ttl=60)
+
+    stale = await cache.fill_ticket("answer:1")
+    await cache.begin_invalidation(["answer:1", "answer:2"], hold=60)
+    during = await cache.fill_ticket("answer:1")
+    dropped = await cache.peek("answer:1")
+    await cache.end_invalidation(["answer:1", "answer:2"])
+    after = await cache.fill_ticket("answer:1")
+
+    assert dropped is None
+    assert during.blocked
+    assert not after.blocked
+    assert not await cache.set_if_current(stale, b"old", ttl=60)
+    assert not await cache.set_if_current(during, b"old", ttl=60)
+    assert await cache.peek("answer:1") is None
+    assert await cache.set_if_current(after, b"v2", ttl=60)
+    assert await cache.get("answer:1") == b"v2"
+
+
+async def test_a_crashed_writers_mark_expires(cache: Cache) -> None:
+    await cache.begin_invalidation(["answer:1"], hold=0.1)
+    assert (await cache.fill_ticket("answer:1")).blocked
+    await asyncio.sleep(0.2)
+    ticket = await cache.fill_ticket("answer:1")
+    assert not ticket.blocked
+    assert await cache.set_if_current(ticket, b"v", ttl=60)
+
+
+async def test_add_and_replace_are_conditional_and_keep_the_expiry(cache: Cache) -> None:
+    assert await cache.add("lock", b"a", ttl=60)
+    assert not await cache.add("lock", b"b", ttl=60)
+    assert not await cache.replace("lock", b"b", b"c")
+    assert await cache.replace("lock", b"a", b"c")
+    assert not await cache.replace("absent", b"a", b"c")
+    remaining = await cache.ttl("lock")
+    assert await cache.peek("lock") == b"c"
+    assert remaining is not None
+    assert 0 < remaining <= 60
+
+
+async def test_peek_is_not_counted_and_stats_count_keys_under_a_prefix(cache: Cache) -> None:
+    await cache.set("answer:1", b"v")
+    await cache.set("answer:2", b"v")
+    await cache.set("login:x", b"v")
+    await cache.begin_invalidation(["answer:3"], hold=60)
+    await cache.peek("answer:1")
+
+    everything = await cache.stats()
+    answers = await cache.stats("answer:")
+
+    assert (everything.hits, everything.misses, everything.keys) == (0, 0, 3)
+    assert answers.keys == 2

@@ -8,12 +8,16 @@ import httpx
 import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.app import create_network_app
 from core.errors import Conflict
 from core.jobs import JobRegistry
 from core.runtime import Runtime, build_runtime
 from core.settings import NetworkSettings
+from tests.services import free_port
 
 
 class Thing(BaseModel):
@@ -37,6 +41,38 @@ async def conflicting_thing() -> None:
 @router.get("/things/boom")
 async def broken_thing() -> None:
     raise RuntimeError("secret internals that must not leak")
+
+
+@router.get("/things/cached")
+async def cached_thing() -> None:
+    # A real client against a port nothing listens on: the cache is down.
+    redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}", socket_connect_timeout=1)
+    try:
+        await redis.get("thing")
+    finally:
+        await redis.aclose()
+
+
+@router.get("/things/stored")
+async def stored_thing() -> None:
+    engine = create_async_engine(
+        f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none", connect_args={"timeout": 2}
+    )
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+@router.get("/things/bad-query")
+async def bad_query() -> None:
+    engine = create_async_engine("sqlite+aiosqlite://")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT * FROM no_such_table"))
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture
@@ -135,3 +171,20 @@ async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> Non
     metrics = await client.get("/metrics")
     assert metrics.status_code == 200
     assert 'airlock_http_requests_total{method="GET",route="/health",status="200"}' in metrics.text
+
+
+async def test_an_unreachable_cache_or_database_is_503_with_retry_after(
+    client: httpx.AsyncClient,
+) -> None:
+    outages = (("/things/cached", "unavailable.cache"), ("/things/stored", "unavailable.backend"))
+    for path, code in outages:
+        answer = await client.get(path)
+        assert (answer.status_code, answer.json()["code"]) == (503, code)
+        assert answer.headers["Retry-After"] == "5"
+
+
+async def test_a_broken_query_stays_a_500_without_internals(client: httpx.AsyncClient) -> None:
+    answer = await client.get("/things/bad-query")
+
+    assert (answer.status_code, answer.json()["code"]) == (500, "internal_error")
+    assert "no_such_table" not in answer.text

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 import bcrypt
 import jwt
@@ -132,3 +133,19 @@ async def test_a_success_forgets_the_username_failures_only() -> None:
     assert await throttle.retry_after(username="alice", address="10.0.0.2") is None
     await throttle.failed(username="carol", address="10.0.0.1")
     assert await throttle.retry_after(username="dave", address="10.0.0.1") is not None
+
+
+def test_a_verified_token_is_remembered_only_until_it_expires() -> None:
+    issuer = TokenIssuer(secret="s" * 32, issuer="request", audience="a", ttl=timedelta(seconds=1))
+    token, claims = issuer.issue("user-1")
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+
+    assert issuer.read(token) == claims
+    assert issuer.read(token) == claims
+    with pytest.raises(jwt.InvalidTokenError):
+        issuer.read(tampered)
+    time.sleep(max(0.0, (claims.expires_at - datetime.now(UTC)).total_seconds()) + 0.05)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        issuer.read(token)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        issuer.read(token)

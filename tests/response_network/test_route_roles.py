@@ -35,6 +35,7 @@ TRANSFER_ROUTES = {
     ("POST", "/admin/transfer/quarantine/{name}/requeue"): ADMIN,
     ("POST", "/admin/transfer/gaps/{stream}/{sequence}/lost"): ADMIN,
 }
+ALERT_ROUTES = {("GET", "/admin/alerts"): ADMIN}
 RESPONSE_ROUTES = {
     ("POST", "/auth/token"): PUBLIC,
     ("GET", "/users/me"): USER,
@@ -65,7 +66,14 @@ RESPONSE_ROUTES = {
     ("POST", "/admin/users/{user_id}/grants"): ADMIN,
     ("GET", "/admin/users/{user_id}/grants"): ADMIN,
     ("DELETE", "/admin/users/{user_id}/grants/{name}"): ADMIN,
+    ("GET", "/requests"): OPERATOR,
+    ("GET", "/requests/{request_id}"): OPERATOR,
+    ("POST", "/requests/{request_id}/claim"): OPERATOR,
+    ("POST", "/requests/{request_id}/release"): OPERATOR,
+    ("POST", "/requests/{request_id}/response"): OPERATOR,
+    ("GET", "/admin/requests"): ADMIN,
     **TRANSFER_ROUTES,
+    **ALERT_ROUTES,
 }
 REQUEST_ROUTES = {
     ("POST", "/auth/token"): PUBLIC,
@@ -74,8 +82,14 @@ REQUEST_ROUTES = {
     ("POST", "/requests"): USER,
     ("GET", "/requests"): USER,
     ("GET", "/requests/{request_id}"): USER,
+    ("GET", "/requests/{request_id}/response"): USER,
     ("GET", "/admin/requests"): ADMIN,
+    ("GET", "/admin/cache/stats"): ADMIN,
+    ("DELETE", "/admin/cache/clear"): ADMIN,
+    ("DELETE", "/admin/cache/user/{user_id}"): ADMIN,
+    ("GET", "/admin/audit"): ADMIN,
     **TRANSFER_ROUTES,
+    **ALERT_ROUTES,
 }
 UNGUARDED = {"/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc", "/health", "/metrics"}
 """Documentation, liveness and metrics: open by design, outside the table."""

@@ -4,6 +4,7 @@ tokens, API keys. Nothing here changes a user (rehashing happens on the master).
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import utcnow
 from core.deps import Credentials
 from core.errors import Unauthorized
-from core.runtime import ensure_secret
+from core.runtime import Runtime, ensure_secret
 from core.security import TokenIssuer, hash_api_key, verify_password
 from request_network.api_keys.models import ApiKey
 from request_network.settings import RequestSettings
@@ -57,7 +58,65 @@ async def check_password(*, session: AsyncSession, username: str, password: str)
     return PasswordCheck(user, None)
 
 
-async def user_for_token(*, session: AsyncSession, tokens: TokenIssuer, token: str) -> User:
+_USER_COLUMNS = tuple(User.__table__.columns)
+
+
+class Principals:
+    """Users behind bearer tokens, kept for a few seconds per process.
+
+    The cached read path (`GET /requests/{id}/response` from the cache) is otherwise one
+    database query per call for the token's user alone. Entries are detached snapshots of the
+    replica (read-only here: only the `users` import writes users); that import clears them
+    in its own process, the others see the change once an entry expires. Callers get a
+    snapshot in no session: never add it to one (nothing on this network writes users).
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._entries: dict[uuid.UUID, tuple[float, User]] = {}
+
+    def get(self, user_id: uuid.UUID) -> User | None:
+        entry = self._entries.get(user_id)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            self._entries.pop(user_id, None)
+            return None
+        return entry[1]
+
+    def put(self, user: User) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()  # a burst of distinct users: start over, never grow unbounded
+        # A copy in no session: the loading session's rollback would expire the original.
+        snapshot = User(**{column.key: getattr(user, column.key) for column in _USER_COLUMNS})
+        self._entries[user.id] = (time.monotonic() + self.seconds, snapshot)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def principals(runtime: Runtime) -> Principals:
+    """The runtime's principal cache, built on first use."""
+    found = runtime.state.get("principals")
+    if found is None:
+        settings = runtime.settings
+        assert isinstance(settings, RequestSettings)
+        found = runtime.state["principals"] = Principals(settings.principal_cache_seconds)
+    assert isinstance(found, Principals)
+    return found
+
+
+async def user_for_token(
+    *,
+    session: AsyncSession,
+    tokens: TokenIssuer,
+    token: str,
+    principals: Principals | None = None,
+) -> User:
     try:
         claims = tokens.read(token)
         user_id = uuid.UUID(claims.subject)
@@ -65,9 +124,14 @@ async def user_for_token(*, session: AsyncSession, tokens: TokenIssuer, token: s
         raise Unauthorized("the token has expired", code="unauthorized.token_expired") from exc
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise Unauthorized("invalid token", code="unauthorized.token") from exc
+    cached = principals.get(user_id) if principals is not None else None
+    if cached is not None:
+        return cached
     user = await session.get(User, user_id)
     if user is None or not user.active:
         raise Unauthorized("invalid token", code="unauthorized.token")
+    if principals is not None:
+        principals.put(user)
     return user
 
 
@@ -96,11 +160,17 @@ async def user_for_api_key(*, session: AsyncSession, secret: str) -> User:
 
 
 async def authenticate(
-    *, session: AsyncSession, tokens: TokenIssuer, credentials: Credentials
+    *,
+    session: AsyncSession,
+    tokens: TokenIssuer,
+    credentials: Credentials,
+    principals: Principals | None = None,
 ) -> User:
     """The active user behind the credentials, or `Unauthorized`."""
     if credentials.api_key is not None:
         return await user_for_api_key(session=session, secret=credentials.api_key)
     if credentials.token is not None:
-        return await user_for_token(session=session, tokens=tokens, token=credentials.token)
+        return await user_for_token(
+            session=session, tokens=tokens, token=credentials.token, principals=principals
+        )
     raise Unauthorized("authentication required", code="unauthorized.missing")

@@ -65,6 +65,9 @@ class Request(Base):
     status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING)
     status_reason: Mapped[str | None] = mapped_column(String(1000))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    delivered_answer: Mapped[int | None] = mapped_column(Integer)
+    """The `answer_number` the owner read when the request became `delivered`; a higher one
+    arriving makes it `answered` again."""
     request_hash: Mapped[str] = mapped_column(String(64))
     """sha256 of the submitted kind, parameters and priority: a replay must match it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

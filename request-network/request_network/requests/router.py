@@ -12,6 +12,7 @@ from request_network.deps import (
     CurrentUser,
     OwnedRequest,
     RateLimiterDep,
+    RuntimeDep,
     SettingsDep,
     UnitOfWorkDep,
 )
@@ -25,6 +26,7 @@ from request_network.requests.schemas import (
     RequestPage,
     RequestRead,
 )
+from request_network.responses import service as responses_service
 
 router = APIRouter(tags=["requests"])
 admin_router = APIRouter(tags=["admin-requests"])
@@ -57,6 +59,7 @@ async def submit_request(
     uow: UnitOfWorkDep,
     limiter: RateLimiterDep,
     settings: SettingsDep,
+    runtime: RuntimeDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> RequestRead:
@@ -67,6 +70,7 @@ async def submit_request(
         data=data,
         idempotency_key=idempotency_key,
         max_parameter_bytes=settings.max_parameter_bytes,
+        jobs=runtime.jobs,
     )
     if not submission.created:
         response.status_code = status.HTTP_200_OK
@@ -101,6 +105,7 @@ async def list_requests(
 
 @router.get("/requests/{request_id}", name="get", summary="One request and its status history")
 async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetail:
+    await responses_service.settle_request(session=uow.session, request=request)
     history = await service.request_history(session=uow.session, request_id=request.id)
     return RequestDetail.model_validate(
         RequestRead.model_validate(request).model_dump()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,8 +13,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
+from core.db import after_commit, utcnow
 from core.errors import Conflict, Invalid, NotFound
+from core.jobs import JobRunner
 from core.ratelimit import RateDecision, RateLimiter
 from request_network.catalog.service import check_submission, user_profile
 from request_network.pagination import decode_cursor, encode_cursor
@@ -79,10 +81,12 @@ async def submit(
     data: RequestCreate,
     idempotency_key: str | None = None,
     max_parameter_bytes: int,
+    jobs: JobRunner | None = None,
 ) -> Submission:
     """Check, rate-limit and store a request as `pending`; a replayed key returns the first.
 
     A replay (same key, same body) is neither re-checked nor counted against the limits.
+    With `jobs`, the export runs as soon as the request is committed, not at the next tick.
     """
     size = parameter_bytes(data.parameters)
     if size > max_parameter_bytes:
@@ -125,7 +129,16 @@ async def submit(
         if existing is None:
             raise
         return _replay(existing, digest)
+    if jobs is not None:
+        after_commit(session, _export_soon(jobs))
     return Submission(request, created=True, rate=rate)
+
+
+def _export_soon(jobs: JobRunner) -> Callable[[], Awaitable[None]]:
+    async def export() -> None:
+        await jobs.enqueue("transfer_export")
+
+    return export
 
 
 async def get_request(*, session: AsyncSession, viewer: User, request_id: uuid.UUID) -> Request:

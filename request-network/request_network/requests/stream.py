@@ -27,7 +27,9 @@ track(
     stream=STREAM,
     record_type="request",
     change_log=ChangeLog,
-    local_only=frozenset({"status", "status_reason", "idempotency_key", "request_hash"}),
+    local_only=frozenset(
+        {"status", "status_reason", "delivered_answer", "idempotency_key", "request_hash"}
+    ),
 )
 
 

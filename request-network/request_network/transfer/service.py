@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
+from request_network.auth.service import principals
 from request_network.catalog.stream import CATALOG_IN
 from request_network.requests.stream import REQUESTS_OUT
+from request_network.responses.cache import response_cache
+from request_network.responses.stream import responses_inbound
 from request_network.settings import RequestSettings
 from request_network.transfer.models import LEDGER
-from request_network.users.stream import USERS_IN
+from request_network.users.stream import users_inbound
 from shared.exchange.context import TransferContext
 from shared.exchange.setup import audit_hook, build_context
 from shared.streams import StreamRegistry
 
 
-def stream_registry() -> StreamRegistry:
-    """Streams this network imports (users, catalog, responses) and exports (requests)."""
+def stream_registry(runtime: Runtime) -> StreamRegistry:
+    """Streams this network imports (users, catalog, responses) and exports (requests).
+
+    The `responses` import invalidates the runtime's response cache as it applies.
+    """
+    responses_in = responses_inbound(response_cache(runtime))
+    users_in = users_inbound(principals(runtime).clear)
     return StreamRegistry(
         outbound={REQUESTS_OUT.name: REQUESTS_OUT},
-        inbound={USERS_IN.name: USERS_IN, CATALOG_IN.name: CATALOG_IN},
+        inbound={
+            users_in.name: users_in,
+            CATALOG_IN.name: CATALOG_IN,
+            responses_in.name: responses_in,
+        },
     )
 
 
@@ -26,5 +38,9 @@ def transfer_context(runtime: Runtime) -> TransferContext:
     settings = runtime.settings
     assert isinstance(settings, RequestSettings)
     return build_context(
-        runtime, settings, ledger=LEDGER, streams=stream_registry(), audit=audit_hook(AuditEvent)
+        runtime,
+        settings,
+        ledger=LEDGER,
+        streams=stream_registry(runtime),
+        audit=audit_hook(AuditEvent),
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import after_commit
 from request_network.api_keys.models import ApiKey
 from request_network.users.models import User
 from shared.records import UsersStreamRecord
@@ -36,3 +37,20 @@ async def apply_user_records(
 
 
 USERS_IN = InboundStream(STREAM, UsersStreamRecord, apply_user_records)
+
+
+def users_inbound(on_change: Callable[[], None]) -> InboundStream:
+    """The `users` stream that also calls `on_change` once an import that changed users
+    committed (the API process drops the principals it trusted)."""
+
+    async def apply(session: AsyncSession, records: Sequence[UsersStreamRecord]) -> ApplyOutcome:
+        outcome = await apply_user_records(session, records)
+        if outcome.applied:
+
+            async def changed() -> None:
+                on_change()
+
+            after_commit(session, changed)
+        return outcome
+
+    return InboundStream(STREAM, UsersStreamRecord, apply)

@@ -11,6 +11,7 @@ from response_network.handlers.registry import (
     HandlerRegistry,
     build_handler_registry,
     run_handler,
+    runtime_handlers,
 )
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "HandlerRegistry",
     "build_handler_registry",
     "run_handler",
+    "runtime_handlers",
 ]

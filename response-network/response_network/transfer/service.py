@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
 from response_network.catalog.stream import CATALOG_OUT
+from response_network.requests.stream import REQUESTS_IN, RESPONSES_OUT
 from response_network.settings import ResponseSettings
 from response_network.transfer.models import LEDGER
 from response_network.users.stream import USERS_OUT
@@ -15,7 +16,14 @@ from shared.streams import StreamRegistry
 
 def stream_registry() -> StreamRegistry:
     """Streams this network exports (users, catalog, responses) and imports (requests)."""
-    return StreamRegistry(outbound={USERS_OUT.name: USERS_OUT, CATALOG_OUT.name: CATALOG_OUT})
+    return StreamRegistry(
+        outbound={
+            USERS_OUT.name: USERS_OUT,
+            CATALOG_OUT.name: CATALOG_OUT,
+            RESPONSES_OUT.name: RESPONSES_OUT,
+        },
+        inbound={REQUESTS_IN.name: REQUESTS_IN},
+    )
 
 
 def transfer_context(runtime: Runtime) -> TransferContext:

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy import func, select
 
+from core.jobs import InProcessRunner
 from core.runtime import Runtime
 from request_network.settings import RequestSettings
+from request_network.transfer.models import OutboxBatch
 from request_network.transfer.service import transfer_context
 from request_network.users.models import User
 from shared.exchange.export import export_all
 from shared.exchange.setup import generate_keys
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.requests.conftest import Headers, Submit
+
+
+async def jobs_done(runtime: Runtime) -> None:
+    """Embedded: wait for the jobs the requests enqueued (production has no worker here)."""
+    if isinstance(runtime.jobs, InProcessRunner):
+        await runtime.jobs.drain()
+
+
+async def exported_records(runtime: Runtime) -> int:
+    async with runtime.unit_of_work() as uow:
+        total = await uow.session.scalar(
+            select(func.sum(OutboxBatch.record_count)).where(OutboxBatch.stream == "requests")
+        )
+    return int(total or 0)
 
 
 async def test_a_user_lists_only_their_own_requests_an_admin_all(
@@ -110,15 +128,44 @@ async def test_export_carries_the_request_and_marks_it_exported(
 ) -> None:
     generate_keys(request_settings)
     submitted = (await submit(alice, parameters={"city": "Bergen"}, priority=2)).json()
+    await jobs_done(request_runtime)
 
-    results = await export_all(transfer_context(request_runtime))
+    await export_all(transfer_context(request_runtime))
     again = await export_all(transfer_context(request_runtime))
     detail = await request_client.get(f"/requests/{submitted['id']}", headers=auth(alice))
 
-    assert {result.stream: result.records for result in results}["requests"] == 1
+    assert await exported_records(request_runtime) == 1
     assert sum(result.records for result in again) == 0
     assert detail.json()["status"] == "exported"
     assert [event["status"] for event in detail.json()["history"]] == ["pending", "exported"]
+
+
+async def test_a_submission_is_queued_for_export_as_soon_as_it_commits(
+    submit: Submit,
+    alice: User,
+    request_runtime: Runtime,
+    request_settings: RequestSettings,
+    request_client: httpx.AsyncClient,
+    auth: Callable[[User], Headers],
+) -> None:
+    generate_keys(request_settings)
+    submitted = (await submit(alice)).json()
+    keyed = await submit(alice, key="once")
+    replay = await submit(alice, key="once")
+
+    if isinstance(request_runtime.jobs, InProcessRunner):
+        # Embedded: the export already ran in this process, long before the 2 s schedule.
+        await request_runtime.jobs.drain()
+        detail = await request_client.get(f"/requests/{submitted['id']}", headers=auth(alice))
+        assert detail.json()["status"] == "exported"
+        assert await exported_records(request_runtime) == 2
+    else:
+        # Production: one message per created request on the Celery queue, none for a replay.
+        assert request_runtime.redis is not None
+        queued = await request_runtime.redis.lrange("airlock.request", 0, -1)  # type: ignore[misc]
+        tasks = [json.loads(message)["headers"]["task"] for message in queued]
+        assert tasks == ["request.transfer_export"] * 2
+    assert (keyed.status_code, replay.status_code) == (201, 200)
 
 
 async def test_the_monitor_counts_by_status_and_ages_the_oldest_unanswered(

@@ -21,9 +21,10 @@ from tests.shared.exchange.conftest import Networks, outbox_files
 
 async def test_users_reach_the_replica_and_the_batch_is_ledgered(networks: Networks) -> None:
     ids = await networks.create_users(3)
-    users, catalog = await export_all(networks.response_ctx)
+    users, catalog, responses = await export_all(networks.response_ctx)
     assert (users.stream, len(users.batches), users.records) == ("users", 1, 3)
     assert (catalog.stream, catalog.batches) == ("catalog", [])
+    assert (responses.stream, responses.batches) == ("responses", [])
 
     [imported] = await import_pending(networks.request_ctx)
 
@@ -37,7 +38,7 @@ async def test_users_reach_the_replica_and_the_batch_is_ledgered(networks: Netwo
 
 async def test_nothing_pending_exports_nothing(networks: Networks) -> None:
     results = await export_all(networks.response_ctx)
-    assert [result.batches for result in results] == [[], []]
+    assert [result.batches for result in results] == [[], [], []]
     assert outbox_files(networks.response_ctx) == []
 
 

@@ -1,0 +1,257 @@
+"""Cached `GET /requests/{id}/response` against a bare FastAPI route returning the same JSON.
+
+    .venv/bin/python -m bench.bench_response_cache [--reads 2000] [--seconds 3]
+
+Both servers run as uvicorn processes with the same settings (one process, no access log,
+proxy headers on): the request network's real API (`python -m request_network run`, its
+middleware, bearer-token authentication and the response cache) and a bare FastAPI app whose
+one route returns the same JSON document. The request network is measured twice: embedded
+(SQLite, in-process cache) and production-like (PostgreSQL and Redis). An answered request
+is written into the database as the `responses` import would; the first read fills the cache
+(and delivers the answer), every read after it is a hit. Prints p50/p95 of sequential reads
+and requests/s with 16 concurrent clients, and the ratio to the bare route. Target: cached
+p50 <= 1.5x the bare route. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from core.db import utcnow
+from core.migrations import upgrade
+from core.runtime import build_runtime
+from request_network.auth.service import build_token_issuer
+from request_network.bootstrap import MIGRATIONS
+from request_network.jobs import registry
+from request_network.requests.models import Request, RequestStatus
+from request_network.responses.models import Response
+from request_network.settings import RequestSettings
+from request_network.users.models import User
+from tests.services import free_port, run_postgres, run_redis
+
+ANSWER = {"hits": [{"id": f"doc-{n}", "score": 1.0 / (n + 1)} for n in range(20)], "total": 20}
+
+BARE_APP = """
+import json, sys
+from pathlib import Path
+import uvicorn
+from fastapi import FastAPI
+
+document = json.loads(Path(sys.argv[1]).read_text())
+app = FastAPI()
+
+@app.get("/requests/{request_id}/response")
+async def read(request_id: str) -> dict:
+    return document
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None,
+            access_log=False, proxy_headers=True, lifespan="on")
+"""
+
+
+async def prepare(settings: RequestSettings) -> tuple[str, str]:
+    """An owner with an answered request in the database; returns its id and a token."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(upgrade, MIGRATIONS, settings.resolved_database_url)
+    runtime = build_runtime(settings, registry, start_scheduler=False)
+    now = utcnow()
+    user_id, request_id = uuid.uuid4(), uuid.uuid4()
+    try:
+        async with runtime.unit_of_work() as uow:
+            uow.session.add(
+                User(
+                    id=user_id,
+                    username="bench",
+                    email="bench@example.org",
+                    display_name="",
+                    role="user",
+                    active=True,
+                    password_hash=None,
+                    profile="default",
+                    limit_overrides=None,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await uow.session.flush()
+            uow.session.add(
+                Request(
+                    id=request_id,
+                    owner_id=user_id,
+                    kind="search",
+                    type_version=1,
+                    parameters={"q": "pump"},
+                    priority=5,
+                    status=RequestStatus.ANSWERED,
+                    request_hash="0" * 64,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
+            uow.session.add(
+                Response(
+                    id=request_id,
+                    status="answered",
+                    reason=None,
+                    body=ANSWER,
+                    content_type="application/json",
+                    answer_number=1,
+                    answered_by="handler:search",
+                    answered_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )
+    finally:
+        await runtime.close()
+    token, _expires = build_token_issuer(settings).issue(str(user_id))
+    return str(request_id), token
+
+
+def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command} exited with {process.returncode}")
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise TimeoutError(command)
+
+
+async def measure(url: str, headers: dict[str, str], reads: int, seconds: float) -> dict[str, Any]:
+    async with httpx.AsyncClient(headers=headers, timeout=10) as client:
+        for _ in range(100):  # warm-up: fill the cache, deliver the answer
+            (await client.get(url)).raise_for_status()
+        timings = []
+        for _ in range(reads):
+            started = time.perf_counter()
+            answer = await client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            answer.raise_for_status()
+        body = (await client.get(url)).json()
+        served = 0
+        stop = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal served
+            while time.perf_counter() < stop:
+                (await client.get(url)).raise_for_status()
+                served += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(16)))
+        elapsed = time.perf_counter() - started
+    quantiles = statistics.quantiles(timings, n=100, method="inclusive")
+    return {"p50": quantiles[49], "p95": quantiles[94], "rps": served / elapsed, "body": body}
+
+
+async def bench_network(
+    name: str, settings: RequestSettings, env: dict[str, str], reads: int, seconds: float
+) -> dict[str, Any]:
+    request_id, token = await prepare(settings)
+    port = free_port()
+    env = env | {"AIRLOCK_REQUEST_PORT": str(port)}
+    process = start([sys.executable, "-m", "request_network", "run"], env, port)
+    try:
+        url = f"http://127.0.0.1:{port}/requests/{request_id}/response"
+        result = await measure(url, {"Authorization": f"Bearer {token}"}, reads, seconds)
+        check = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
+        result["cache"] = check.headers.get("X-Cache")
+    finally:
+        process.terminate()
+        process.wait(30)
+    result["name"] = name
+    return result
+
+
+async def main(reads: int, seconds: float) -> None:
+    results = []
+    with (
+        tempfile.TemporaryDirectory(prefix="airlock-bench-") as directory,
+        run_postgres() as postgres,
+        run_redis() as redis,
+    ):
+        root = Path(directory)
+        base = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
+        base |= {"AIRLOCK_REQUEST_LOG_LEVEL": "WARNING", "AIRLOCK_REQUEST_JOBS_ENABLED": "false"}
+
+        embedded = RequestSettings(var_dir=root / "embedded", jobs_enabled=False)
+        embedded_env = base | {"AIRLOCK_REQUEST_VAR_DIR": str(embedded.var_dir)}
+        results.append(await bench_network("embedded", embedded, embedded_env, reads, seconds))
+
+        connection = await asyncpg.connect(postgres.dsn())
+        await connection.execute('CREATE DATABASE "bench_request"')
+        await connection.close()
+        production = RequestSettings(
+            var_dir=root / "production",
+            database_url=postgres.url("bench_request"),
+            redis_url=redis.url(),
+            jobs_enabled=False,
+        )
+        production_env = base | {
+            "AIRLOCK_REQUEST_VAR_DIR": str(production.var_dir),
+            "AIRLOCK_REQUEST_DATABASE_URL": production.database_url,
+            "AIRLOCK_REQUEST_REDIS_URL": str(production.redis_url),
+        }
+        results.append(
+            await bench_network("PostgreSQL + Redis", production, production_env, reads, seconds)
+        )
+
+        document = root / "answer.json"
+        document.write_text(json.dumps(results[0]["body"]))
+        bare_port = free_port()
+        script = root / "bare_app.py"
+        script.write_text(BARE_APP)
+        bare_command = [sys.executable, str(script), str(document), str(bare_port)]
+        process = start(bare_command, base, bare_port)
+        try:
+            url = f"http://127.0.0.1:{bare_port}/requests/{uuid.uuid4()}/response"
+            bare = await measure(url, {}, reads, seconds)
+        finally:
+            process.terminate()
+            process.wait(30)
+
+    print(f"GET /requests/{{id}}/response, {reads} sequential reads, then 16 clients {seconds} s")
+    label = "bare FastAPI route (baseline)"
+    print(
+        f"{label:<36} p50 {bare['p50']:6.2f} ms  p95 {bare['p95']:6.2f} ms"
+        f"  {bare['rps']:7.0f} req/s"
+    )
+    for result in results:
+        print(
+            f"{'cached, ' + result['name'] + ' (X-Cache ' + str(result['cache']) + ')':<36} "
+            f"p50 {result['p50']:6.2f} ms  p95 {result['p95']:6.2f} ms  {result['rps']:7.0f} req/s"
+            f"  = {result['p50'] / bare['p50']:.2f}x latency, "
+            f"{result['rps'] / bare['rps']:.2f}x throughput"
+        )
+    print("target: cached p50 <= 1.5x the bare route")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.reads, arguments.seconds))

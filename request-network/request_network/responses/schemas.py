@@ -1,0 +1,26 @@
+"""What the API shows of an answer."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from request_network.requests.models import RequestStatus
+from request_network.schemas import Schema
+
+
+class ResponseRead(Schema):
+    request_id: uuid.UUID
+    status: RequestStatus
+    """`answered` (`delivered` once its owner read it), `failed` or `rejected`."""
+    answer_number: int
+    """1 for the first answer; a re-answer counts up."""
+    content_type: str | None
+    body: Any
+    """The answer: JSON, or a string for a text `content_type`."""
+    reason: str | None
+    """Why the request failed or was rejected."""
+    answered_at: datetime | None
+    answered_by: str | None
+    """`handler:<name>` for an automated answer, else the operator's username."""

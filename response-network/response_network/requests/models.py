@@ -1,0 +1,94 @@
+"""Requests imported from the request network, and the master's response to each.
+
+`request` holds what travelled (the imported columns, written only by the `requests` stream's
+versioned upsert) plus this side's bookkeeping (status, claim, attempts), which never travels
+back as such: every status change is mirrored onto the request's `response` row, which is
+tracked and exported on the `responses` stream.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Uuid, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, utcnow
+from response_network.db import Base
+
+
+class RequestStatus(enum.StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    ANSWERED = "answered"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+UNANSWERED = (RequestStatus.RECEIVED, RequestStatus.PROCESSING)
+DECIDED = (RequestStatus.ANSWERED, RequestStatus.FAILED, RequestStatus.REJECTED)
+
+
+class Request(Base):
+    """A submitted request. Local columns have server defaults: the versioned upsert writes
+    only the imported ones, so the database fills the rest on insert and keeps them on update.
+
+    `claimed_by` and `claim_expires_at` hold an operator's claim; a worker running the
+    handler holds a lease the same way with `claimed_by` null.
+    """
+
+    __tablename__ = "request"
+    __table_args__ = (
+        Index("ix_request_queue", "status", "priority", "submitted_at"),
+        Index("ix_request_owner_id", "owner_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    """No foreign key: a request must import even if its owner's record has not (yet)."""
+    request_type: Mapped[str] = mapped_column(String(64))
+    type_version: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+    status: Mapped[str] = mapped_column(
+        String(16), default=RequestStatus.RECEIVED, server_default=RequestStatus.RECEIVED.value
+    )
+    status_reason: Mapped[str | None] = mapped_column(String(1000))
+    received_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, server_default=func.now()
+    )
+    claimed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Handler runs started; at `answer_max_attempts` only an operator answers it."""
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, server_default=func.now()
+    )
+
+
+class Response(Base):
+    """The master's state of one request and its latest answer: the `responses` stream's
+    record. `id` is the request's id; every change bumps `version` (change tracking)."""
+
+    __tablename__ = "response"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("request.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(1000))
+    body: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    """JSON, or a string when `content_type` is a text type; null before an answer."""
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    answer_number: Mapped[int] = mapped_column(Integer, default=0)
+    answered_by: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,168 @@
+"""`/requests` (operators and admins) and `/admin/requests`: HTTP only; the service decides."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from response_network.deps import (
+    AdminUser,
+    CurrentActor,
+    JobsDep,
+    OperatorUser,
+    SettingsDep,
+    UnitOfWorkDep,
+)
+from response_network.requests import service
+from response_network.requests.models import Request, RequestStatus
+from response_network.requests.schemas import (
+    ClaimRead,
+    RequestDetail,
+    RequestMonitor,
+    RequestPage,
+    RequestRead,
+    ResponseCreate,
+    ResponseRead,
+)
+from response_network.schemas import NO_NUL
+
+router = APIRouter(tags=["requests"])
+admin_router = APIRouter(tags=["admin-requests"])
+
+CONFLICTS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "Claimed by someone else (`conflict.claimed`) or not claimed"}
+}
+
+
+async def get_queued_request(
+    request_id: uuid.UUID, _operator: OperatorUser, uow: UnitOfWorkDep
+) -> Request:
+    """The request an operator route acts on (the role is checked before the lookup)."""
+    return await service.get_request(session=uow.session, request_id=request_id)
+
+
+QueuedRequest = Annotated[Request, Depends(get_queued_request)]
+
+
+def _read(request: Request, claim: service.Claim | None) -> RequestRead:
+    return RequestRead.model_validate(request).model_copy(
+        update={"claim": None if claim is None else ClaimRead.model_validate(claim)}
+    )
+
+
+@router.get("/requests", name="queue", summary="The queue: highest priority, then oldest first")
+async def list_queue(
+    _operator: OperatorUser,
+    uow: UnitOfWorkDep,
+    status: Annotated[
+        RequestStatus | None, Query(description="Default: the unanswered ones")
+    ] = None,
+    request_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
+    owner_id: uuid.UUID | None = None,
+    cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> RequestPage:
+    filters = service.QueueFilters(status=status, request_type=request_type, owner_id=owner_id)
+    requests, next_cursor = await service.list_queue(
+        session=uow.session, filters=filters, cursor=cursor, limit=limit
+    )
+    claims = await service.claims_of(session=uow.session, requests=requests)
+    return RequestPage(
+        items=[_read(request, claims.get(request.id)) for request in requests],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get("/requests/{request_id}", name="get", summary="One request, its claim and response")
+async def get_request(request: QueuedRequest, uow: UnitOfWorkDep) -> RequestDetail:
+    claims = await service.claims_of(session=uow.session, requests=[request])
+    response = await service.get_response(session=uow.session, request_id=request.id)
+    return RequestDetail.model_validate(
+        _read(request, claims.get(request.id)).model_dump()
+        | {"response": None if response is None else ResponseRead.model_validate(response)}
+    )
+
+
+@router.post(
+    "/requests/{request_id}/claim",
+    name="claim",
+    summary="Hold the request to answer it (expires after claim_ttl_seconds)",
+    responses=CONFLICTS,
+)
+async def claim(
+    request: QueuedRequest,
+    operator: OperatorUser,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    uow: UnitOfWorkDep,
+) -> ClaimRead:
+    held = await service.claim_request(
+        session=uow.session,
+        jobs=jobs,
+        request=request,
+        operator=operator,
+        actor=actor,
+        ttl_seconds=settings.claim_ttl_seconds,
+    )
+    return ClaimRead.model_validate(held)
+
+
+@router.post(
+    "/requests/{request_id}/release",
+    name="release",
+    summary="Give a claim up (the claimer, or an admin)",
+    responses=CONFLICTS,
+)
+async def release(
+    request: QueuedRequest,
+    operator: OperatorUser,
+    actor: CurrentActor,
+    jobs: JobsDep,
+    uow: UnitOfWorkDep,
+) -> RequestRead:
+    released = await service.release_request(
+        session=uow.session, jobs=jobs, request=request, operator=operator, actor=actor
+    )
+    return _read(released, None)
+
+
+@router.post(
+    "/requests/{request_id}/response",
+    name="respond",
+    summary="Answer, fail or reject the request (the claimer, or an admin without a claim)",
+    responses={**CONFLICTS, 413: {"description": "The body is over max_response_bytes"}},
+)
+async def respond(
+    request: QueuedRequest,
+    data: ResponseCreate,
+    operator: OperatorUser,
+    actor: CurrentActor,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    uow: UnitOfWorkDep,
+) -> ResponseRead:
+    response = await service.respond(
+        session=uow.session,
+        jobs=jobs,
+        request=request,
+        operator=operator,
+        actor=actor,
+        data=data,
+        max_bytes=settings.max_response_bytes,
+    )
+    return ResponseRead.model_validate(response)
+
+
+@admin_router.get(
+    "/admin/requests", name="monitor", summary="Requests per status, oldest unanswered age"
+)
+async def monitor_requests(_admin: AdminUser, uow: UnitOfWorkDep) -> RequestMonitor:
+    figures = await service.monitor_requests(session=uow.session)
+    return RequestMonitor(
+        counts=figures.counts,
+        total=sum(figures.counts.values()),
+        oldest_unanswered_age_seconds=figures.oldest_unanswered_age_seconds,
+    )

@@ -1,0 +1,200 @@
+"""The product end to end, in real processes: ask on one network, answer on the other, read.
+
+Both modes run the way an operator runs them: the embedded default (`make run`: SQLite,
+in-process jobs) and production (PostgreSQL, Redis, a Celery worker and beat per network).
+Every step goes through the HTTP APIs; the batches cross the shared transfer directory on the
+jobs' own schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Databases
+from tests.deployment import (
+    ADMIN_PASSWORD,
+    PASSWORD,
+    Deployment,
+    bearer,
+    create_users,
+    deploy,
+    token,
+    until,
+)
+from tests.services import RedisServer
+
+
+@pytest.fixture(params=["embedded", "production"])
+async def deployment(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    databases: Databases,
+    redis_server: RedisServer,
+) -> AsyncIterator[Deployment]:
+    mode = str(request.param)
+    postgres = redis = None
+    if mode == "production":
+        postgres = (await databases.empty_postgres(), await databases.empty_postgres())
+        redis = (redis_server.url(4), redis_server.url(5))
+    async with deploy(mode, tmp_path, postgres_urls=postgres, redis_urls=redis) as running:
+        yield running
+
+
+async def read_answer(
+    client: httpx.AsyncClient, deployment: Deployment, request_id: str, user: str, number: int
+) -> httpx.Response:
+    """The first read that shows answer `number` of the request (earlier reads are polled past)."""
+
+    async def probe() -> httpx.Response | None:
+        answer = await client.get(
+            f"{deployment.request_url}/requests/{request_id}/response", headers=bearer(user)
+        )
+        if answer.status_code == 404:
+            assert answer.json()["code"] == "not_answered", answer.text
+            return None
+        assert answer.status_code == 200, answer.text
+        return answer if answer.json()["answer_number"] >= number else None
+
+    return await until(deployment, f"answer {number} of {request_id}", probe)
+
+
+SITE_SEARCH = {
+    "name": "equipment_at_site",
+    "title": "Equipment at one site",
+    "handler": "search",
+    "handler_settings": {
+        "index": "equipment",
+        "text_param": "q",
+        "text_fields": ["title", "summary"],
+        "filter_params": {"site": "site"},
+        "max_results": 5,
+    },
+    "parameter_schema": {
+        "type": "object",
+        "properties": {"q": {"type": "string", "maxLength": 100}, "site": {"type": "string"}},
+        "required": ["q", "site"],
+        "additionalProperties": False,
+    },
+}
+PROFILE_MAX_RESULTS = 3
+ANALYSTS: dict[str, object] = {
+    "name": "analysts",
+    "description": "Echo and site searches only.",
+    "limits": {"minute": {"soft": 50, "hard": 100}},
+    "allowed_types": ["echo", "equipment_at_site"],
+    "max_results": PROFILE_MAX_RESULTS,
+}
+
+
+async def define_catalog(client: httpx.AsyncClient, deployment: Deployment) -> None:
+    """A search type and a profile of the test's own, defined as an admin would."""
+    admin = bearer(await token(client, deployment.response_url, "admin", ADMIN_PASSWORD))
+    for path, body in (("request-types", SITE_SEARCH), ("profiles", ANALYSTS)):
+        created = await client.post(
+            f"{deployment.response_url}/admin/{path}", headers=admin, json=body
+        )
+        assert created.status_code == 201, created.text
+
+
+async def test_ask_answer_and_read_across_the_gap(deployment: Deployment) -> None:
+    async with httpx.AsyncClient(timeout=30) as client:
+        await define_catalog(client, deployment)
+        alice, olga = await create_users(client, deployment, "user", "operator", profile="analysts")
+        user_token = await token(client, deployment.request_url, alice, PASSWORD)
+        user = bearer(user_token)
+        types = await client.get(f"{deployment.request_url}/request-types", headers=user)
+        # The profile opens exactly its two types; the seeded demo search is not among them.
+        assert {t["name"] for t in types.json()} == {"echo", "equipment_at_site"}
+        refused = await client.post(
+            f"{deployment.request_url}/requests",
+            headers=user,
+            json={"kind": "equipment_search", "parameters": {"q": "pump"}},
+        )
+        assert (refused.status_code, refused.json()["code"]) == (403, "forbidden.kind")
+
+        echo = await client.post(
+            f"{deployment.request_url}/requests",
+            headers=user,
+            json={"kind": "echo", "parameters": {"message": "hello across"}},
+        )
+        site = await _a_site(client, deployment)
+        search = await client.post(
+            f"{deployment.request_url}/requests",
+            headers=user,
+            json={"kind": "equipment_at_site", "parameters": {"q": "pump", "site": site}},
+        )
+        assert (echo.status_code, search.status_code) == (201, 201), (echo.text, search.text)
+        echo_id, search_id = echo.json()["id"], search.json()["id"]
+
+        first = await read_answer(client, deployment, echo_id, user_token, 1)
+        assert first.headers["X-Cache"] == "miss"
+        # The owner's first read delivers the answer, and says so.
+        assert (first.json()["status"], first.json()["body"]) == (
+            "delivered",
+            {"message": "hello across"},
+        )
+        again = await client.get(
+            f"{deployment.request_url}/requests/{echo_id}/response", headers=user
+        )
+        assert again.headers["X-Cache"] == "hit"
+        assert again.json()["body"] == first.json()["body"]
+        read = await client.get(f"{deployment.request_url}/requests/{echo_id}", headers=user)
+        detail = read.json()
+        assert detail["status"] == "delivered"
+        # `received` and `processing` may not show: the export sends a request's state as it
+        # is then, and the echo handler answers before the next export runs.
+        history = [event["status"] for event in detail["history"]]
+        assert history[:2] == ["pending", "exported"]
+        assert history[-2:] == ["answered", "delivered"]
+
+        hits = (await read_answer(client, deployment, search_id, user_token, 1)).json()
+        assert hits["status"] == "delivered"
+        found = hits["body"]["hits"]
+        # Capped by the profile (3), below the type's 5; every hit matches the site filter.
+        assert 0 < len(found) <= PROFILE_MAX_RESULTS
+        assert all(hit["source"]["site"] == site for hit in found)
+        assert all("pump" in str(hit["source"]).lower() for hit in found)
+
+        # An operator corrects the automated answer; the new one replaces the cached one.
+        operator = bearer(await token(client, deployment.response_url, olga, PASSWORD))
+        claimed = await client.post(
+            f"{deployment.response_url}/requests/{echo_id}/claim", headers=operator
+        )
+        assert claimed.status_code == 200, claimed.text
+        answered = await client.post(
+            f"{deployment.response_url}/requests/{echo_id}/response",
+            headers=operator,
+            json={"status": "answered", "body": {"message": "corrected by an operator"}},
+        )
+        assert answered.status_code == 200, answered.text
+
+        second = await read_answer(client, deployment, echo_id, user_token, 2)
+        assert second.headers["X-Cache"] == "miss"
+        assert second.json()["body"] == {"message": "corrected by an operator"}
+        cached = await client.get(
+            f"{deployment.request_url}/requests/{echo_id}/response", headers=user
+        )
+        assert (cached.headers["X-Cache"], cached.json()["body"]) == ("hit", second.json()["body"])
+
+        if deployment.mode == "embedded":
+            # The jobs run inside the API processes here, so their counters are on /metrics.
+            metrics = (await client.get(f"{deployment.request_url}/metrics")).text
+            assert 'airlock_batches_imported_total{stream="responses"}' in metrics
+
+
+async def _a_site(client: httpx.AsyncClient, deployment: Deployment) -> str:
+    """A site that has pumps in the demo index, asked of the type's dry run (no request)."""
+    admin = bearer(await token(client, deployment.response_url, "admin", ADMIN_PASSWORD))
+    tried = await client.post(
+        f"{deployment.response_url}/admin/request-types/equipment_search/try",
+        headers=admin,
+        json={"parameters": {"q": "pump"}},
+    )
+    assert tried.status_code == 200, tried.text
+    hits = tried.json()["body"]["hits"]
+    assert hits, "the demo index has pumps"
+    return str(hits[0]["source"]["site"])
