@@ -84,7 +84,7 @@ class Cache(Protocol):
 
     async def delete(self, *keys: str) -> int: ...
     async def delete_prefix(self, prefix: str) -> int: ...
-    async def incr(self, key: str, *, ttl: float) -> int: ...
+    async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int: ...
     async def ttl(self, key: str) -> float | None: ...
     async def fill_ticket(self, key: str) -> FillTicket: ...
     async def set_if_current(self, ticket: FillTicket, value: bytes, *, ttl: float) -> bool:
@@ -170,9 +170,9 @@ class InProcessCache:
         doomed = [key for key in self._data if key.startswith(prefix)]
         return await self.delete(*doomed)
 
-    async def incr(self, key: str, *, ttl: float) -> int:
+    async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int:
         current = self._live(key)
-        count = int(current or b"0") + 1
+        count = int(current or b"0") + amount
         expires = self._data[key][1] if current is not None else time.monotonic() + ttl
         self._data[key] = (str(count).encode(), expires)
         return count
@@ -294,10 +294,10 @@ class RedisCache:
             deleted += int(await self.redis.delete(*batch))
         return deleted
 
-    async def incr(self, key: str, *, ttl: float) -> int:
+    async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int:
         full = self._key(key)
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(full)
+            pipe.incr(full, amount)
             pipe.pexpire(full, int(ttl * 1000), nx=True)
             count, _ = await pipe.execute()
         return int(count)

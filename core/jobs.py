@@ -156,11 +156,13 @@ class InProcessRunner(Generic[RuntimeT]):
             log.warning("directory_watch_stopped", job=watch.job, directory=str(directory))
 
     async def _tick(self, job: Job) -> None:
+        """Run at start, then every `job.every` seconds: a process restarted more often than a
+        daily job's period still runs it, and a fresh one reports its heartbeat at once."""
         assert job.every is not None
         while True:
-            await asyncio.sleep(job.every)
             with contextlib.suppress(Exception):
                 await run_job(job, self._runtime, {})
+            await asyncio.sleep(job.every)
 
 
 @dataclass(frozen=True)

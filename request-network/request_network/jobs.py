@@ -16,7 +16,11 @@ from shared.exchange.jobs import register_transfer_jobs
 registry = JobRegistry("request")
 
 
-@registry.job("heartbeat", every=30)
+HEARTBEAT_SECONDS = 10.0
+"""Often enough that a started worker and beat show alive within seconds (validate_setup)."""
+
+
+@registry.job("heartbeat", every=HEARTBEAT_SECONDS)
 async def heartbeat(runtime: Runtime) -> None:
     async with runtime.unit_of_work() as uow:
         await record_heartbeat(

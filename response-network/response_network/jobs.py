@@ -25,7 +25,11 @@ ANSWER_POLL_TICK = 1.0
 """The poll job ticks this often and runs every `answer_poll_seconds` (a setting)."""
 
 
-@registry.job("heartbeat", every=30)
+HEARTBEAT_SECONDS = 10.0
+"""Often enough that a started worker and beat show alive within seconds (validate_setup)."""
+
+
+@registry.job("heartbeat", every=HEARTBEAT_SECONDS)
 async def heartbeat(runtime: Runtime) -> None:
     async with runtime.unit_of_work() as uow:
         await record_heartbeat(

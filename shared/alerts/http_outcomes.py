@@ -2,12 +2,17 @@
 
 The evaluation runs in a Celery worker in production, where the API's in-process Prometheus
 counters are out of sight; the cache (Redis there, in-process when embedded, where the API
-runs the jobs itself) is shared by every API replica and the workers. One `incr` per
-request, made after the answer went out, so it adds no latency.
+runs the jobs itself) is shared by every API replica and the workers. Answers are counted
+in memory and added to the cache every few seconds in the background: an `incr` per request,
+even after the answer went out, held up the next request on a keep-alive connection.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+import weakref
+from collections import Counter
 from datetime import datetime
 
 import structlog
@@ -32,13 +37,54 @@ def _key(minute: int, outcome: str) -> str:
     return f"{KEY_PREFIX}{minute}:{outcome}"
 
 
-async def record_outcome(cache: Cache, *, status: int, at: datetime) -> None:
-    outcome = "error" if status >= 500 else "ok"
-    await cache.incr(_key(_minute(at), outcome), ttl=BUCKET_TTL)
+FLUSH_SECONDS = 5.0
+
+
+class OutcomeBuffer:
+    """This process's answers not yet added to the cache, by minute and outcome."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[int, str]] = Counter()
+        self.flushed_at = time.monotonic()
+        self._flushing: asyncio.Task[None] | None = None
+
+    def add(self, *, status: int, at: datetime) -> None:
+        self.counts[(_minute(at), "error" if status >= 500 else "ok")] += 1
+
+    def due(self) -> bool:
+        idle = self._flushing is None or self._flushing.done()
+        return idle and time.monotonic() - self.flushed_at >= FLUSH_SECONDS
+
+    def flush_soon(self, cache: Cache) -> None:
+        """Flush in a background task (kept here, so it is not collected mid-flight)."""
+        self.flushed_at = time.monotonic()
+        self._flushing = asyncio.create_task(self.flush(cache))
+
+    async def flush(self, cache: Cache) -> None:
+        counts, self.counts = self.counts, Counter()
+        try:
+            for (minute, outcome), amount in counts.items():
+                await cache.incr(_key(minute, outcome), ttl=BUCKET_TTL, amount=amount)
+        except Exception:
+            # Monitoring must never turn an answer into an error: a cache outage only
+            # leaves a hole in the error-rate figures.
+            log.warning("http_outcomes_not_recorded", exc_info=True)
+
+
+_buffers: weakref.WeakKeyDictionary[Cache, OutcomeBuffer] = weakref.WeakKeyDictionary()
+
+
+def buffer_for(cache: Cache) -> OutcomeBuffer:
+    found = _buffers.get(cache)
+    if found is None:
+        found = _buffers[cache] = OutcomeBuffer()
+    return found
 
 
 async def read_outcomes(cache: Cache, *, at: datetime, window_minutes: int) -> HttpOutcomes:
-    """Answers of the last `window_minutes` minutes, the current one included."""
+    """Answers of the last `window_minutes` minutes, the current one included (this
+    process's unflushed answers are added first)."""
+    await buffer_for(cache).flush(cache)
     last = _minute(at)
     counts = {"ok": 0, "error": 0}
     for minute in range(last - window_minutes + 1, last + 1):
@@ -71,13 +117,10 @@ class HttpOutcomeMiddleware:
                 status = int(message["status"])
             await send(message)
 
-        await self.app(scope, receive, remember_status)
-        await self._record(status)
-
-    async def _record(self, status: int) -> None:
         try:
-            await record_outcome(self.cache, status=status, at=utcnow())
-        except Exception:
-            # Monitoring must never turn an answer into an error: a cache outage only
-            # leaves a hole in the error-rate figures.
-            log.warning("http_outcome_not_recorded", exc_info=True)
+            await self.app(scope, receive, remember_status)
+        finally:
+            buffer = buffer_for(self.cache)
+            buffer.add(status=status, at=utcnow())
+            if buffer.due():
+                buffer.flush_soon(self.cache)

@@ -60,6 +60,14 @@ async def test_incr_counts_within_its_window(cache: Cache) -> None:
     assert 0 < remaining <= 10
 
 
+async def test_incr_adds_the_amount_and_keeps_the_first_ttl(cache: Cache) -> None:
+    assert await cache.incr("answers", ttl=60) == 1
+    assert await cache.incr("answers", ttl=5, amount=41) == 42
+    remaining = await cache.ttl("answers")
+    assert remaining is not None
+    assert remaining > 5
+
+
 async def test_stats_count_hits_and_misses(cache: Cache) -> None:
     await cache.set("k", b"v")
     await cache.get("k")

@@ -55,6 +55,22 @@ async def test_scheduled_jobs_tick_until_stopped() -> None:
     assert len(ticks) == count
 
 
+async def test_a_scheduled_job_first_runs_at_start_not_after_its_period() -> None:
+    registry = JobRegistry("t")
+    ran = asyncio.Event()
+
+    @registry.job("daily", every=86_400)
+    async def daily(runtime: object) -> None:
+        ran.set()
+
+    runner = InProcessRunner(registry, object())
+    await runner.start()
+    try:
+        await asyncio.wait_for(ran.wait(), timeout=5)
+    finally:
+        await runner.stop()
+
+
 async def test_unknown_and_duplicate_jobs_are_refused() -> None:
     registry = JobRegistry("t")
 

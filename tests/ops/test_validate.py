@@ -299,7 +299,7 @@ async def test_heartbeats_must_be_fresh_and_the_transfer_dir_roomy(
     name = "jobs" if response_settings.embedded else "beat"
     assert stale[name].ok is False
     assert stale[name].detail.startswith("last heartbeat 6")
-    assert stale[name].detail.endswith("s ago (due every 30s)")
+    assert stale[name].detail.endswith("s ago (due every 10s)")
     assert stale["transfer"].ok
 
     async with response_runtime.unit_of_work() as uow:

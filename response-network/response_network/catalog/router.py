@@ -29,12 +29,12 @@ from response_network.handlers import HandlerRegistry
 from response_network.settings import ResponseSettings
 
 
-def get_handlers(request: Request) -> HandlerRegistry:
+async def get_handlers(request: Request) -> HandlerRegistry:
     handlers: HandlerRegistry = request.app.state.handlers
     return handlers
 
 
-def get_settings(request: Request) -> ResponseSettings:
+async def get_settings(request: Request) -> ResponseSettings:
     settings: ResponseSettings = request.app.state.runtime.settings
     return settings
 

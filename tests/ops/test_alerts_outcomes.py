@@ -1,0 +1,28 @@
+"""Answers are counted in memory and reach the shared cache in the background, in bulk."""
+
+from __future__ import annotations
+
+import asyncio
+
+from core.cache import InProcessCache
+from core.db import utcnow
+from shared.alerts.http_outcomes import FLUSH_SECONDS, OutcomeBuffer, read_outcomes
+
+
+async def test_a_due_buffer_flushes_in_the_background_and_counts_every_answer() -> None:
+    cache = InProcessCache("t")
+    buffer = OutcomeBuffer()
+    now = utcnow()
+    for status in (200, 201, 503, 500, 404):
+        buffer.add(status=status, at=now)
+    assert not buffer.due()  # just made: the answers wait in memory
+
+    buffer.flushed_at -= FLUSH_SECONDS
+    assert buffer.due()
+    buffer.flush_soon(cache)
+    assert not buffer.due()  # one flush at a time, and not again for a while
+    await asyncio.sleep(0.05)
+
+    outcomes = await read_outcomes(cache, at=now, window_minutes=1)
+    assert (outcomes.requests, outcomes.errors) == (5, 2)
+    assert buffer.counts == {}
