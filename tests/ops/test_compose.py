@@ -17,7 +17,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.dev.yml"
