@@ -1,23 +1,24 @@
 """Cached `GET /requests/{id}/response` against a bare FastAPI route returning the same JSON.
 
-    .venv/bin/python -m bench.bench_response_cache [--reads 2000] [--seconds 3]
+    .venv/bin/python -m bench.bench_response_cache [--reads 2000] [--seconds 5]
 
-Both servers run as uvicorn processes with the same settings (one process, no access log,
+The servers run as uvicorn processes with the same settings (one process, no access log,
 proxy headers on): the request network's real API (`python -m request_network run`, its
 middleware, bearer-token authentication and the response cache) and a bare FastAPI app whose
-one route returns the same JSON document. The request network is measured twice: embedded
+one route returns the same JSON document (and, to show what a Redis round trip alone costs,
+the same app reading the document from Redis). The request network is measured twice: embedded
 (SQLite, in-process cache) and production-like (PostgreSQL and Redis). An answered request
 is written into the database as the `responses` import would; the first read fills the cache
 (and delivers the answer), every read after it is a hit. Prints p50/p95 of sequential reads
-and requests/s with 16 concurrent clients, and the ratio to the bare route. Target: cached
-p50 <= 1.5x the bare route. Asserts nothing.
+and requests/s with 16 concurrent clients, and the ratio to the bare route. All three servers
+run at once and take turns in rounds, so they are measured under the same conditions.
+Target: cached p50 <= 1.5x the bare route. Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import subprocess
@@ -30,6 +31,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from redis.asyncio import Redis
 
 from core.db import utcnow
 from core.migrations import upgrade
@@ -45,6 +47,8 @@ from tests.services import free_port, run_postgres, run_redis
 
 ANSWER = {"hits": [{"id": f"doc-{n}", "score": 1.0 / (n + 1)} for n in range(20)], "total": 20}
 
+BASELINE = "bare FastAPI route"
+
 BARE_APP = """
 import json, sys
 from pathlib import Path
@@ -57,6 +61,26 @@ app = FastAPI()
 @app.get("/requests/{request_id}/response")
 async def read(request_id: str) -> dict:
     return document
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None,
+            access_log=False, proxy_headers=True, lifespan="on")
+"""
+
+BARE_REDIS = "bare route reading it from Redis"
+
+BARE_REDIS_APP = """
+import sys
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import Response
+from redis.asyncio import Redis
+
+redis = Redis.from_url(sys.argv[1])
+app = FastAPI()
+
+@app.get("/requests/{request_id}/response")
+async def read(request_id: str) -> Response:
+    return Response(await redis.get("bench:answer"), media_type="application/json")
 
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_config=None,
             access_log=False, proxy_headers=True, lifespan="on")
@@ -140,118 +164,174 @@ def start(command: list[str], env: dict[str, str], port: int) -> subprocess.Pope
     raise TimeoutError(command)
 
 
-async def measure(url: str, headers: dict[str, str], reads: int, seconds: float) -> dict[str, Any]:
-    async with httpx.AsyncClient(headers=headers, timeout=10) as client:
-        for _ in range(100):  # warm-up: fill the cache, deliver the answer
-            (await client.get(url)).raise_for_status()
-        timings = []
-        for _ in range(reads):
-            started = time.perf_counter()
-            answer = await client.get(url)
-            timings.append((time.perf_counter() - started) * 1000)
-            answer.raise_for_status()
-        body = (await client.get(url)).json()
-        served = 0
-        stop = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            nonlocal served
-            while time.perf_counter() < stop:
-                (await client.get(url)).raise_for_status()
-                served += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(16)))
-        elapsed = time.perf_counter() - started
-    quantiles = statistics.quantiles(timings, n=100, method="inclusive")
-    return {"p50": quantiles[49], "p95": quantiles[94], "rps": served / elapsed, "body": body}
+ROUNDS = 10
+"""The servers take turns, this many times: a drift of the machine's speed during the run
+(it is large on shared virtual machines) then weighs on every server alike."""
 
 
-async def bench_network(
-    name: str, settings: RequestSettings, env: dict[str, str], reads: int, seconds: float
-) -> dict[str, Any]:
+async def measure(
+    targets: dict[str, tuple[str, dict[str, str]]], reads: int, seconds: float
+) -> dict[str, dict[str, Any]]:
+    """Sequential reads, then 16 concurrent clients, each server in turn for `ROUNDS` rounds."""
+    clients = {
+        name: httpx.AsyncClient(headers=headers, timeout=10)
+        for name, (_url, headers) in targets.items()
+    }
+    timings: dict[str, list[float]] = {name: [] for name in targets}
+    served = dict.fromkeys(targets, 0)
+    busy = dict.fromkeys(targets, 0.0)
+    try:
+        for name, (url, _headers) in targets.items():
+            for _ in range(100):  # warm-up: fill the cache, deliver the answer
+                (await clients[name].get(url)).raise_for_status()
+        for _round in range(ROUNDS):
+            for name, (url, _headers) in targets.items():
+                client = clients[name]
+                for _ in range(reads // ROUNDS):
+                    started = time.perf_counter()
+                    answer = await client.get(url)
+                    timings[name].append((time.perf_counter() - started) * 1000)
+                    answer.raise_for_status()
+                stop = time.perf_counter() + seconds / ROUNDS
+
+                async def worker(
+                    client: httpx.AsyncClient = client, url: str = url, stop: float = stop
+                ) -> int:
+                    count = 0
+                    while time.perf_counter() < stop:
+                        (await client.get(url)).raise_for_status()
+                        count += 1
+                    return count
+
+                started = time.perf_counter()
+                served[name] += sum(await asyncio.gather(*(worker() for _ in range(16))))
+                busy[name] += time.perf_counter() - started
+        results = {}
+        for name, (url, _headers) in targets.items():
+            last = await clients[name].get(url)
+            quantiles = statistics.quantiles(timings[name], n=100, method="inclusive")
+            results[name] = {
+                "p50": quantiles[49],
+                "p95": quantiles[94],
+                "rps": served[name] / busy[name],
+                "body": last.json(),
+                "cache": last.headers.get("X-Cache"),
+            }
+        return results
+    finally:
+        for client in clients.values():
+            await client.aclose()
+
+
+async def start_network(
+    settings: RequestSettings, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], tuple[str, dict[str, str]]]:
     request_id, token = await prepare(settings)
     port = free_port()
     env = env | {"AIRLOCK_REQUEST_PORT": str(port)}
     process = start([sys.executable, "-m", "request_network", "run"], env, port)
-    try:
-        url = f"http://127.0.0.1:{port}/requests/{request_id}/response"
-        result = await measure(url, {"Authorization": f"Bearer {token}"}, reads, seconds)
-        check = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
-        result["cache"] = check.headers.get("X-Cache")
-    finally:
-        process.terminate()
-        process.wait(30)
-    result["name"] = name
-    return result
+    url = f"http://127.0.0.1:{port}/requests/{request_id}/response"
+    return process, (url, {"Authorization": f"Bearer {token}"})
 
 
 async def main(reads: int, seconds: float) -> None:
-    results = []
+    processes: list[subprocess.Popen[bytes]] = []
+    targets: dict[str, tuple[str, dict[str, str]]] = {}
     with (
         tempfile.TemporaryDirectory(prefix="airlock-bench-") as directory,
         run_postgres() as postgres,
         run_redis() as redis,
     ):
-        root = Path(directory)
-        base = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
-        base |= {"AIRLOCK_REQUEST_LOG_LEVEL": "WARNING", "AIRLOCK_REQUEST_JOBS_ENABLED": "false"}
-
-        embedded = RequestSettings(var_dir=root / "embedded", jobs_enabled=False)
-        embedded_env = base | {"AIRLOCK_REQUEST_VAR_DIR": str(embedded.var_dir)}
-        results.append(await bench_network("embedded", embedded, embedded_env, reads, seconds))
-
-        connection = await asyncpg.connect(postgres.dsn())
-        await connection.execute('CREATE DATABASE "bench_request"')
-        await connection.close()
-        production = RequestSettings(
-            var_dir=root / "production",
-            database_url=postgres.url("bench_request"),
-            redis_url=redis.url(),
-            jobs_enabled=False,
-        )
-        production_env = base | {
-            "AIRLOCK_REQUEST_VAR_DIR": str(production.var_dir),
-            "AIRLOCK_REQUEST_DATABASE_URL": production.database_url,
-            "AIRLOCK_REQUEST_REDIS_URL": str(production.redis_url),
-        }
-        results.append(
-            await bench_network("PostgreSQL + Redis", production, production_env, reads, seconds)
-        )
-
-        document = root / "answer.json"
-        document.write_text(json.dumps(results[0]["body"]))
-        bare_port = free_port()
-        script = root / "bare_app.py"
-        script.write_text(BARE_APP)
-        bare_command = [sys.executable, str(script), str(document), str(bare_port)]
-        process = start(bare_command, base, bare_port)
         try:
-            url = f"http://127.0.0.1:{bare_port}/requests/{uuid.uuid4()}/response"
-            bare = await measure(url, {}, reads, seconds)
-        finally:
-            process.terminate()
-            process.wait(30)
+            root = Path(directory)
+            base = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
+            base |= {
+                "AIRLOCK_REQUEST_LOG_LEVEL": "WARNING",
+                "AIRLOCK_REQUEST_JOBS_ENABLED": "false",
+            }
 
-    print(f"GET /requests/{{id}}/response, {reads} sequential reads, then 16 clients {seconds} s")
-    label = "bare FastAPI route (baseline)"
+            embedded = RequestSettings(var_dir=root / "embedded", jobs_enabled=False)
+            embedded_env = base | {"AIRLOCK_REQUEST_VAR_DIR": str(embedded.var_dir)}
+            process, targets["embedded"] = await start_network(embedded, embedded_env)
+            processes.append(process)
+
+            connection = await asyncpg.connect(postgres.dsn())
+            await connection.execute('CREATE DATABASE "bench_request"')
+            await connection.close()
+            production = RequestSettings(
+                var_dir=root / "production",
+                database_url=postgres.url("bench_request"),
+                redis_url=redis.url(),
+                jobs_enabled=False,
+            )
+            production_env = base | {
+                "AIRLOCK_REQUEST_VAR_DIR": str(production.var_dir),
+                "AIRLOCK_REQUEST_DATABASE_URL": production.database_url,
+                "AIRLOCK_REQUEST_REDIS_URL": str(production.redis_url),
+            }
+            process, targets["PostgreSQL + Redis"] = await start_network(production, production_env)
+            processes.append(process)
+
+            # The bare route serves the very document the network's route sends.
+            async with httpx.AsyncClient() as client:
+                url, headers = targets["embedded"]
+                document = root / "answer.json"
+                document.write_text((await client.get(url, headers=headers)).text)
+            bare_port = free_port()
+            script = root / "bare_app.py"
+            script.write_text(BARE_APP)
+            bare_command = [sys.executable, str(script), str(document), str(bare_port)]
+            processes.append(start(bare_command, base, bare_port))
+            bare_url = f"http://127.0.0.1:{bare_port}/requests/{uuid.uuid4()}/response"
+            targets[BASELINE] = (bare_url, {})
+            # What one Redis round trip adds, whoever makes it: the floor under the
+            # production mode's hits.
+            client = Redis.from_url(redis.url())
+            await client.set("bench:answer", document.read_bytes())
+            await client.aclose()
+            redis_port = free_port()
+            script = root / "bare_redis_app.py"
+            script.write_text(BARE_REDIS_APP)
+            redis_command = [sys.executable, str(script), redis.url(), str(redis_port)]
+            processes.append(start(redis_command, base, redis_port))
+            redis_url = f"http://127.0.0.1:{redis_port}/requests/{uuid.uuid4()}/response"
+            targets[BARE_REDIS] = (redis_url, {})
+
+            results = await measure(targets, reads, seconds)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(30)
+
+    bare = results.pop(BASELINE)
     print(
-        f"{label:<36} p50 {bare['p50']:6.2f} ms  p95 {bare['p95']:6.2f} ms"
+        f"GET /requests/{{id}}/response: {reads} sequential reads, then 16 clients for "
+        f"{seconds} s, per server, in {ROUNDS} alternating rounds"
+    )
+    label = f"{BASELINE} (baseline)"
+    print(
+        f"{label:<42} p50 {bare['p50']:6.2f} ms  p95 {bare['p95']:6.2f} ms"
         f"  {bare['rps']:7.0f} req/s"
     )
-    for result in results:
+    for name, result in results.items():
+        label = name if name == BARE_REDIS else f"cached, {name} (X-Cache {result['cache']})"
         print(
-            f"{'cached, ' + result['name'] + ' (X-Cache ' + str(result['cache']) + ')':<36} "
-            f"p50 {result['p50']:6.2f} ms  p95 {result['p95']:6.2f} ms  {result['rps']:7.0f} req/s"
-            f"  = {result['p50'] / bare['p50']:.2f}x latency, "
+            f"{label:<42} p50 {result['p50']:6.2f} ms  p95 {result['p95']:6.2f} ms"
+            f"  {result['rps']:7.0f} req/s  = {result['p50'] / bare['p50']:.2f}x latency, "
             f"{result['rps'] / bare['rps']:.2f}x throughput"
         )
+    floor = results[BARE_REDIS]["p50"] - bare["p50"]
+    production = results["PostgreSQL + Redis"]["p50"]
+    print(
+        f"one Redis round trip adds {floor:.2f} ms to a bare route; without it the production "
+        f"mode's hit would be {(production - floor) / bare['p50']:.2f}x"
+    )
     print("target: cached p50 <= 1.5x the bare route")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reads", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
     arguments = parser.parse_args()
     asyncio.run(main(arguments.reads, arguments.seconds))

@@ -8,7 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
 
-from core.http import RequestContextMiddleware, health_router, install_error_handlers, operation_id
+from core.http import (
+    AnswerObserver,
+    RequestContextMiddleware,
+    health_router,
+    install_error_handlers,
+    operation_id,
+)
 from core.metrics import CONTENT_TYPE_LATEST, Exposition, HttpMetrics, Probe, metrics_for
 from core.runtime import Runtime
 
@@ -61,6 +67,8 @@ def create_network_app(
         generate_unique_id_function=operation_id,
     )
     app.state.runtime = runtime
+    # Filled by what the networks install after this (the alerts' error-rate counter).
+    app.state.answer_observers = observers = list[AnswerObserver]()
     install_error_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,
@@ -68,6 +76,7 @@ def create_network_app(
         metrics=metrics_for(runtime.metrics_registry, HttpMetrics)
         if exposition is not None
         else None,
+        observers=observers,
     )
     app.include_router(health_router(runtime.readiness_checks()))
     if exposition is not None and settings.metrics_port is None:

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
+from starlette.datastructures import Headers
 
 from core.db import UnitOfWork
 from core.ratelimit import RateLimiter
@@ -25,8 +27,11 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_unit_of_work(runtime: RuntimeDep) -> AsyncIterator[UnitOfWork]:
+async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """Commits when the route returns and before the response is sent; rolls back on error."""
+    # The runtime from the request rather than `RuntimeDep`: every sub-dependency costs each
+    # call, and most routes take this one.
+    runtime: Runtime = request.app.state.runtime
     async with runtime.unit_of_work() as uow:
         yield uow
 
@@ -84,16 +89,36 @@ class Credentials:
     api_key: str | None = None
 
 
-async def get_credentials(
-    bearer: Annotated[str | None, Depends(bearer_scheme)],
-    api_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> Credentials:
+def credentials_of(bearer: str | None, api_key: str | None) -> Credentials:
     """`X-API-Key: ak_...` or `Authorization: Bearer ak_...` is a key; any other bearer a token."""
     if api_key:
         return Credentials(api_key=api_key)
     if bearer and looks_like_api_key(bearer):
         return Credentials(api_key=bearer)
     return Credentials(token=bearer or None)
+
+
+def read_credentials(headers: Headers) -> Credentials:
+    """What `get_credentials` finds, read straight from the headers (for a route that takes
+    no dependencies); the header names and parsing are the security schemes'."""
+    scheme, bearer = get_authorization_scheme_param(headers.get("Authorization"))
+    return credentials_of(
+        bearer if scheme.lower() == "bearer" else None, headers.get(api_key_scheme.model.name)
+    )
+
+
+# The two ways in, as OpenAPI names them: for a route that declares them without dependencies.
+SECURITY_REQUIREMENTS: list[dict[str, list[str]]] = [
+    {bearer_scheme.scheme_name: []},
+    {api_key_scheme.scheme_name: []},
+]
+
+
+async def get_credentials(
+    bearer: Annotated[str | None, Depends(bearer_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Credentials:
+    return credentials_of(bearer, api_key)
 
 
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]

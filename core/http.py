@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -147,6 +147,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
+AnswerObserver = Callable[[int], None]
+"""Told each answer's final status, after it went out; must not raise or block."""
+
+
 class RequestContextMiddleware:
     """Request id, access log, metrics, body size limit and the last-resort 500, in one pass.
 
@@ -154,11 +158,19 @@ class RequestContextMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, metrics: HttpMetrics | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        metrics: HttpMetrics | None = None,
+        observers: Sequence[AnswerObserver] = (),
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.metrics = metrics
+        # Called with each answer's final status: a hook here rather than another middleware
+        # layer, which costs every call a wrapper of its own.
+        self.observers = observers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -203,6 +215,8 @@ class RequestContextMiddleware:
                 elapsed = time.perf_counter() - started
                 route = scope.get("route")
                 template = getattr(route, "path", None) or "unmatched"
+                for observer in self.observers:
+                    observer(status)
                 if self.metrics is not None:
                     self.metrics.observe(
                         route=template, method=scope["method"], status=status, seconds=elapsed

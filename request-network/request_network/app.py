@@ -47,12 +47,13 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
         version="0.1.0",
         runtime=runtime,
         routers=[
+            # First: routes are matched in order, and this holds the hottest one.
+            responses_router,
             login_router(check_password, AuditEvent),
             users_router,
             catalog_router,
             requests_router,
             admin_requests_router,
-            responses_router,
             cache_router,
             audit_router,
             transfer_router(transfer_context, require_admin, get_current_actor),

@@ -7,15 +7,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
+from fastapi import Request as HttpRequest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor
 from core.deps import (
     ClientAddress,
+    Credentials,
     CredentialsDep,
     RateLimiterDep,
     RuntimeDep,
-    TokenIssuerDep,
     UnitOfWorkDep,
+    read_credentials,
 )
 from core.errors import Forbidden, NotFound
 from core.logging import bind_user_id
@@ -45,13 +48,25 @@ __all__ = [
 
 
 async def get_current_user(
-    credentials: CredentialsDep, tokens: TokenIssuerDep, uow: UnitOfWorkDep, runtime: RuntimeDep
+    request: HttpRequest, credentials: CredentialsDep, uow: UnitOfWorkDep
 ) -> User:
+    return await request_user(request, uow.session, credentials)
+
+
+async def request_user(
+    request: HttpRequest, session: AsyncSession, credentials: Credentials | None = None
+) -> User:
+    """The caller, for `CurrentUser` and for a route that takes no dependencies.
+
+    The token issuer and runtime come from the app rather than as dependencies: FastAPI
+    solves each dependency on every call, and this is on the cached read's path.
+    """
+    state = request.app.state
     user = await authenticate(
-        session=uow.session,
-        tokens=tokens,
-        credentials=credentials,
-        principals=principals(runtime),
+        session=session,
+        tokens=state.token_issuer,
+        credentials=credentials or read_credentials(request.headers),
+        principals=principals(state.runtime),
     )
     bind_user_id(user.id)  # the rest of the request's log lines name the user
     return user
@@ -113,8 +128,8 @@ async def get_owned_request(
 OwnedRequest = Annotated[Request, Depends(get_owned_request)]
 
 
-async def get_response_cache(runtime: RuntimeDep) -> ResponseCache:
-    return response_cache(runtime)
+async def get_response_cache(request: HttpRequest) -> ResponseCache:
+    return response_cache(request.app.state.runtime)
 
 
 ResponseCacheDep = Annotated[ResponseCache, Depends(get_response_cache)]

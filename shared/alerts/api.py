@@ -14,7 +14,7 @@ from core.audit import MAX_CURSOR_LENGTH
 from core.deps import UnitOfWorkDep
 from core.runtime import Runtime
 from shared.alerts import service
-from shared.alerts.http_outcomes import HttpOutcomeMiddleware
+from shared.alerts.http_outcomes import outcome_observer
 from shared.alerts.metrics import alert_metrics
 from shared.alerts.models import AlertMixin, AlertState, AlertTables
 from shared.alerts.rules import Rule
@@ -92,5 +92,5 @@ def install_alerts(
     watch = not settings.embedded and settings.jobs_enabled
     lifespan = watch_lifespan(runtime, tables, context) if watch else None
     app.include_router(alerts_router(tables.alert, admin, lifespan=lifespan))
-    app.add_middleware(HttpOutcomeMiddleware, cache=runtime.cache)
+    app.state.answer_observers.append(outcome_observer(runtime.cache))
     alert_metrics(runtime.state, runtime.metrics_registry)

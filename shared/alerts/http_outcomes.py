@@ -13,10 +13,10 @@ import asyncio
 import time
 import weakref
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.cache import Cache
 from core.db import utcnow
@@ -98,29 +98,13 @@ async def read_outcomes(cache: Cache, *, at: datetime, window_minutes: int) -> H
     )
 
 
-class HttpOutcomeMiddleware:
-    """Counts each answer as ok or error (5xx); outermost, so it sees the final status."""
+def outcome_observer(cache: Cache) -> Callable[[int], None]:
+    """Counts each answer as ok or error (5xx) for `error_rate`; an `AnswerObserver`."""
+    buffer = buffer_for(cache)
 
-    def __init__(self, app: ASGIApp, *, cache: Cache) -> None:
-        self.app = app
-        self.cache = cache
+    def observe(status: int) -> None:
+        buffer.add(status=status, at=utcnow())
+        if buffer.due():
+            buffer.flush_soon(cache)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = 500  # RequestContextMiddleware answers 500 for an unhandled error
-
-        async def remember_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, remember_status)
-        finally:
-            buffer = buffer_for(self.cache)
-            buffer.add(status=status, at=utcnow())
-            if buffer.due():
-                buffer.flush_soon(self.cache)
+    return observe

@@ -158,6 +158,28 @@ async def test_add_and_replace_are_conditional_and_keep_the_expiry(cache: Cache)
     assert 0 < remaining <= 60
 
 
+async def test_redis_replicas_report_each_others_reads_once_counted(redis_url: str) -> None:
+    """Hits and misses reach Redis a few seconds at a time; `stats` adds its own at once."""
+    reader = RedisCache(Redis.from_url(redis_url), "replicas", count_every=0.3)
+    admin = RedisCache(Redis.from_url(redis_url), "replicas")
+    try:
+        await reader.set("k", b"v")
+        await reader.get("k")  # counted in memory; its add-up is not due yet
+        assert (await admin.stats()).hits == 0
+
+        await asyncio.sleep(0.3)
+        await reader.get("absent")  # now due: this read's count goes out in the background
+        await asyncio.sleep(0.05)
+        stats = await admin.stats()
+        assert (stats.hits, stats.misses) == (1, 1)
+
+        await admin.get("k")
+        assert (await admin.stats()).hits == 2  # its own reads are added before it answers
+    finally:
+        await reader.close()
+        await admin.close()
+
+
 async def test_peek_is_not_counted_and_stats_count_keys_under_a_prefix(cache: Cache) -> None:
     await cache.set("answer:1", b"v")
     await cache.set("answer:2", b"v")

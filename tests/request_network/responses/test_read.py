@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import event
 
 from core.runtime import Runtime
@@ -16,6 +17,7 @@ from request_network.responses.cache import Fill, response_cache
 from request_network.responses.service import Snapshot, load_snapshot
 from request_network.responses.stream import apply_response_records
 from request_network.users.models import User
+from tests.request_network.replica import insert_api_key
 from tests.request_network.responses.conftest import (
     ApplyResponses,
     Headers,
@@ -313,3 +315,40 @@ async def test_reads_while_an_import_is_open_are_served_but_not_cached(
         ("miss", 1),
     ]
     assert (after.headers["X-Cache"], after.json()["answer_number"]) == ("miss", 2)
+
+
+@pytest.mark.parametrize(
+    "way_in",
+    ["token", "api key", "api key as bearer", "nothing", "a bad token", "another scheme"],
+)
+async def test_an_answer_is_read_with_any_way_in_the_other_routes_take(
+    way_in: str,
+    request_runtime: Runtime,
+    alice: User,
+    apply_responses: ApplyResponses,
+    request_client: httpx.AsyncClient,
+    auth: Callable[[User], Headers],
+) -> None:
+    """The route reads its caller itself (it takes no dependencies, for speed): the same
+    credentials as everywhere work, and the rest get the same 401s."""
+    request_id = await insert_request(request_runtime, alice)
+    await apply_responses(response(request_id, body={"ok": True}))
+    secret = await insert_api_key(request_runtime, alice)
+    headers = {
+        "token": auth(alice),
+        "api key": {"X-API-Key": secret},
+        "api key as bearer": {"Authorization": f"Bearer {secret}"},
+        "nothing": {},
+        "a bad token": {"Authorization": "Bearer not-a-token"},
+        "another scheme": {"Authorization": f"Basic {secret}"},
+    }[way_in]
+
+    answer = await request_client.get(f"/requests/{request_id}/response", headers=headers)
+
+    if way_in in ("token", "api key", "api key as bearer"):
+        assert (answer.status_code, answer.json()["body"]) == (200, {"ok": True})
+        assert (await stored_request(request_runtime, request_id)).status == "delivered"
+    else:
+        code = "unauthorized.token" if way_in == "a bad token" else "unauthorized.missing"
+        assert (answer.status_code, answer.json()["code"]) == (401, code)
+        assert (await stored_request(request_runtime, request_id)).status == "answered"
