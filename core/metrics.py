@@ -11,6 +11,8 @@ each process's values in files there and the exposition adds them up.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -50,6 +52,29 @@ __all__ = [
 ]
 
 log = structlog.get_logger(__name__)
+
+_HOST = (os.environ.get("HOSTNAME") or socket.gethostname()).replace("_", "-")
+
+
+def process_identifier() -> str:
+    """This process's name for its files in PROMETHEUS_MULTIPROC_DIR: its host and pid.
+
+    prometheus-client names them by pid alone, but containers sharing the directory (API,
+    worker and beat of a network, in compose) each number their processes from 1, and two
+    processes writing one file lose each other's counts. No `_`: the file names use it as
+    their separator.
+    """
+    return f"{_HOST}-{os.getpid()}"
+
+
+def use_host_qualified_files() -> None:
+    """Name this process's metric files by `process_identifier` (when PROMETHEUS_MULTIPROC_DIR
+    is set); before any metric is made, which is why `core.metrics` calls it on import."""
+    if getattr(values.ValueClass, "_multiprocess", False):
+        values.ValueClass = values.MultiProcessValue(process_identifier)  # type: ignore[no-untyped-call]
+
+
+use_host_qualified_files()
 
 Probe = Callable[[], Awaitable[Iterable[Metric]]]
 """Reads a value at scrape time (e.g. one cheap query) and returns its metric families."""

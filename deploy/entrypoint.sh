@@ -32,6 +32,10 @@ cli="airlock-$network"
 "$cli" prepare --role "$role" --wait-seconds "${AIRLOCK_WAIT_SECONDS:-60}"
 # The keys are on disk now: keep them out of the long-running process's environment.
 unset AIRLOCK_SIGNING_KEY AIRLOCK_PUBLIC_KEY AIRLOCK_PEER_PUBLIC_KEY
+# The metrics files of the network's processes (prometheus-client writes there, never creates it).
+if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+  mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 
 if [ "$#" -gt 0 ]; then
   exec "$@"

@@ -163,6 +163,23 @@ def test_both_networks_share_only_the_transfer_volume(
         assert "transfer:/var/lib/airlock/transfer" in services[name]["volumes"]
 
 
+def test_a_networks_api_worker_and_beat_write_metrics_into_one_shared_directory(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """So the API's /metrics adds up the workers' batches and job runs (multiprocess mode)."""
+    for name, service in services.items():
+        if service.get("command") not in (["api"], ["worker"], ["beat"]):
+            continue
+        directory = service["environment"].get("PROMETHEUS_MULTIPROC_DIR")
+        assert directory == f"/var/lib/airlock/{name.split('-')[0]}/metrics", name
+        shared = [
+            volume
+            for volume in service["volumes"]
+            if directory.startswith(str(volume).split(":")[1] + "/")
+        ]
+        assert shared == [f"{name.split('-')[0]}-var:/var/lib/airlock/{name.split('-')[0]}"]
+
+
 def test_no_secret_is_written_in_the_compose_file(services: dict[str, dict[str, Any]]) -> None:
     for name, service in services.items():
         values = dict(service.get("environment", {}))

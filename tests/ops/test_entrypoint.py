@@ -342,6 +342,7 @@ def test_the_entrypoint_runs_a_one_off_command_once_prepared(tmp_path: Path) -> 
             AIRLOCK_SIGNING_KEY="",
             AIRLOCK_ADMIN_PASSWORD=ADMIN_PASSWORD,
             AIRLOCK_RESPONSE_VAR_DIR=str(tmp_path),
+            PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
         ),
         capture_output=True,
         text=True,
@@ -351,3 +352,4 @@ def test_the_entrypoint_runs_a_one_off_command_once_prepared(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "signing key in env: no"
     assert (tmp_path / "response.db").exists()
+    assert (tmp_path / "metrics").is_dir()  # where the processes' metrics files go

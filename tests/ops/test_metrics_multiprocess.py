@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client import values
+from prometheus_client import CollectorRegistry, values
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from core.logging import bind_request_id
 from core.runtime import Runtime
@@ -104,3 +105,47 @@ async def test_a_job_run_by_a_celery_worker_shows_on_the_api_metrics_under_its_r
     # The job's own line (INFO: the worker runs at that level) carries the request's id.
     purged = [line for line in json_lines(worker_log) if line.get("event") == "audit_purged"]
     assert [line.get("request_id") for line in purged] == ["req-celery-42"]
+
+
+# Two containers' processes: each container numbers its processes from 1, so both are pid 7.
+CONTAINER_PROCESS = """
+import os, sys
+os.getpid = lambda: 7  # before prometheus-client binds it as its default identifier
+import core.metrics  # noqa: F401  (names this process's files)
+from prometheus_client import CollectorRegistry, Counter
+
+counter = Counter("airlock_test_total", "t", registry=CollectorRegistry())
+print("ready", flush=True)
+sys.stdin.readline()  # both have opened their files: now both count
+counter.inc(int(sys.argv[1]))
+"""
+
+
+def test_processes_of_two_containers_with_one_pid_keep_separate_counts(
+    multiprocess_dir: Path,
+) -> None:
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONTAINER_PROCESS, str(amount)],
+            env=clean_env(PROMETHEUS_MULTIPROC_DIR=str(multiprocess_dir), HOSTNAME=host),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        for host, amount in (("api_1", 3), ("worker-1", 4))
+    ]
+    for process in processes:
+        assert process.stdout is not None
+        assert process.stdout.readline() == b"ready\n"
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write(b"go\n")
+        process.stdin.close()
+    assert [process.wait(30) for process in processes] == [0, 0]
+
+    assert sorted(path.name for path in multiprocess_dir.iterdir()) == [
+        "counter_api-1-7.db",
+        "counter_worker-1-7.db",
+    ]
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
+    assert registry.get_sample_value("airlock_test_total") == 7
