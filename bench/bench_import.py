@@ -32,8 +32,8 @@ import asyncpg
 import structlog
 from sqlalchemy import insert
 
-from core.cache import FileLocks
 from core.db import UnitOfWork, create_engine, create_session_factory
+from core.locks import FileLocks
 from core.migrations import upgrade
 from request_network.bootstrap import MIGRATIONS as REQUEST_MIGRATIONS
 from request_network.transfer.models import LEDGER as REQUEST_LEDGER

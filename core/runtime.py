@@ -14,15 +14,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.cache import (
-    Cache,
-    FileLocks,
-    InProcessCache,
-    Locks,
-    RedisCache,
-    RedisLocks,
-    connect_redis,
-)
+from core.cache import Cache, InProcessCache, RedisCache, connect_redis
 from core.db import UnitOfWork, create_engine, create_session_factory, ping
 from core.jobs import (
     CeleryOptions,
@@ -32,6 +24,7 @@ from core.jobs import (
     JobRunner,
     create_celery_app,
 )
+from core.locks import FileLocks, Locks, RedisLocks
 from core.settings import NetworkSettings
 
 

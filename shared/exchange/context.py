@@ -14,8 +14,8 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache import Locks
 from core.db import UnitOfWork
+from core.locks import Locks
 from core.metrics import Probe
 from shared.ledger import ChangeLogMixin, InboundGapMixin, InboxBatchMixin, OutboxBatchMixin
 from shared.streams import StreamRegistry

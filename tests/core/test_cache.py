@@ -1,4 +1,4 @@
-"""Cache and lock backends behave the same in-process and on a real Redis."""
+"""Cache and lock backends behave the same in-process (or on files) and on a real Redis."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from core.cache import Cache, FileLocks, InProcessCache, Locks, RedisCache, RedisLocks
+from core.cache import Cache, InProcessCache, RedisCache
+from core.locks import FileLocks, Locks, RedisLocks
 
 
 @pytest.fixture(params=["in_process", "redis"])
