@@ -71,14 +71,21 @@ def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
     settings = _settings()
     run_celery(
         celery_app_for(settings, registry),
-        ["worker", f"--concurrency={concurrency}", "--loglevel=INFO", "-Q", "airlock.request"],
+        [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--loglevel={settings.log_level}",
+            "-Q",
+            "airlock.request",
+        ],
     )
 
 
 @app.command()
 def beat() -> None:
     """Run Celery beat, which enqueues this network's scheduled jobs."""
-    run_celery(celery_app_for(_settings(), registry), ["beat", "--loglevel=INFO"])
+    settings = _settings()
+    run_celery(celery_app_for(settings, registry), ["beat", f"--loglevel={settings.log_level}"])
 
 
 @asynccontextmanager
