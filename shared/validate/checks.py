@@ -1,97 +1,33 @@
-"""Check a running Airlock and say what to fix: `validate_setup.sh` / `airlock validate`.
-
-Each network checks itself in its own process with its own settings
-(`airlock-<network> validate`, locally or inside its compose container); `airlock validate`
-runs both, adds the checks that need both sides (each trusts the other's key) and prints one
-line per check.
+"""The checks one network runs on itself, in its own process with its own settings: API and
+clock, readiness, migrations, Redis, Celery workers, scheduled jobs, the transfer directory and
+its keys; `validate_network` runs those asked for and returns the network's report.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
 
 import httpx
-import typer
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import create_engine, create_session_factory
-from core.entrypoint import KeyFiles, describe, env_name, reason, schema_revision
-from core.heartbeat import WorkerHeartbeatMixin, latest_heartbeats
-from core.jobs import JobRegistry
+from core.entrypoint import describe, env_name, reason, schema_revision
+from core.heartbeat import latest_heartbeats
 from core.migrations import head_revision
-from core.process import fail
 from core.runtime import celery_app_for, check_writable
-from shared.exchange.settings import TransferNetworkSettings
-from shared.exchange.setup import PEERS, peer_key_path, public_key_path, signing_key_path
+from shared.exchange.setup import PEERS
 from shared.transfer import key_fingerprint, load_private_key, parse_public_key, public_key_text
+from shared.validate.keys import key_files, same_key
+from shared.validate.model import CHECKS, Check, NetworkReport, Target
 
-CHECKS = ("api", "ready", "clock", "migrations", "redis", "workers", "jobs", "transfer", "keys")
 MAX_CLOCK_SKEW = timedelta(minutes=1)
-NETWORK_MODULES = {"response": "response_network", "request": "request_network"}
-
-
-def key_files(settings: TransferNetworkSettings) -> KeyFiles:
-    return KeyFiles(
-        signing_key_path(settings).resolve(),
-        public_key_path(settings).resolve(),
-        peer_key_path(settings).resolve(),
-    )
-
-
-@dataclass(frozen=True)
-class Check:
-    network: str
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def line(self) -> str:
-        text = f"{'ok  ' if self.ok else 'FAIL'}  {self.network} {self.name}: {self.detail}"
-        return text if self.ok else f"{text} - fix: {self.fix}"
-
-
-@dataclass
-class NetworkReport:
-    network: str
-    checks: list[Check] = field(default_factory=list)
-    public_key: str | None = None
-    """This network's public key, derived from its signing key."""
-    peer_public_key: str | None = None
-    peer_key_path: str | None = None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> NetworkReport:
-        checks = [Check(**check) for check in data.pop("checks")]
-        return cls(checks=checks, **data)
-
-
-@dataclass(frozen=True)
-class Target:
-    """One network as its own process sees it."""
-
-    settings: TransferNetworkSettings
-    migrations: Path
-    heartbeats: type[WorkerHeartbeatMixin]
-    registry: JobRegistry
-    api_url: str
-    min_free_bytes: int
 
 
 class _Checks:
@@ -323,16 +259,6 @@ def _missing_sqlite_file(url: str) -> bool:
     return url.startswith("sqlite") and not Path(describe(url)).exists()
 
 
-def same_key(one: str, other: str) -> bool:
-    """Two one-line public keys name the same key (comments aside)."""
-    try:
-        keys = [parse_public_key(text) for text in (one, other)]
-    except ValueError:
-        return False
-    raw = [key.public_bytes(Encoding.Raw, PublicFormat.Raw) for key in keys]
-    return raw[0] == raw[1]
-
-
 async def validate_network(target: Target, only: Iterable[str] = CHECKS) -> NetworkReport:
     """Run this network's checks; those that do not apply to its mode are left out."""
     wanted = set(only)
@@ -362,186 +288,3 @@ async def validate_network(target: Target, only: Iterable[str] = CHECKS) -> Netw
         results, key=lambda c: CHECKS.index("jobs" if c.name == "beat" else c.name)
     )
     return report
-
-
-def peer_key_checks(reports: dict[str, NetworkReport]) -> list[Check]:
-    """Each side's peer key is the other side's public key."""
-    checks = []
-    for network, report in reports.items():
-        other = reports.get(PEERS[network])
-        if other is None:
-            continue
-        name, peer = "peer key", other.network
-        if report.peer_public_key is None or other.public_key is None:
-            checks.append(
-                Check(network, name, False, f"nothing to compare with {peer}", "see keys above")
-            )
-        elif same_key(report.peer_public_key, other.public_key):
-            checks.append(Check(network, name, True, f"matches the {peer} network's signing key"))
-        else:
-            checks.append(
-                Check(
-                    network,
-                    name,
-                    False,
-                    f"{report.peer_key_path} does not match the {peer} network's signing key",
-                    f"write the output of `airlock-{peer} keys show` (run on the {peer} "
-                    f"network) to {report.peer_key_path}",
-                )
-            )
-    return checks
-
-
-def api_url(settings: TransferNetworkSettings) -> str:
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
-    return f"http://{host}:{settings.port}"
-
-
-def validate_command(
-    load_settings: Callable[[], TransferNetworkSettings],
-    *,
-    migrations: Path,
-    heartbeats: type[WorkerHeartbeatMixin],
-    registry: JobRegistry,
-) -> Callable[..., None]:
-    """The `validate` command of a network's CLI."""
-
-    def command(
-        only: Annotated[
-            str, typer.Option(help=f"Comma-separated checks: {','.join(CHECKS)}")
-        ] = ",".join(CHECKS),
-        api: Annotated[str | None, typer.Option("--api-url", help="Where the API answers")] = None,
-        min_free_mb: Annotated[
-            int, typer.Option(min=0, help="Free space the transfer dir needs")
-        ] = 1024,
-        as_json: Annotated[bool, typer.Option("--json", help="One JSON report on stdout")] = False,
-    ) -> None:
-        """Check this network: API, schema, Redis, workers, jobs, transfer directory, keys."""
-        wanted = [name.strip() for name in only.split(",") if name.strip()]
-        if unknown := sorted(set(wanted) - set(CHECKS)):
-            fail(f"unknown check {', '.join(unknown)}; known: {', '.join(CHECKS)}")
-        settings = load_settings()
-        target = Target(
-            settings=settings,
-            migrations=migrations,
-            heartbeats=heartbeats,
-            registry=registry,
-            api_url=(api or api_url(settings)).rstrip("/"),
-            min_free_bytes=min_free_mb * 2**20,
-        )
-        report = asyncio.run(validate_network(target, wanted))
-        if as_json:
-            typer.echo(json.dumps(asdict(report)))
-        else:
-            for check in report.checks:
-                typer.echo(check.line())
-        raise typer.Exit(0 if all(check.ok for check in report.checks) else 1)
-
-    return command
-
-
-class Mode(StrEnum):
-    AUTO = "auto"
-    LOCAL = "local"
-    COMPOSE = "compose"
-
-
-class Networks(StrEnum):
-    BOTH = "both"
-    RESPONSE = "response"
-    REQUEST = "request"
-
-
-@dataclass(frozen=True)
-class Compose:
-    file: Path
-    env_file: Path
-
-    def command(self, *args: str) -> list[str]:
-        env = ["--env-file", str(self.env_file)] if self.env_file.exists() else []
-        return ["docker", "compose", "-f", str(self.file), *env, *args]
-
-    def running_services(self) -> list[str] | None:
-        """None when there is no usable `docker compose` here."""
-        if shutil.which("docker") is None:
-            return None
-        try:
-            done = subprocess.run(
-                self.command("ps", "--services", "--status", "running"),
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.split() if done.returncode == 0 else None
-
-
-def _collect(network: str, command: list[str] | None) -> NetworkReport:
-    if command is None:
-        return NetworkReport(
-            network,
-            [
-                Check(
-                    network,
-                    "api",
-                    False,
-                    f"no {network}-api container is running",
-                    f"`make up PROFILE={network}` (or all)",
-                )
-            ],
-        )
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
-    try:
-        return NetworkReport.from_json(json.loads(done.stdout))
-    except (ValueError, KeyError, TypeError):
-        lines = [line for line in done.stderr.splitlines() if line.strip()]
-        detail = lines[-1].strip() if lines else f"validate exited with {done.returncode}"
-        return NetworkReport(
-            network,
-            [Check(network, "settings", False, detail, "correct the setting named here")],
-        )
-
-
-def run_validation(
-    *,
-    mode: Mode,
-    networks: Iterable[str],
-    compose: Compose,
-    passthrough: list[str],
-) -> list[Check]:
-    """Validate each network in its own process (here or in its container), then compare."""
-    running = compose.running_services() if mode is not Mode.LOCAL else None
-    in_compose = mode is Mode.COMPOSE or (
-        mode is Mode.AUTO and any(s.endswith(("-api", "-api-search")) for s in running or [])
-    )
-    commands: dict[str, list[str] | None] = {}
-    for network in networks:
-        if in_compose:
-            service = next(
-                (s for s in (f"{network}-api", f"{network}-api-search") if s in (running or [])),
-                None,
-            )
-            commands[network] = (
-                compose.command(
-                    "exec", "-T", service, f"airlock-{network}", "validate", "--json", *passthrough
-                )
-                if service
-                else None
-            )
-        else:
-            url = os.environ.get(f"AIRLOCK_{network.upper()}_URL")
-            commands[network] = [
-                sys.executable,
-                "-m",
-                NETWORK_MODULES[network],
-                "validate",
-                "--json",
-                *passthrough,
-                *(["--api-url", url] if url else []),
-            ]
-    with ThreadPoolExecutor(max_workers=len(commands) or 1) as pool:
-        reports = dict(zip(commands, pool.map(_collect, commands, commands.values()), strict=True))
-    checks = [check for report in reports.values() for check in report.checks]
-    return checks + peer_key_checks(reports)
