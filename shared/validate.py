@@ -31,12 +31,13 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import create_engine, create_session_factory
-from core.entrypoint import KeyFiles, describe, env_name, reason, schema_revision
+from core.entrypoint import describe, env_name, reason, schema_revision
 from core.heartbeat import WorkerHeartbeatMixin, latest_heartbeats
 from core.jobs import JobRegistry
 from core.migrations import head_revision
 from core.process import fail
 from core.runtime import celery_app_for, check_writable
+from core.signing_keys import KeyFiles
 from shared.exchange.settings import TransferNetworkSettings
 from shared.exchange.setup import PEERS, peer_key_path, public_key_path, signing_key_path
 from shared.transfer import key_fingerprint, load_private_key, parse_public_key, public_key_text
