@@ -1,4 +1,4 @@
-"""Start-up helpers for the command lines: load settings, serve the API, run Celery."""
+"""Start-up helpers for the command lines: settings, one-line failures, the API, Celery."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ SettingsT = TypeVar("SettingsT", bound=NetworkSettings)
 def fail(message: str, code: int = 2) -> NoReturn:
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
+
+
+class PrepareFailed(Exception):
+    """One line for the operator; exit status 2 for a setting, 1 for a dependency."""
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:

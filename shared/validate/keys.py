@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from core.entrypoint import KeyFiles
+from core.signing_keys import KeyFiles
 from shared.exchange.settings import TransferNetworkSettings
 from shared.exchange.setup import PEERS, peer_key_path, public_key_path, signing_key_path
 from shared.transfer import parse_public_key

@@ -5,65 +5,36 @@ two workers never run one request) and commits, runs their handlers concurrently
 transaction, then writes each outcome in its own transaction, guarded by the lease: a worker
 whose lease ran out and was taken over writes nothing. A crashed worker's requests come due
 again when the lease expires. Requests that can no longer run (type deleted or deactivated,
-parameters no longer fit the schema) fail at once with a reason the user can read.
+parameters no longer fit the schema) fail at once with a reason the user can read. Taking
+and planning live in `requests.due`; running and recording the outcomes here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit import Actor, record_audit
 from core.db import utcnow
 from core.errors import AirlockError, Invalid
 from core.runtime import Runtime
-from response_network.audit.models import AuditEvent
-from response_network.catalog.models import Profile, RequestType
-from response_network.catalog.service import handler_limits, runnable_request_type
-from response_network.handlers import (
-    AwaitsOperator,
-    Handler,
-    HandlerAnswer,
-    HandlerLimits,
-    HandlerRegistry,
-    run_handler,
-)
+from response_network.handlers import AwaitsOperator, HandlerAnswer, HandlerRegistry, run_handler
+from response_network.requests.due import Plan, release_expired_claims, take_due_requests
 from response_network.requests.models import Request, RequestStatus
 from response_network.requests.transitions import (
-    due_for_handler,
     readable,
     responses_of,
     show_decision,
     show_progress,
 )
 from response_network.settings import ResponseSettings
-from response_network.users.models import User
-from shared.parameters import check_parameters
 
 log = structlog.get_logger(__name__)
-
-LEASE_MARGIN_SECONDS = 60.0
-"""A lease lasts the handler's time limit plus this: a live worker always finishes first."""
-ANSWERING = Actor(id=None, name="answering")
-
-
-@dataclass(frozen=True)
-class Plan:
-    """One taken request, ready to run outside the transaction that took it."""
-
-    request_id: uuid.UUID
-    attempt: int
-    handler: Handler
-    parameters: dict[str, Any]
-    settings: dict[str, Any]
-    limits: HandlerLimits
 
 
 @dataclass(frozen=True)
@@ -95,185 +66,6 @@ def retry_delay(settings: ResponseSettings, attempt: int) -> float:
     """Exponential backoff: base, 2 x base, 4 x base ... capped at the maximum."""
     delay: float = settings.answer_retry_base_seconds * 2 ** (attempt - 1)
     return min(delay, settings.answer_retry_max_seconds)
-
-
-async def release_expired_claims(*, session: AsyncSession) -> int:
-    """Requests an operator claimed (`processing`) and left: back to `received`."""
-    now = utcnow()
-    expired = and_(
-        Request.status == RequestStatus.PROCESSING,
-        Request.claimed_by.is_not(None),
-        Request.claim_expires_at < now,
-    )
-    rows = (
-        await session.execute(
-            update(Request)
-            .where(expired)
-            .values(
-                status=RequestStatus.RECEIVED,
-                claimed_by=None,
-                claim_expires_at=None,
-                updated_at=now,
-            )
-            .returning(Request.id, Request.request_type)
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
-    responses = await responses_of(session, [row.id for row in rows])
-    for row in rows:
-        show_progress(responses[row.id], RequestStatus.RECEIVED)
-        record_audit(
-            session=session,
-            model=AuditEvent,
-            actor=ANSWERING,
-            action="request.claim_expired",
-            object_type="request",
-            object_id=row.id,
-            details={"request_type": row.request_type},
-        )
-    await session.flush()
-    return len(rows)
-
-
-async def _runnable_types(
-    session: AsyncSession, names: set[str]
-) -> dict[str, RequestType | Invalid]:
-    found: dict[str, RequestType | Invalid] = {}
-    for name in names:
-        try:
-            found[name] = await runnable_request_type(session=session, name=name)
-        except Invalid as exc:
-            found[name] = exc
-    return found
-
-
-async def _owner_profiles(
-    session: AsyncSession, owner_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, Profile]:
-    rows = await session.execute(
-        select(User.id, Profile)
-        .join(Profile, Profile.name == User.profile)
-        .where(User.id.in_(owner_ids))
-    )
-    return {row[0]: row[1] for row in rows}
-
-
-def _plan(
-    row: Row[Any],
-    item: RequestType | Invalid | None,
-    profile: Profile | None,
-    handlers: HandlerRegistry,
-    settings: ResponseSettings,
-) -> Plan | str:
-    """What to run for a taken request, or why it fails at once."""
-    if item is None or isinstance(item, Invalid):
-        detail = item.detail if item is not None else f"no request type {row.request_type!r}"
-        return f"this request can no longer be answered: {detail}"
-    try:
-        handler = handlers.get(item.handler)
-    except Invalid:
-        return f"the {item.handler} handler of {item.name!r} is not installed here"
-    try:
-        check_parameters(item.parameter_schema, row.parameters)
-    except Invalid as exc:
-        return f"the parameters no longer fit the request type {item.name!r}: {exc.detail}"
-    if row.attempts > settings.answer_max_attempts:
-        return (
-            f"the {handler.name} handler did not finish after "
-            f"{settings.answer_max_attempts} attempts (its worker stopped)"
-        )
-    return Plan(
-        request_id=row.id,
-        attempt=row.attempts,
-        handler=handler,
-        parameters=row.parameters,
-        settings=item.handler_settings,
-        limits=handler_limits(settings, item, profile),
-    )
-
-
-async def take_due_requests(
-    *, session: AsyncSession, handlers: HandlerRegistry, settings: ResponseSettings
-) -> tuple[list[Plan], int]:
-    """Lease the due requests of automatic types (highest priority, oldest first) and plan
-    their runs; returns the plans and how many failed at once."""
-    now = utcnow()
-    due = due_for_handler(now, settings.answer_max_attempts)
-    manual = [name for name in handlers.names() if not handlers.get(name).automatic]
-    candidates = list(
-        await session.scalars(
-            select(Request.id)
-            .outerjoin(RequestType, RequestType.name == Request.request_type)
-            .where(due)
-            .where(
-                or_(
-                    RequestType.id.is_(None),
-                    RequestType.deleted_at.is_not(None),
-                    RequestType.active.is_(False),
-                    RequestType.handler.not_in(manual),
-                )
-            )
-            .order_by(Request.priority.desc(), Request.submitted_at, Request.id)
-            .limit(settings.answer_batch_size)
-        )
-    )
-    if not candidates:
-        return [], 0
-    lease = now + timedelta(seconds=settings.handler_timeout_seconds + LEASE_MARGIN_SECONDS)
-    # The condition is checked again by the UPDATE itself: a request another worker leased
-    # since the SELECT is skipped, never run twice.
-    taken = (
-        await session.execute(
-            update(Request)
-            .where(Request.id.in_(candidates), due)
-            .values(
-                status=RequestStatus.PROCESSING,
-                attempts=Request.attempts + 1,
-                claimed_by=None,
-                claim_expires_at=lease,
-                next_attempt_at=None,
-                updated_at=now,
-            )
-            .returning(
-                Request.id,
-                Request.request_type,
-                Request.parameters,
-                Request.owner_id,
-                Request.attempts,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
-    types = await _runnable_types(session, {row.request_type for row in taken})
-    profiles = await _owner_profiles(session, {row.owner_id for row in taken})
-    responses = await responses_of(session, [row.id for row in taken])
-    plans: list[Plan] = []
-    failed: list[tuple[uuid.UUID, str]] = []
-    for row in taken:
-        plan = _plan(
-            row, types.get(row.request_type), profiles.get(row.owner_id), handlers, settings
-        )
-        if isinstance(plan, Plan):
-            plans.append(plan)
-            show_progress(responses[row.id], RequestStatus.PROCESSING)
-        else:
-            failed.append((row.id, plan))
-            show_decision(responses[row.id], RequestStatus.FAILED, by=None, at=now, reason=plan)
-    for request_id, reason in failed:
-        await session.execute(
-            update(Request)
-            .where(Request.id == request_id)
-            .values(
-                status=RequestStatus.FAILED,
-                status_reason=readable(reason),
-                claim_expires_at=None,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        log.info("request_failed", request_id=str(request_id), reason="cannot_run")
-    await session.flush()
-    return plans, len(failed)
 
 
 async def run_plan(plan: Plan) -> Outcome:

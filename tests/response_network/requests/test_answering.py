@@ -19,8 +19,8 @@ from response_network.requests.answering import (
     Outcome,
     poll_due_requests,
     record_outcome,
-    take_due_requests,
 )
+from response_network.requests.due import take_due_requests
 from response_network.requests.models import RequestStatus
 from response_network.settings import ResponseSettings
 from response_network.users.models import User

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from core.runtime import Runtime
-from response_network.requests.answering import take_due_requests
+from response_network.requests.due import take_due_requests
 from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from tests.response_network.requests.conftest import Headers, HeadersFor, Master
