@@ -36,8 +36,7 @@ from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from shared.parameters import check_parameters
 
-# The answering run's logger, as before this module was split out: one name for its lines.
-log = structlog.get_logger("response_network.requests.answering")
+log = structlog.get_logger(__name__)
 
 LEASE_MARGIN_SECONDS = 60.0
 """A lease lasts the handler's time limit plus this: a live worker always finishes first."""
