@@ -62,6 +62,24 @@ async def read_answer(
     return await until(deployment, f"answer {number} of {request_id}", probe)
 
 
+async def read_cached(
+    client: httpx.AsyncClient, deployment: Deployment, request_id: str, user: dict[str, str]
+) -> httpx.Response:
+    """The answer from the cache, on the read after the one that loaded it, or on the next.
+
+    A read that loaded while the import's invalidation was still closing (its commit
+    visible, the after-commit step not run yet) is served but not cached, by design: then
+    the read after it loads and caches, and the one after that hits.
+    """
+    url = f"{deployment.request_url}/requests/{request_id}/response"
+    for _ in range(2):
+        answer = await client.get(url, headers=user)
+        assert answer.status_code == 200, answer.text
+        if answer.headers["X-Cache"] == "hit":
+            return answer
+    raise AssertionError(f"two reads of {request_id}'s answer after it loaded, and no hit")
+
+
 SITE_SEARCH = {
     "name": "equipment_at_site",
     "title": "Equipment at one site",
@@ -146,10 +164,7 @@ async def test_ask_answer_and_read_across_the_gap(deployment: Deployment) -> Non
             "delivered",
             {"message": "hello across"},
         )
-        again = await client.get(
-            f"{deployment.request_url}/requests/{echo_id}/response", headers=user
-        )
-        assert again.headers["X-Cache"] == "hit"
+        again = await read_cached(client, deployment, echo_id, user)
         assert again.json()["body"] == first.json()["body"]
         read = await client.get(f"{deployment.request_url}/requests/{echo_id}", headers=user)
         detail = read.json()
@@ -186,10 +201,8 @@ async def test_ask_answer_and_read_across_the_gap(deployment: Deployment) -> Non
         second = await read_answer(client, deployment, echo_id, user_token, 2)
         assert second.headers["X-Cache"] == "miss"
         assert second.json()["body"] == {"message": "corrected by an operator"}
-        cached = await client.get(
-            f"{deployment.request_url}/requests/{echo_id}/response", headers=user
-        )
-        assert (cached.headers["X-Cache"], cached.json()["body"]) == ("hit", second.json()["body"])
+        cached = await read_cached(client, deployment, echo_id, user)
+        assert cached.json()["body"] == second.json()["body"]
 
         if deployment.mode == "embedded":
             # The jobs run inside the API process here, so the import's counter moved on the
