@@ -128,3 +128,23 @@ async def test_a_job_enqueued_by_a_request_logs_that_request_id(
     jobs = [line for line in log_lines() if line.get("job") == "request.transfer_export"]
     assert jobs, "the submission enqueues an export"
     assert {line["request_id"] for line in jobs} == {"req-job-7"}
+
+
+def test_lines_below_the_level_are_left_out() -> None:
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    buffer = io.StringIO()
+    try:
+        configure_logging(level="WARNING", json=True, network="request")
+        handler = root.handlers[0]
+        assert isinstance(handler, logging.StreamHandler)
+        handler.setStream(buffer)
+        log = structlog.get_logger("airlock.test")
+        log.info("routine")
+        log.warning("unusual", detail=1)
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        structlog.reset_defaults()
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [(line["event"], line["level"]) for line in lines] == [("unusual", "warning")]
