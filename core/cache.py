@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from core.tally import Tally
 
 
 @dataclass(frozen=True)
@@ -251,11 +253,7 @@ class RedisCache:
         # Hits and misses are summed in Redis (so every replica reports the same figures) a
         # few seconds at a time: counting in the read's own round trip (a script) cost the
         # cached read a tenth of its time.
-        self._count_every = count_every
-        self._hits = 0
-        self._misses = 0
-        self._counted_at = time.monotonic()
-        self._counting: asyncio.Task[None] | None = None
+        self._tally: Tally[str] = Tally(self._add_counts, every=count_every)
         self._set_if_current = redis.register_script(_SET_IF_CURRENT)
         self._replace = redis.register_script(_REPLACE)
 
@@ -264,30 +262,18 @@ class RedisCache:
 
     async def get(self, key: str) -> bytes | None:
         value: bytes | None = await self.redis.get(self._key(key))
-        if value is None:
-            self._misses += 1
-        else:
-            self._hits += 1
-        idle = self._counting is None or self._counting.done()
-        if idle and time.monotonic() - self._counted_at >= self._count_every:
-            self._counted_at = time.monotonic()
-            self._counting = asyncio.create_task(self._add_counts())
+        self._tally.count("misses" if value is None else "hits")
         return value
 
-    async def _add_counts(self) -> None:
-        hits, misses = self._hits, self._misses
-        if not hits and not misses:
-            return
-        self._hits = self._misses = 0
+    async def _add_counts(self, counts: Counter[str]) -> None:
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hincrby(self._stats_key, "hits", hits)
-                pipe.hincrby(self._stats_key, "misses", misses)
+                for name, amount in counts.items():
+                    pipe.hincrby(self._stats_key, name, amount)
                 await pipe.execute()
         except RedisError:
             # Kept for the next try: statistics must never fail a read.
-            self._hits += hits
-            self._misses += misses
+            self._tally.counts.update(counts)
 
     async def peek(self, key: str) -> bytes | None:
         value: bytes | None = await self.redis.get(self._key(key))
@@ -370,7 +356,7 @@ class RedisCache:
 
     async def stats(self, prefix: str | None = None) -> CacheStats:
         """Other replicas' last few seconds of reads may not be counted yet."""
-        await self._add_counts()
+        await self._tally.flush()
         counters = await self.redis.hgetall(self._stats_key)  # type: ignore[misc]
         internal = self._prefix + _INTERNAL
         keys = 0
@@ -388,9 +374,7 @@ class RedisCache:
         )
 
     async def close(self) -> None:
-        if self._counting is not None:
-            await self._counting
-        await self._add_counts()
+        await self._tally.close()
         await self.redis.aclose()
 
 

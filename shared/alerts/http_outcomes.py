@@ -9,17 +9,16 @@ even after the answer went out, held up the next request on a keep-alive connect
 
 from __future__ import annotations
 
-import asyncio
-import time
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import structlog
 
 from core.cache import Cache
 from core.db import utcnow
+from core.tally import Tally
 from shared.alerts.rules import HttpOutcomes
 
 log = structlog.get_logger(__name__)
@@ -39,52 +38,48 @@ def _key(minute: int, outcome: str) -> str:
 
 FLUSH_SECONDS = 5.0
 
+Outcome = tuple[int, str]
+"""A minute and `ok` or `error`."""
 
-class OutcomeBuffer:
-    """This process's answers not yet added to the cache, by minute and outcome."""
 
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[int, str]] = Counter()
-        self.flushed_at = time.monotonic()
-        self._flushing: asyncio.Task[None] | None = None
+def count_answer(tally: Tally[Outcome], *, status: int, at: datetime) -> None:
+    tally.count((_minute(at), "error" if status >= 500 else "ok"))
 
-    def add(self, *, status: int, at: datetime) -> None:
-        self.counts[(_minute(at), "error" if status >= 500 else "ok")] += 1
 
-    def due(self) -> bool:
-        idle = self._flushing is None or self._flushing.done()
-        return idle and time.monotonic() - self.flushed_at >= FLUSH_SECONDS
+def _adder(cache: Cache) -> Callable[[Counter[Outcome]], Awaitable[None]]:
+    # Weak: the tally is the value of a weak-keyed map on `cache`, which it must not keep.
+    cache_ref = weakref.ref(cache)
 
-    def flush_soon(self, cache: Cache) -> None:
-        """Flush in a background task (kept here, so it is not collected mid-flight)."""
-        self.flushed_at = time.monotonic()
-        self._flushing = asyncio.create_task(self.flush(cache))
-
-    async def flush(self, cache: Cache) -> None:
-        counts, self.counts = self.counts, Counter()
+    async def add(counts: Counter[Outcome]) -> None:
+        live = cache_ref()
+        if live is None:
+            return
         try:
             for (minute, outcome), amount in counts.items():
-                await cache.incr(_key(minute, outcome), ttl=BUCKET_TTL, amount=amount)
+                await live.incr(_key(minute, outcome), ttl=BUCKET_TTL, amount=amount)
         except Exception:
             # Monitoring must never turn an answer into an error: a cache outage only
             # leaves a hole in the error-rate figures.
             log.warning("http_outcomes_not_recorded", exc_info=True)
 
+    return add
 
-_buffers: weakref.WeakKeyDictionary[Cache, OutcomeBuffer] = weakref.WeakKeyDictionary()
+
+_tallies: weakref.WeakKeyDictionary[Cache, Tally[Outcome]] = weakref.WeakKeyDictionary()
 
 
-def buffer_for(cache: Cache) -> OutcomeBuffer:
-    found = _buffers.get(cache)
+def tally_for(cache: Cache) -> Tally[Outcome]:
+    """This process's answers not yet added to `cache`, by minute and outcome."""
+    found = _tallies.get(cache)
     if found is None:
-        found = _buffers[cache] = OutcomeBuffer()
+        found = _tallies[cache] = Tally(_adder(cache), every=FLUSH_SECONDS)
     return found
 
 
 async def read_outcomes(cache: Cache, *, at: datetime, window_minutes: int) -> HttpOutcomes:
     """Answers of the last `window_minutes` minutes, the current one included (this
     process's unflushed answers are added first)."""
-    await buffer_for(cache).flush(cache)
+    await tally_for(cache).flush()
     last = _minute(at)
     counts = {"ok": 0, "error": 0}
     for minute in range(last - window_minutes + 1, last + 1):
@@ -100,11 +95,9 @@ async def read_outcomes(cache: Cache, *, at: datetime, window_minutes: int) -> H
 
 def outcome_observer(cache: Cache) -> Callable[[int], None]:
     """Counts each answer as ok or error (5xx) for `error_rate`; an `AnswerObserver`."""
-    buffer = buffer_for(cache)
+    tally = tally_for(cache)
 
     def observe(status: int) -> None:
-        buffer.add(status=status, at=utcnow())
-        if buffer.due():
-            buffer.flush_soon(cache)
+        count_answer(tally, status=status, at=utcnow())
 
     return observe

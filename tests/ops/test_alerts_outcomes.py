@@ -6,20 +6,20 @@ import asyncio
 
 from core.cache import InProcessCache
 from core.db import utcnow
-from shared.alerts.http_outcomes import FLUSH_SECONDS, OutcomeBuffer, read_outcomes
+from shared.alerts.http_outcomes import FLUSH_SECONDS, count_answer, read_outcomes, tally_for
 
 
 async def test_a_due_buffer_flushes_in_the_background_and_counts_every_answer() -> None:
     cache = InProcessCache("t")
-    buffer = OutcomeBuffer()
+    buffer = tally_for(cache)
     now = utcnow()
     for status in (200, 201, 503, 500, 404):
-        buffer.add(status=status, at=now)
+        count_answer(buffer, status=status, at=now)
     assert not buffer.due()  # just made: the answers wait in memory
 
     buffer.flushed_at -= FLUSH_SECONDS
     assert buffer.due()
-    buffer.flush_soon(cache)
+    buffer.flush_soon()
     assert not buffer.due()  # one flush at a time, and not again for a while
     await asyncio.sleep(0.05)
 
