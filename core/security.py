@@ -189,7 +189,8 @@ class ThrottlePolicy:
     address_max_failures: int = 100
     """Failed tries from one address, any usernames, before the address waits out the window."""
     window: float = 900.0
-    """Seconds a count lives, from its first failure."""
+    """Seconds a count lives: from an address's first failure; for a pair, from its first
+    failure, and once it waits, from the end of its latest wait."""
 
     def delay_after(self, attempt: int) -> float:
         """The wait the `attempt`-th try (at least `max_failures`) of a pair imposes."""
@@ -239,8 +240,11 @@ class LoginThrottle:
         attempt = await self._cache.incr(pair, ttl=policy.window)
         if attempt < policy.max_failures:
             return None
-        # Past the free tries one try at a time: it takes the pair's turn for a doubling delay.
-        if await self._cache.add(turn, b"1", ttl=policy.delay_after(attempt)):
+        # Past the free tries one try at a time: it takes the pair's turn for a doubling delay,
+        # and the count now outlives that turn by the window, so persistence reaches the cap.
+        delay = policy.delay_after(attempt)
+        if await self._cache.add(turn, b"1", ttl=delay):
+            await self._cache.set(pair, str(attempt).encode(), ttl=policy.window + delay)
             return None
         await self._refund(pair, address_key)  # lost the race for the turn: never tried
         return await self._seconds_left(turn)

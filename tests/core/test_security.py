@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -133,6 +134,20 @@ async def test_login_throttle_counts_per_pair_and_per_address() -> None:
     assert refused is not None
     assert 0 < refused <= 15 * 60
     assert await throttle.admit(username="dave", address=None) is None
+
+
+async def test_a_waiting_pair_is_remembered_past_the_window_so_its_waits_keep_growing() -> None:
+    policy = ThrottlePolicy(max_failures=2, delay=0.3, window=0.2)
+    throttle = LoginThrottle(InProcessCache("t"), policy)
+    assert await throttle.admit(username="alice", address="10.0.0.1") is None
+    assert await throttle.admit(username="alice", address="10.0.0.1") is None  # waits 0.3 s
+    deadline = time.monotonic() + 10
+    while await throttle.admit(username="alice", address="10.0.0.1") is not None:
+        assert time.monotonic() < deadline, "the wait never ended"
+        await asyncio.sleep(0.02)
+
+    # Past the 0.2 s window, yet the third try took a 0.6 s turn: the fourth waits.
+    assert await throttle.admit(username="alice", address="10.0.0.1") == 1
 
 
 def test_a_verified_token_is_remembered_only_until_it_expires() -> None:
