@@ -40,7 +40,8 @@ UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function"
 
 
 async def get_client_address(request: Request) -> str | None:
-    """The caller's address as the server sees it (behind a proxy: uvicorn's proxy_headers)."""
+    """The caller's address: the connection's peer, or, when that peer is a proxy named in
+    `FORWARDED_ALLOW_IPS`, the client its `X-Forwarded-For` names (the app applies it)."""
     return request.client.host if request.client else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -37,6 +38,10 @@ class NetworkSettings(BaseSettings):
     log_json: bool | None = None
     """Default: JSON in production, readable console output otherwise."""
 
+    forwarded_allow_ips: str = ""
+    """Comma-separated IPs or CIDRs of the proxies whose `X-Forwarded-For` names the client;
+    empty: trust none, the client is the peer of the connection."""
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     jobs_enabled: bool = True
     """Run the in-process scheduler with the API (embedded mode only)."""
@@ -62,6 +67,17 @@ class NetworkSettings(BaseSettings):
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+        return ",".join(items)
 
     @field_validator("redis_url")
     @classmethod

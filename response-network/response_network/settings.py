@@ -11,9 +11,10 @@ from pydantic_settings import SettingsConfigDict
 from core.security import MIN_SECRET_LENGTH
 from shared.alerts.settings import AlertSettings
 from shared.exchange.settings import TransferNetworkSettings
+from shared.login_settings import LoginSettings
 
 
-class ResponseSettings(TransferNetworkSettings, AlertSettings):
+class ResponseSettings(TransferNetworkSettings, AlertSettings, LoginSettings):
     model_config = SettingsConfigDict(env_prefix="AIRLOCK_RESPONSE_", populate_by_name=True)
 
     network_name: str = "response"
@@ -29,10 +30,6 @@ class ResponseSettings(TransferNetworkSettings, AlertSettings):
 
     token_ttl_minutes: int = Field(default=15, ge=1, le=1440)
     """Lifetime of the access tokens `POST /auth/token` issues."""
-    login_max_failures: int = Field(default=5, ge=1, le=1000)
-    login_window_minutes: int = Field(default=15, ge=1, le=1440)
-    """After `login_max_failures` failed logins in this window, per username and per client
-    address, further logins answer 429 until the window ends."""
 
     @field_validator("secret_key")
     @classmethod
