@@ -125,6 +125,12 @@ class JobMetrics:
             registry=registry,
             buckets=JOB_BUCKETS,
         )
+        self.given_up = Counter(
+            "airlock_jobs_given_up_total",
+            "Celery tasks dropped unrun after killing their worker on every delivery.",
+            ["job"],
+            registry=registry,
+        )
 
     def observe(self, *, job: str, succeeded: bool, seconds: float) -> None:
         self.runs.labels(job, "success" if succeeded else "failure").inc()

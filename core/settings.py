@@ -45,6 +45,9 @@ class NetworkSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     jobs_enabled: bool = True
     """Run the in-process scheduler with the API (embedded mode only)."""
+    job_max_redeliveries: int = Field(default=5, ge=0, le=100)
+    """Celery: a task whose run kills its worker is redelivered this many times, then given
+    up (logged, counted in `airlock_jobs_given_up_total`, audited as `job.given_up`)."""
 
     metrics_enabled: bool = True
     """Serve Prometheus metrics at `/metrics` (no login needed); false: no metrics at all."""

@@ -22,7 +22,7 @@ from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from shared.exchange.cli import make_keys_cli, make_transfer_cli
 from shared.exchange.context import TransferContext
-from shared.exchange.setup import ensure_keys
+from shared.exchange.setup import check_keys, ensure_keys
 from shared.transfer import parse_public_key
 from shared.validate import key_files, validate_command
 
@@ -60,8 +60,9 @@ def run(
 ) -> None:
     """Migrate, then serve the API with the in-process job scheduler."""
     settings = _settings(host=host, port=port)
-    migrate_database(settings)
     ensure_keys(settings)
+    check_keys(settings)
+    migrate_database(settings)
     serve(create_app(settings), settings)
 
 
@@ -69,6 +70,7 @@ def run(
 def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
     """Run a Celery worker for this network's jobs (production mode)."""
     settings = _settings()
+    check_keys(settings)
     run_celery(
         celery_app_for(settings, registry),
         [

@@ -28,7 +28,7 @@ from response_network.users.cli import make_users_cli
 from response_network.users.service import AdminSeed
 from shared.exchange.cli import make_keys_cli, make_transfer_cli
 from shared.exchange.context import TransferContext
-from shared.exchange.setup import ensure_keys
+from shared.exchange.setup import check_keys, ensure_keys
 from shared.transfer import parse_public_key
 from shared.validate import key_files, validate_command
 
@@ -103,9 +103,10 @@ def run(
 ) -> None:
     """Migrate, seed, then serve the API with the in-process job scheduler."""
     settings = _settings(host=host, port=port)
+    ensure_keys(settings)
+    check_keys(settings)
     migrate_database(settings)
     _seed(settings)
-    ensure_keys(settings)
     serve(create_app(settings), settings)
 
 
@@ -113,6 +114,7 @@ def run(
 def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
     """Run a Celery worker for this network's jobs (production mode)."""
     settings = _settings()
+    check_keys(settings)
     run_celery(
         celery_app_for(settings, registry),
         [
