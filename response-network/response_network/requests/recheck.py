@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import AirlockError, Invalid
+from core.errors import AirlockError, Forbidden, Invalid
 from response_network.catalog.models import Grant, Profile, RequestType
 from response_network.catalog.service import runnable_request_type
+from response_network.requests.models import Request
 from response_network.users.models import User
 from shared.access import check_access, check_priority
 from shared.parameters import check_parameters
@@ -130,3 +131,26 @@ def recheck(
             f"the parameters no longer fit the request type {item.name!r}: {exc.detail}",
         )
     return None
+
+
+async def recheck_request(*, session: AsyncSession, request: Request) -> Refusal | None:
+    """`recheck` for one request an operator acts on (a claim, an answer)."""
+    owners = await load_owners(session, [request.owner_id])
+    types = await load_types(session, [request.request_type])
+    return recheck(
+        owner=owners.get(request.owner_id),
+        item=types.get(request.request_type),
+        kind=request.request_type,
+        priority=request.priority,
+        parameters=request.parameters,
+    )
+
+
+def refuse_operator(refusal: Refusal) -> Forbidden:
+    """What an operator is told when a request fails its re-check: nobody may answer it; an
+    admin may fail or reject it (`POST /requests/{id}/response`) without a claim."""
+    return Forbidden(
+        f"{refusal.reason}; fail or reject it instead",
+        code="forbidden.recheck",
+        extra={"check": refusal.check},
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
 from sqlalchemy import update
 
 from core.db import utcnow
@@ -22,7 +23,7 @@ from shared.exchange.export import export_all
 from shared.exchange.importing import ImportStatus, import_pending
 from shared.records import RequestRecord, RequestsStreamRecord
 from tests.response_network.conftest import UserFactory
-from tests.response_network.requests.conftest import CountedHandler, Master
+from tests.response_network.requests.conftest import CountedHandler, HeadersFor, Master
 from tests.response_network.requests.test_streams import (
     responses_sent,
     submit_on_the_request_network,
@@ -247,3 +248,34 @@ async def test_within_one_chunk_the_first_version_is_kept_and_a_repeat_applies(
     assert (await master.request(repeated)).version == 2
     [event] = await master.audit("request.rewrite_refused")
     assert (event.object_id, event.details) == (str(new), {"fields": ["parameters"], "version": 2})
+
+
+async def test_an_operator_may_not_claim_or_answer_a_request_that_fails_its_recheck(
+    master: Master,
+    response_client: httpx.AsyncClient,
+    operator: User,
+    admin: User,
+    headers: HeadersFor,
+    make_user: UserFactory,
+) -> None:
+    inactive = await make_user("gone", active=False)
+    request_id = await master.arrive("manual", owner_id=inactive.id)
+
+    claimed = await response_client.post(f"/requests/{request_id}/claim", headers=headers(operator))
+    answered = await response_client.post(
+        f"/requests/{request_id}/response",
+        json={"status": "answered", "body": "secret"},
+        headers=headers(admin),
+    )
+    failed = await response_client.post(
+        f"/requests/{request_id}/response",
+        json={"status": "failed", "reason": "not entitled"},
+        headers=headers(admin),
+    )
+
+    assert (claimed.status_code, claimed.json()["code"]) == (403, "forbidden.recheck")
+    assert claimed.json()["detail"].startswith(CANNOT + "the account that submitted it is not")
+    assert (answered.status_code, answered.json()["code"]) == (403, "forbidden.recheck")
+    assert failed.status_code == 200, failed.text
+    response = await master.response(request_id)
+    assert (response.status, response.answer_number, response.body) == ("failed", 0, None)
