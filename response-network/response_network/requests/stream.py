@@ -82,6 +82,9 @@ def _refuse_rewrites(
     kept: list[dict[str, Any]] = []
     for row in sorted(rows, key=itemgetter("version")):
         held = first.setdefault(row["id"], row)
+        if held is row:  # the first import of this request: nothing to compare (hot path)
+            kept.append(row)
+            continue
         changed = [name for name in WRITE_ONCE if not _same(name, held[name], row[name])]
         if not changed:
             kept.append(row)
