@@ -51,6 +51,9 @@ async def check_password(*, session: AsyncSession, username: str, password: str)
     )
     if user is None:
         return PasswordCheck(None, "unknown user")
+    if user.password_hash is None:
+        # An admin or operator whose hash the master keeps (request network login off).
+        return PasswordCheck(user, "no password on this network")
     if not valid:
         return PasswordCheck(user, "wrong password")
     if not user.active:

@@ -66,7 +66,10 @@ async def get_user(user: ManagedUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@admin_router.patch("/{user_id}", summary="Change email, name, role, active, profile or limits")
+@admin_router.patch(
+    "/{user_id}",
+    summary="Change email, name, role, active, profile, limits or request network login",
+)
 async def update(
     user: ManagedUser, data: UserUpdate, actor: CurrentActor, uow: UnitOfWorkDep
 ) -> UserRead:
