@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+METRICS_TOKEN_MIN_LENGTH = 32
+
 
 class NetworkSettings(BaseSettings):
     """What every network needs. Subclasses set `env_prefix` and their defaults."""
@@ -50,7 +52,14 @@ class NetworkSettings(BaseSettings):
     up (logged, counted in `airlock_jobs_given_up_total`, audited as `job.given_up`)."""
 
     metrics_enabled: bool = True
-    """Serve Prometheus metrics at `/metrics` (no login needed); false: no metrics at all."""
+    """Serve Prometheus metrics at `/metrics`; false: no metrics at all."""
+    metrics_token: SecretStr = SecretStr("")
+    """When set, `/metrics` on the API's port answers only `Authorization: Bearer <token>`
+    (at least 32 characters); the scraper holds it."""
+    metrics_token_required: bool = False
+    """Refuse every scrape of `/metrics` on the API's port while `metrics_token` is empty
+    (401): the request network's default, it faces its users. A `metrics_port` of its own is
+    not affected (bind it to an internal address)."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Serve the metrics on this port only (on `metrics_host`), not on the API's port."""
     metrics_host: str | None = None
@@ -63,6 +72,13 @@ class NetworkSettings(BaseSettings):
 
     audit_retention_days: int = Field(default=365, ge=0, le=36_500)
     """Audit events older than this are deleted by a daily job; 0 keeps them forever."""
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < METRICS_TOKEN_MIN_LENGTH:
+            raise ValueError(f"must be at least {METRICS_TOKEN_MIN_LENGTH} characters (or empty)")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -20,6 +21,9 @@ app = typer.Typer(help="Airlock: tools for both networks.", no_args_is_help=True
 console = Console(stderr=True)
 
 NETWORKS = (("response", "response_network"), ("request", "request_network"))
+DEV_ENV = {"AIRLOCK_RESPONSE_SEED_ADMIN_REQUEST_NETWORK_LOGIN": "true"}
+"""The development admin may log in on both networks (its hash crosses); only `airlock dev`
+sets this, never a deployment."""
 app.add_typer(transfer_app, name="transfer", help="Verify, inspect and unpack batch files.")
 
 
@@ -32,8 +36,9 @@ def main() -> None:
 def dev() -> None:
     """Run both networks on the embedded default (SQLite, in-process jobs) until Ctrl-C."""
     processes: dict[str, subprocess.Popen[bytes]] = {}
+    env = {**os.environ, **DEV_ENV}
     for name, module in NETWORKS:
-        processes[name] = subprocess.Popen([sys.executable, "-m", module, "run"])
+        processes[name] = subprocess.Popen([sys.executable, "-m", module, "run"], env=env)
     stopping = False
 
     def stop(signum: int, _frame: FrameType | None) -> None:

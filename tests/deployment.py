@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.conftest import METRICS_TOKEN
 from tests.services import free_port
 
 T = TypeVar("T")
@@ -106,6 +107,7 @@ async def deploy(
         AIRLOCK_REQUEST_VAR_DIR=str(root / "var"),
         AIRLOCK_RESPONSE_LOG_LEVEL="WARNING",
         AIRLOCK_REQUEST_LOG_LEVEL="WARNING",
+        AIRLOCK_REQUEST_METRICS_TOKEN=METRICS_TOKEN,
     )
     request_db = f"sqlite+aiosqlite:///{root / 'var' / 'request.db'}"
     if mode == "production":

@@ -16,6 +16,9 @@ class RequestSettings(TransferNetworkSettings, AlertSettings, LoginSettings):
 
     network_name: str = "request"
     port: int = Field(default=8001, ge=1, le=65535)
+    metrics_token_required: bool = True
+    """The exposed side: `/metrics` on the API's port needs `METRICS_TOKEN` (else 401), or
+    serve the metrics on a `METRICS_PORT` of their own."""
 
     token_ttl_minutes: int = Field(default=15, ge=1, le=1440)
     """Lifetime of the access tokens `POST /auth/token` issues."""

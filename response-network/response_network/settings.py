@@ -27,6 +27,10 @@ class ResponseSettings(TransferNetworkSettings, AlertSettings, LoginSettings):
         validation_alias=AliasChoices("AIRLOCK_ADMIN_PASSWORD", "AIRLOCK_RESPONSE_ADMIN_PASSWORD"),
     )
     """The first admin's password; generated and printed once when not given."""
+    seed_admin_request_network_login: bool = False
+    """Let the first admin, when the seed creates it, log in on the request network (its
+    password hash then crosses). `airlock dev` turns it on for its development admin; leave it
+    off elsewhere and turn the flag on per account instead (`PATCH /admin/users/{id}`)."""
 
     token_ttl_minutes: int = Field(default=15, ge=1, le=1440)
     """Lifetime of the access tokens `POST /auth/token` issues."""
