@@ -14,7 +14,7 @@ from core.migrations import upgrade
 from response_network.bootstrap import MIGRATIONS
 from tests.conftest import Databases
 
-BEFORE = "0006"
+BEFORE = "0007"
 
 
 async def execute(url: str, statement: str, **values: object) -> list[tuple[object, ...]]:
