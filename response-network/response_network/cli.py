@@ -6,7 +6,6 @@ without FastAPI, SQLAlchemy, Celery or the search backends.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -37,6 +36,8 @@ def _settings(**overrides: object) -> ResponseSettings:
 
 
 def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
+    import asyncio
+
     from core.runtime import build_runtime
     from response_network.bootstrap import seed_admin, seed_catalog, seed_demo
     from response_network.jobs import registry
