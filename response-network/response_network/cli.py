@@ -250,7 +250,7 @@ def _types() -> typer.Typer:
     return make_types_cli(_open_runtime, _settings)
 
 
-@app.lazy_command("profiles", help="List profiles.")
+@app.lazy_command("profiles", help="List profiles and set their max priority.")
 def _profiles() -> typer.Typer:
     from response_network.catalog.cli import make_profiles_cli
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 from typer.testing import CliRunner
+
+from tests.terminal import logging_restored
 
 
 @pytest.fixture
@@ -19,10 +19,5 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner
         if name.startswith("AIRLOCK_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    root = logging.getLogger()
-    handlers, level, config = root.handlers[:], root.level, structlog.get_config()
-    yield CliRunner()
-    # Each command points logging at the runner's stderr, which is closed once it returns.
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.configure(**config)
+    with logging_restored():
+        yield CliRunner()
