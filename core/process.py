@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from pydantic import ValidationError
 
 from core.settings import NetworkSettings
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 SettingsT = TypeVar("SettingsT", bound=NetworkSettings)
 
@@ -41,6 +43,8 @@ def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
 
 
 def server_config(app: FastAPI, settings: NetworkSettings) -> uvicorn.Config:
+    import uvicorn  # only `run` serves: the other commands start without it
+
     return uvicorn.Config(
         app,
         host=settings.host,
@@ -57,6 +61,8 @@ def server_config(app: FastAPI, settings: NetworkSettings) -> uvicorn.Config:
 
 def serve(app: FastAPI, settings: NetworkSettings) -> None:
     """Run uvicorn in this process; Ctrl-C and SIGTERM stop it cleanly."""
+    import uvicorn
+
     server = uvicorn.Server(server_config(app, settings))
     server.run()
     if not server.started:

@@ -7,16 +7,16 @@ signing or peer key failed each export or import instead of the start.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import typer
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from typer.testing import CliRunner
 
 from core.process import load_settings
+from request_network.cli import app as request_cli
 from request_network.settings import RequestSettings
 from shared.exchange.setup import check_keys, load_keys
 from shared.transfer import (
@@ -25,6 +25,7 @@ from shared.transfer import (
     public_key_text,
     save_private_key,
 )
+from tests.terminal import logging_restored
 
 AGE_IDENTITY, AGE_RECIPIENT = generate_age_identity()
 EC_KEY = generate_private_key(SECP256R1()).private_bytes(
@@ -154,26 +155,22 @@ def test_usable_keys_and_keys_not_set_up_yet_start(
     assert keys.peer_verify_key is not None
 
 
-def test_request_network_run_exits_at_once_on_a_bad_age_identity(tmp_path: Path) -> None:
+def test_request_network_run_exits_at_once_on_a_bad_age_identity(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     identity_file = tmp_path / "identity.txt"
     identity_file.write_text(AGE_KEYGEN_FILE.replace(AGE_IDENTITY, "AGE-SECRET-KEY-1NOTAKEY"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
-    env.update(
-        AIRLOCK_REQUEST_VAR_DIR=str(tmp_path / "var"),
-        AIRLOCK_REQUEST_AGE_IDENTITY_FILE=str(identity_file),
-        AIRLOCK_REQUEST_HOST="256.0.0.1",  # were it to serve, it would fail, not hang
+    configure(
+        monkeypatch,
+        tmp_path,
+        AGE_IDENTITY_FILE=str(identity_file),
+        HOST="256.0.0.1",  # were it to serve, it would fail, not hang
     )
 
-    finished = subprocess.run(
-        [sys.executable, "-m", "request_network", "run"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    with logging_restored():
+        finished = CliRunner().invoke(request_cli, ["run"])
 
-    assert finished.returncode == 2
+    assert finished.exit_code == 2
     assert finished.stderr.splitlines() == [
         f"error: setting AIRLOCK_REQUEST_AGE_IDENTITY_FILE is invalid: {identity_file}: "
         "line 3 is not an age X25519 identity (AGE-SECRET-KEY-1...)"
