@@ -17,7 +17,7 @@ from core.db import after_commit, utcnow
 from core.errors import Conflict, Invalid, NotFound
 from core.jobs import JobRunner
 from core.ratelimit import RateDecision, RateLimiter
-from request_network.catalog.service import check_submission, user_profile
+from request_network.catalog.service import admissible_type, user_profile
 from request_network.pagination import decode_cursor, encode_cursor
 from request_network.requests.limits import admit_submission
 from request_network.requests.models import (
@@ -28,7 +28,7 @@ from request_network.requests.models import (
 )
 from request_network.requests.schemas import RequestCreate
 from request_network.users.models import Role, User
-from shared.parameters import parameter_bytes
+from shared.parameters import check_parameters, parameter_bytes
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ async def submit(
     """Check, rate-limit and store a request as `pending`; a replayed key returns the first.
 
     A replay (same key, same body) is neither re-checked nor counted against the limits.
+    A submission refused by the type's schema has been counted: the check costs CPU, so
+    sending invalid parameters must use up the sender's quota like valid ones do.
     With `jobs`, the export runs as soon as the request is committed, not at the next tick.
     """
     size = parameter_bytes(data.parameters)
@@ -99,11 +101,16 @@ async def submit(
         existing = await _by_key(session, owner, idempotency_key)
         if existing is not None:
             return _replay(existing, digest)
-    request_type = await check_submission(
+    request_type = await admissible_type(
         session=session, user=owner, kind=data.kind, parameters=data.parameters
     )
     profile = await user_profile(session=session, user=owner)
     rate = await admit_submission(limiter=limiter, profile=profile, user=owner)
+    try:
+        check_parameters(request_type.parameter_schema, data.parameters)
+    except Invalid as refused:
+        refused.headers.update(rate.headers())
+        raise
     now = utcnow()
     request = Request(
         id=uuid.uuid4(),
