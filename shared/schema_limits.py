@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-MAX_EXPANDED_SUBSCHEMAS = 1_000
-"""Subschemas once every `$ref` is expanded: a form with a few dozen fields uses under 100."""
+MAX_EXPANDED_SUBSCHEMAS = 500
+"""Subschemas once every `$ref` is expanded: a form with a few dozen fields uses under 100.
+The work of one check is at most this times the parameters' size (see bench_validation)."""
 MAX_DEPTH = 64
 """Subschemas nested (and references followed) one in another."""
 
