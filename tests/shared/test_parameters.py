@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from core.errors import Invalid
-from shared.parameters import check_parameters
+from shared.parameters import check_parameter_schema, check_parameters
 
 NESTED = {
     "type": "object",
@@ -52,3 +52,22 @@ def test_a_recursive_or_remote_schema_is_refused_not_followed(schema: dict[str, 
         check_parameters(schema, {"a": {"a": {"a": 1}}})
 
     assert raised.value.code == "invalid.parameter_schema"
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"$ref": {"type": "string"}}},
+        {"type": "object", "properties": {"a": {"enum": [{"$ref": "http://x/y.json"}]}}},
+        {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "definitions": {"a/b": {"type": "integer"}},
+            "properties": {"n": {"$ref": "#/definitions/a~1b"}},
+        },
+    ],
+)
+def test_names_and_data_that_only_look_like_references_are_accepted(
+    schema: dict[str, Any],
+) -> None:
+    check_parameter_schema(schema)
