@@ -1,6 +1,9 @@
 """What a user here may submit, checked locally against the synced catalog.
 
-`check_submission` is the one gate the requests service calls before accepting a request.
+`admissible_type` (kind, profile, grants, size: cheap) and then `check_parameters` (the
+schema) are the gates a submission passes; the requests service counts the submission against
+the user's rate limits between the two, so a refusal by the schema is not free.
+`check_submission` runs both, for callers that do not count.
 """
 
 from __future__ import annotations
@@ -47,14 +50,14 @@ async def submittable_types(*, session: AsyncSession, user: User) -> list[Reques
     return [t for t in active.all() if t.name in granted or profile_opens(profile, t.name)]
 
 
-async def check_submission(
+async def admissible_type(
     *, session: AsyncSession, user: User, kind: str, parameters: Mapping[str, Any]
 ) -> RequestType:
-    """The type `kind` names, if `user` may submit it with these parameters.
+    """The type `kind` names, if `user` may submit it with parameters of this size.
 
     `Invalid` (`invalid.kind`): no such type, deleted or inactive; `Forbidden`
     (`forbidden.kind`): the profile and grants do not open it; `Invalid`
-    (`invalid.parameters_size`, `invalid.parameters`): too large, or not what its schema says.
+    (`invalid.parameters_size`): larger than the profile allows. The schema is not checked.
     """
     found = (
         await session.scalars(
@@ -71,5 +74,13 @@ async def check_submission(
     profile = await user_profile(session=session, user=user)
     granted = await _granted(session, user)
     check_access(profile=profile, granted=granted, kind=kind, parameters=parameters)
+    return item
+
+
+async def check_submission(
+    *, session: AsyncSession, user: User, kind: str, parameters: Mapping[str, Any]
+) -> RequestType:
+    """`admissible_type`, then the parameters against its schema (`invalid.parameters`)."""
+    item = await admissible_type(session=session, user=user, kind=kind, parameters=parameters)
     check_parameters(item.parameter_schema, parameters)
     return item

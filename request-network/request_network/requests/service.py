@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import after_commit, utcnow
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import AirlockError, Conflict, Invalid, NotFound
 from core.jobs import JobRunner
 from core.ratelimit import RateDecision, RateLimiter
-from request_network.catalog.service import check_submission, user_profile
+from request_network.catalog.service import admissible_type, user_profile
 from request_network.pagination import decode_cursor, encode_cursor
 from request_network.requests.limits import admit_submission
 from request_network.requests.models import (
@@ -29,7 +29,7 @@ from request_network.requests.models import (
 from request_network.requests.schemas import RequestCreate
 from request_network.users.models import Role, User
 from shared.access import check_priority
-from shared.parameters import parameter_bytes
+from shared.parameters import check_parameters, parameter_bytes
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,9 @@ async def submit(
     """Check, rate-limit and store a request as `pending`; a replayed key returns the first.
 
     A replay (same key, same body) is neither re-checked nor counted against the limits.
+    A submission refused for its priority or by the type's schema has been counted: the
+    checks cost CPU, so sending refused submissions uses up the sender's quota like
+    admitted ones do.
     With `jobs`, the export runs as soon as the request is committed, not at the next tick.
     """
     size = parameter_bytes(data.parameters)
@@ -100,12 +103,19 @@ async def submit(
         existing = await _by_key(session, owner, idempotency_key)
         if existing is not None:
             return _replay(existing, digest)
-    request_type = await check_submission(
+    request_type = await admissible_type(
         session=session, user=owner, kind=data.kind, parameters=data.parameters
     )
     profile = await user_profile(session=session, user=owner)
-    check_priority(profile=profile, limit_overrides=owner.limit_overrides, priority=data.priority)
     rate = await admit_submission(limiter=limiter, profile=profile, user=owner)
+    try:
+        check_priority(
+            profile=profile, limit_overrides=owner.limit_overrides, priority=data.priority
+        )
+        check_parameters(request_type.parameter_schema, data.parameters)
+    except AirlockError as refused:
+        refused.headers.update(rate.headers())
+        raise
     now = utcnow()
     request = Request(
         id=uuid.uuid4(),

@@ -56,7 +56,8 @@ async def _flush(session: AsyncSession, what: str, name: str) -> None:
 def check_definition(
     *, handlers: HandlerRegistry, handler: str, settings: dict[str, Any], schema: dict[str, Any]
 ) -> None:
-    """What `create`/`update` refuse with 422: bad JSON Schema, unknown handler, bad settings."""
+    """What `create`/`update` refuse with 422: bad or unsafe JSON Schema (non-local `$ref`,
+    cycles, backtracking patterns: `shared.parameters`), unknown handler, bad settings."""
     check_parameter_schema(schema)
     handlers.get(handler).validate_settings(settings)
 

@@ -34,6 +34,7 @@ async def test_a_priority_above_the_profiles_max_is_refused_and_nothing_stored(
 
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden.priority")
     assert refused.json()["detail"] == "priority 9 is above the 3 your profile allows"
+    assert "ratelimit" in refused.headers  # counted like an admitted submission
     assert at_max.status_code == 201, at_max.text
     assert await _stored(request_runtime) == 1
 

@@ -60,3 +60,25 @@ def test_types_create_list_delete_and_profiles_list(cli: CliRunner, tmp_path: Pa
     assert cli.invoke(app, ["seed"]).exit_code == 0
     profiles = cli.invoke(app, ["profiles", "list"])
     assert all(name in profiles.output for name in ("basic", "default", "premium", "standard"))
+
+
+def test_a_schema_reaching_outside_is_refused_from_the_terminal_too(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    definition = tmp_path / "leak.json"
+    definition.write_text(
+        json.dumps(
+            {
+                "name": "leak",
+                "title": "Leak",
+                "handler": "echo",
+                "parameter_schema": {"type": "object", "$ref": "file:///etc/passwd"},
+            }
+        )
+    )
+
+    refused = cli.invoke(app, ["types", "create-from-file", str(definition)])
+
+    assert refused.exit_code == 1
+    assert "invalid.parameter_schema" in refused.output
+    assert "$ref" in refused.output

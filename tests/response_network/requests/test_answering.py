@@ -167,7 +167,7 @@ async def test_requests_of_a_type_deleted_or_changed_in_flight_fail_at_once(
     )
     assert reasons[unfit] == (
         "the parameters no longer fit the request type 'flaky': "
-        "parameters.q: 42 is not of type 'string'"
+        'parameters.q: 42 is not of type "string"'
     )
     assert reasons[unknown] == "this request can no longer be answered: no request type 'teleport'"
     assert CountedHandler.runs == []
