@@ -469,20 +469,24 @@ def sparse_map_without_end(good: Path, out: Path, key: Ed25519PrivateKey) -> Pat
     return _gzipped_file(good, out, tar, mib=60, filler=b"1\n")
 
 
+def _up_to_the_payload(bag: Bag, declared: int) -> bytes:
+    """The bag's members as tar bytes up to the payload's header, which declares `declared`
+    bytes; its data is for the caller to add."""
+    members = b"".join(
+        member.info.tobuf(tarfile.GNU_FORMAT) + _blocks(member.content or b"")
+        for member in bag.members
+        if member.relative != PAYLOAD
+    )
+    return members + header(f"{bag.top}/{PAYLOAD}", tarfile.REGTYPE, declared)
+
+
 def payload_bomb(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
     """Signed tag files for a payload of 1 GiB, and the payload: compressed zeros."""
     bag = take_apart(good)
     bag.set_info("Payload-Oxum", f"{GiB}.1")
     bag.set_info("Record-Count", "1")
     bag.resign(key)
-    tar = b"".join(
-        member.info.tobuf(tarfile.GNU_FORMAT) + _blocks(member.content or b"")
-        for member in bag.members
-        if member.relative != PAYLOAD
-    )
-    return _gzipped_file(
-        good, out, tar + header(f"{bag.top}/{PAYLOAD}", tarfile.REGTYPE, GiB), mib=256
-    )
+    return _gzipped_file(good, out, _up_to_the_payload(bag, GiB), mib=256)
 
 
 @cache
@@ -498,14 +502,7 @@ def payload_bomb_within_the_limit(good: Path, out: Path, key: Ed25519PrivateKey)
     bag.set_info("Payload-Oxum", f"{size}.1")
     bag.set_info("Record-Count", "1")
     bag.resign(key)
-    tar = b"".join(
-        member.info.tobuf(tarfile.GNU_FORMAT) + _blocks(member.content or b"")
-        for member in bag.members
-        if member.relative != PAYLOAD
-    )
-    return _gzipped_file(
-        good, out, tar + header(f"{bag.top}/{PAYLOAD}", tarfile.REGTYPE, size), mib=60 + 1
-    )
+    return _gzipped_file(good, out, _up_to_the_payload(bag, size), mib=60 + 1)
 
 
 def zeros_after_the_payload(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
