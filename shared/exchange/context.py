@@ -18,6 +18,7 @@ from core.db import UnitOfWork
 from core.locks import Locks
 from core.metrics import Probe
 from shared.ledger import ChangeLogMixin, InboundGapMixin, InboxBatchMixin, OutboxBatchMixin
+from shared.records import SCHEMA_VERSION
 from shared.streams import StreamRegistry
 from shared.transfer import BatchLimits
 
@@ -99,6 +100,10 @@ class TransferContext:
     limits: BatchLimits = field(default_factory=BatchLimits)
     acks_enabled: bool = True
     retention: timedelta = timedelta(days=7)
+    processed_retention: timedelta = timedelta(days=7)
+    file_mode: int = 0o640
+    schema_version: str = str(SCHEMA_VERSION)
+    """Written into every batch's `Schema-Version`; the importer refuses any other."""
     resend_after: timedelta = timedelta(minutes=5)
     heartbeat_every: timedelta = timedelta(minutes=1)
     chunk_size: int = 2000

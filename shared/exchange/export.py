@@ -106,6 +106,8 @@ async def _write_one_round(
             limits=ctx.limits,
             acks=acks,
             age_recipient=ctx.keys.peer_age_recipient,
+            schema_version=ctx.schema_version,
+            file_mode=ctx.file_mode,
         )
         for info in infos:
             session.add(

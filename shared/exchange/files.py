@@ -6,8 +6,9 @@ import contextlib
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -37,8 +38,8 @@ def place(source: Path, directory: Path, *, keep_source: bool) -> Path:
     if keep_source:
         try:
             os.link(source, temporary)
-        except OSError:  # another file system: copy instead
-            shutil.copyfile(source, temporary)
+        except OSError:  # another file system: copy instead (content and permissions)
+            shutil.copy(source, temporary)
             with open(temporary, "rb+") as handle:
                 os.fsync(handle.fileno())
         os.replace(temporary, target)
@@ -46,11 +47,33 @@ def place(source: Path, directory: Path, *, keep_source: bool) -> Path:
         try:
             os.replace(source, target)
         except OSError:
-            shutil.copyfile(source, temporary)
+            shutil.copy(source, temporary)
             os.replace(temporary, target)
             source.unlink()
     _fsync_dir(directory)
     return target
+
+
+def set_aside_processed(source: Path, directory: Path) -> Path:
+    """Move an imported batch into `processed/`, dated now: its retention runs from the import."""
+    target = place(source, directory, keep_source=False)
+    os.utime(target)
+    return target
+
+
+def prune_older_than(directory: Path, age: timedelta) -> int:
+    """Delete the files of `directory` last modified more than `age` ago; returns how many."""
+    if not directory.exists():
+        return 0
+    cutoff = time.time() - age.total_seconds()
+    pruned = 0
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):  # gone meanwhile: nothing to do
+                if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    pruned += 1
+    return pruned
 
 
 def unique_target(directory: Path, name: str) -> Path:

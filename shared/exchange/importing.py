@@ -3,19 +3,23 @@
 Records are applied chunk by chunk as the reader verifies them; the checksums and counts are
 only known at the end of the payload, so any failure raises before the transaction commits
 and nothing of the batch stays. A refused batch moves to `quarantine/` with its reason.
+The file is read in worker threads, the database is used on the event loop, and whatever a
+file makes the reading raise refuses that file only: the other batches keep flowing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,12 +29,19 @@ from core.memory import bulk_allocations
 from shared.exchange.acks import ResendRequest, apply_incoming_acks, note_received
 from shared.exchange.context import TransferContext
 from shared.exchange.export import resend
-from shared.exchange.files import is_in_flight, pending_files, place, quarantine
+from shared.exchange.files import (
+    is_in_flight,
+    pending_files,
+    prune_older_than,
+    quarantine,
+    set_aside_processed,
+)
 from shared.streams import ApplyOutcome, InboundStream
-from shared.transfer import BatchHeader, BatchRejected, open_batch
+from shared.transfer import BatchHeader, BatchReader, BatchRejected, open_batch
 from shared.transfer.bag import parse_batch_name
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 class ImportStatus(StrEnum):
@@ -38,6 +49,8 @@ class ImportStatus(StrEnum):
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
     SKIPPED = "skipped"
+    FAILED = "failed"
+    """Not the batch's fault (the database, say): the file stays for the next run."""
 
 
 @dataclass
@@ -71,11 +84,49 @@ async def _apply_records(
     outcome = ApplyOutcome()
     chunks = _chunks(records, ctx.chunk_size)
     with bulk_allocations():
-        while (chunk := await asyncio.to_thread(next, chunks, _END)) is not _END:
+        while (chunk := await _read(next, chunks, _END)) is not _END:
             assert isinstance(chunk, list)
             if chunk:
                 outcome.merge(await spec.apply(session, chunk))
     return outcome
+
+
+async def _read(step: Callable[..., T], *args: Any) -> T:
+    """Run one step of reading a batch in a worker thread, so the event loop keeps serving
+    while a big or hostile file is read. Whatever the step raises is the file's doing
+    (MemoryError, RecursionError, a library's own error): it refuses the batch."""
+    try:
+        return await asyncio.to_thread(step, *args)
+    except (BatchRejected, FileNotFoundError):
+        raise
+    except Exception as error:
+        log.warning("batch_unreadable", error=type(error).__name__, exc_info=True)
+        raise BatchRejected(
+            "batch.unreadable", f"reading the batch raised {type(error).__name__}", check="read"
+        ) from None
+
+
+@asynccontextmanager
+async def _opened(
+    ctx: TransferContext, path: Path, stream: str, verify_key: Ed25519PublicKey
+) -> AsyncIterator[BatchReader]:
+    """`open_batch` with its verification and clean-up in worker threads (see `_read`)."""
+    stack = ExitStack()
+    try:
+        yield await _read(
+            stack.enter_context,
+            open_batch(
+                path,
+                verify_key=verify_key,
+                expected_source=ctx.peer,
+                expected_stream=stream,
+                limits=ctx.limits,
+                age_identity=ctx.keys.age_identity,
+                schema_versions=(ctx.schema_version,),
+            ),
+        )
+    finally:
+        await asyncio.to_thread(stack.close)
 
 
 async def _already_applied(
@@ -104,7 +155,17 @@ async def _already_applied(
 
 
 async def import_file(ctx: TransferContext, path: Path) -> ImportResult:
-    """Import one batch file from the inbox; never raises for a bad batch."""
+    """Import one batch file from the inbox; never raises. A bad batch is quarantined; any
+    other failure is logged and leaves the file for the next run (`FAILED`), so one file
+    never stops the others."""
+    try:
+        return await _import_file(ctx, path)
+    except Exception:
+        log.exception("batch_import_failed", file=path.name)
+        return ImportResult(path.name, ImportStatus.FAILED)
+
+
+async def _import_file(ctx: TransferContext, path: Path) -> ImportResult:
     name = parse_batch_name(path.name)
     if is_in_flight(path.name):
         return ImportResult(path.name, ImportStatus.SKIPPED)
@@ -131,20 +192,13 @@ async def import_file(ctx: TransferContext, path: Path) -> ImportResult:
 
 async def _import_locked(ctx: TransferContext, path: Path, stream: str) -> ImportResult:
     spec = ctx.streams.inbound[stream]
+    if ctx.keys.peer_verify_key is None:
+        log.warning("import_skipped_no_peer_key", file=path.name)
+        return ImportResult(path.name, ImportStatus.SKIPPED, stream)
     resend_due: list[ResendRequest] = []
     duplicate = False
     try:
-        if ctx.keys.peer_verify_key is None:
-            log.warning("import_skipped_no_peer_key", file=path.name)
-            return ImportResult(path.name, ImportStatus.SKIPPED, stream)
-        with open_batch(
-            path,
-            verify_key=ctx.keys.peer_verify_key,
-            expected_source=ctx.peer,
-            expected_stream=stream,
-            limits=ctx.limits,
-            age_identity=ctx.keys.age_identity,
-        ) as reader:
+        async with _opened(ctx, path, stream, ctx.keys.peer_verify_key) as reader:
             header = reader.header
             async with ctx.unit_of_work() as uow:
                 session = uow.session
@@ -185,6 +239,8 @@ async def _import_locked(ctx: TransferContext, path: Path, stream: str) -> Impor
                 resend_due = await apply_incoming_acks(session, ctx, header.acks)
     except BatchRejected as rejected:
         return await _refuse(ctx, path, stream, rejected)
+    except FileNotFoundError:  # taken out of the inbox by hand meanwhile
+        return ImportResult(path.name, ImportStatus.SKIPPED, stream)
     except (IntegrityError, DataError) as error:
         # The batch verified but its data does not fit: refuse it, never half-apply.
         return await _refuse(
@@ -206,7 +262,7 @@ async def _import_locked(ctx: TransferContext, path: Path, stream: str) -> Impor
                 BatchRejected("batch.apply", "records could not be applied", check="apply"),
             )
         raise
-    place(path, ctx.processed_dir, keep_source=False)
+    await asyncio.to_thread(set_aside_processed, path, ctx.processed_dir)
     if resend_due:
         await resend(ctx, [(r.stream, r.sequence) for r in resend_due])
     if ctx.metrics is not None:
@@ -234,7 +290,8 @@ async def _import_locked(ctx: TransferContext, path: Path, stream: str) -> Impor
 async def _refuse(
     ctx: TransferContext, path: Path, stream: str | None, rejected: BatchRejected
 ) -> ImportResult:
-    target = quarantine(
+    target = await asyncio.to_thread(
+        quarantine,
         path,
         ctx.quarantine_dir,
         code=rejected.code,
@@ -262,5 +319,11 @@ async def _refuse(
 
 
 async def import_pending(ctx: TransferContext) -> list[ImportResult]:
+    """Import every batch waiting in the inbox, each on its own (see `import_file`)."""
     ctx.ensure_dirs()
     return [await import_file(ctx, path) for path in pending_files(ctx.inbox_dir)]
+
+
+async def prune_processed(ctx: TransferContext) -> int:
+    """Delete imported batches from `processed/` once `processed_retention` has passed."""
+    return await asyncio.to_thread(prune_older_than, ctx.processed_dir, ctx.processed_retention)

@@ -8,7 +8,12 @@ from core.jobs import JobRegistry
 from core.runtime import Runtime
 from shared.exchange.context import TransferContext
 from shared.exchange.export import export_all, prune_kept_copies, send_heartbeat_if_quiet
-from shared.exchange.importing import ImportResult, ImportStatus, import_pending
+from shared.exchange.importing import (
+    ImportResult,
+    ImportStatus,
+    import_pending,
+    prune_processed,
+)
 
 # The inbox is watched in-process; polling every second is the fallback (and Celery's way).
 IMPORT_EVERY = 1.0
@@ -44,6 +49,8 @@ def register_transfer_jobs(
 
     @registry.job("transfer_prune", every=PRUNE_EVERY)
     async def transfer_prune(runtime: Runtime) -> None:
-        await prune_kept_copies(context(runtime))
+        ctx = context(runtime)
+        await prune_kept_copies(ctx)
+        await prune_processed(ctx)
 
     registry.on_new_files("transfer_import", lambda runtime: context(runtime).inbox_dir)

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings
 
 from core.settings import NetworkSettings
 from shared.transfer.encryption import check_age_recipient
+
+
+def _octal(value: Any) -> Any:
+    """`0640`, `0o640` or `640` in the environment mean what `chmod` takes: octal."""
+    return int(value, 8) if isinstance(value, str) else value
+
+
+def _file_mode(mode: int) -> int:
+    if not 0o400 <= mode <= 0o777:
+        raise ValueError("must be a mode from 0400 to 0777: permission bits, the owner reading")
+    return mode
+
+
+FileMode = Annotated[int, BeforeValidator(_octal), AfterValidator(_file_mode)]
 
 
 class TransferSettings(BaseSettings):
@@ -29,6 +44,12 @@ class TransferSettings(BaseSettings):
     batch_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     record_max_bytes: int = Field(default=1024 * 1024, ge=256)
     retention_hours: float = Field(default=168, gt=0)
+    """Kept copies in `sent/` are deleted once acknowledged (one-way: written) this long ago."""
+    processed_retention_hours: float | None = Field(default=None, gt=0)
+    """Imported batches in `processed/` are deleted this long after their import
+    (default: `retention_hours`)."""
+    batch_file_mode: FileMode = 0o640
+    """Permissions of the batch files this network writes (octal, as `chmod` takes them)."""
     resend_after_seconds: float = Field(default=300, gt=0)
     heartbeat_seconds: float = Field(default=60, gt=0)
 

@@ -187,6 +187,10 @@ def build_context(
         ),
         acks_enabled=settings.acknowledgements,
         retention=timedelta(hours=settings.retention_hours),
+        processed_retention=timedelta(
+            hours=settings.processed_retention_hours or settings.retention_hours
+        ),
+        file_mode=settings.batch_file_mode,
         resend_after=timedelta(seconds=settings.resend_after_seconds),
         heartbeat_every=timedelta(seconds=settings.heartbeat_seconds),
         metrics=metrics,

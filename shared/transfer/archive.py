@@ -1,9 +1,10 @@
 """One forward pass over a batch file's tar members, refusing anything unsafe.
 
-Everything here runs before the signature is checked, so it trusts nothing: the file size,
-the decompressed size and every tag file are bounded, and links, devices, absolute paths,
-`..` and names outside the bag's one top directory are refused. Errors from tarfile, gzip
-or the file system surface as `BatchRejected`, never as their own exceptions.
+Everything here runs before the signature is checked, so it trusts nothing: every read is
+bounded before it happens (the archive as a whole, and the headers of each member, GNU long
+names and pax headers included), and links, devices, absolute paths, `..` and names outside
+the bag's one top directory are refused. Errors from tarfile, gzip or the file system
+surface as `BatchRejected`, never as their own exceptions.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, BinaryIO, Self, cast
 
 from shared.transfer.bag import DATA_DIR, BatchLimits, BatchName, parse_batch_name
 from shared.transfer.encryption import AGE_MAGIC, decrypt_stream
@@ -23,6 +24,11 @@ from shared.transfer.errors import BatchRejected
 
 READ_CHUNK = 256 * 1024
 """Payload read size: small enough to stay in the CPU cache while split, hashed and parsed."""
+EXTENSION_HEADER_MAX_BYTES = 4096
+"""The most a GNU long name or long link, or a pax header, may declare."""
+MEMBER_HEADERS_MAX_BYTES = 16 * 1024
+"""The most tarfile may read to parse one member's headers, extensions included (room for a
+pax header, a long name and a long link of the size above, each with its header block)."""
 GZIP_MAGIC = b"\x1f\x8b"
 _REGULAR = (tarfile.REGTYPE, tarfile.AREGTYPE)
 _KINDS = {
@@ -32,6 +38,13 @@ _KINDS = {
     tarfile.BLKTYPE: "a block device",
     tarfile.FIFOTYPE: "a fifo",
     tarfile.DIRTYPE: "a directory",
+}
+_EXTENSIONS = {
+    tarfile.GNUTYPE_LONGNAME: "a GNU long-name header",
+    tarfile.GNUTYPE_LONGLINK: "a GNU long-link header",
+    tarfile.XHDTYPE: "a pax extended header",
+    tarfile.XGLTYPE: "a pax global header",
+    tarfile.SOLARIS_XHDTYPE: "a Solaris extended header",
 }
 
 
@@ -47,7 +60,7 @@ class BatchArchive:
     def members(self) -> Iterator[tuple[str, tarfile.TarInfo]]:
         """Regular files as (path inside the bag, member); optional directory entries skipped."""
         while True:
-            with translated_errors():
+            with translated_errors(), self._source.parsing_headers_at(self._tar.offset):
                 info = self._tar.next()
             if info is None:
                 return
@@ -136,10 +149,12 @@ def open_archive(
         if compressed:
             source = cast(BinaryIO, stack.enter_context(gzip.GzipFile(fileobj=source, mode="rb")))
         bounded = _BoundedReader(source, limits.max_archive_bytes)
-        with translated_errors():
+        with translated_errors(), bounded.parsing_headers_at(0):  # opening reads the first
             # Not the "r|" stream mode: tarfile's stream buffer copies every byte three
             # times. The source is read strictly forward all the same.
-            tar = stack.enter_context(tarfile.open(fileobj=bounded, mode="r:"))  # type: ignore[call-overload]
+            tar = stack.enter_context(
+                tarfile.open(fileobj=bounded, mode="r:", tarinfo=_CheckedTarInfo)  # type: ignore[call-overload]
+            )
         yield BatchArchive(tar, bounded, name)
 
 
@@ -173,16 +188,49 @@ def _decrypted(source: BinaryIO, directory: Path, identity: str | None) -> Itera
         yield scratch
 
 
+class _CheckedTarInfo(tarfile.TarInfo):
+    """Refuses an oversized extension header from its header block, before tarfile reads it
+    (tarfile would read all it declares in one call: a 4 GiB long name is a 4 GiB read)."""
+
+    @classmethod
+    def fromtarfile(cls, tar: tarfile.TarFile) -> Self:
+        assert tar.fileobj is not None
+        block = tar.fileobj.read(tarfile.BLOCKSIZE)
+        info = cls.frombuf(block, tar.encoding, tar.errors)
+        info.offset = tar.fileobj.tell() - tarfile.BLOCKSIZE
+        kind = _EXTENSIONS.get(info.type)
+        if kind is not None and info.size > EXTENSION_HEADER_MAX_BYTES:
+            raise BatchRejected(
+                "batch.limit",
+                f"{kind} declares {info.size} bytes, over {EXTENSION_HEADER_MAX_BYTES}",
+            )
+        return info._proc_member(tar)  # type: ignore[attr-defined, no-any-return]
+
+
 class _BoundedReader:
-    """Stops a decompression bomb: refuses to read or skip past the archive limit."""
+    """Bounds every read before it happens: never past the archive limit (a decompression
+    bomb), nor, while tarfile parses a member's headers, past a few KiB from where they start
+    (chained long names or pax headers). gzip and the file are never asked for more."""
 
     def __init__(self, source: BinaryIO, limit: int) -> None:
         self._source = source
         self._limit = limit
+        self._headers_end: int | None = None
+
+    @contextmanager
+    def parsing_headers_at(self, offset: int) -> Iterator[None]:
+        self._headers_end = offset + MEMBER_HEADERS_MAX_BYTES
+        try:
+            yield
+        finally:
+            self._headers_end = None
 
     def read(self, size: int = -1) -> bytes:
-        chunk = self._source.read(size if size >= 0 else self._limit + 1)
-        self._check(self._source.tell())
+        position = self._source.tell()
+        end = self._limit if self._headers_end is None else min(self._limit, self._headers_end)
+        allowed = max(0, end - position) + 1  # one byte more tells "over" from "at the end"
+        chunk = self._source.read(allowed if size < 0 else min(size, allowed))
+        self._check(position + len(chunk))
         return chunk
 
     def seek(self, offset: int, whence: int = 0) -> int:
@@ -196,3 +244,8 @@ class _BoundedReader:
     def _check(self, position: int) -> None:
         if position > self._limit:
             raise BatchRejected("batch.limit", "the archive is larger than the batch limit")
+        if self._headers_end is not None and position > self._headers_end:
+            raise BatchRejected(
+                "batch.limit",
+                f"the headers of one tar member take over {MEMBER_HEADERS_MAX_BYTES} bytes",
+            )

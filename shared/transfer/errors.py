@@ -15,6 +15,7 @@ CODES = frozenset(
         "batch.member",
         "batch.oxum",
         "batch.schema",
+        "batch.schema_version",
         "batch.signature",
         "batch.source",
         "batch.stream",

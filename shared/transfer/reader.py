@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tarfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from itertools import repeat
 from pathlib import Path
@@ -169,12 +169,14 @@ def open_batch(
     expected_stream: str | None = None,
     limits: BatchLimits | None = None,
     age_identity: str | None = None,
+    schema_versions: Collection[str] | None = None,
 ) -> Iterator[BatchReader]:
     """Verify everything up to the payload and hand over a reader for the records.
 
     Raises `BatchRejected` on entry for a bad signature, tag manifest, header, name or
-    member, and from `records()` for anything wrong in the payload. A path that does not
-    exist raises FileNotFoundError: that is the caller's problem, not the batch's.
+    member, or a `Schema-Version` not in `schema_versions` (when given), and from
+    `records()` for anything wrong in the payload. A path that does not exist raises
+    FileNotFoundError: that is the caller's problem, not the batch's.
     """
     limits = limits or BatchLimits()
     with open_archive(path, limits=limits, age_identity=age_identity) as archive:
@@ -185,6 +187,7 @@ def open_batch(
             verify_key=verify_key,
             expected_source=expected_source,
             expected_stream=expected_stream,
+            schema_versions=schema_versions,
             limits=limits,
         )
         if payload.size != header.payload_bytes:
@@ -202,6 +205,7 @@ def verify_batch(
     expected_stream: str | None = None,
     limits: BatchLimits | None = None,
     age_identity: str | None = None,
+    schema_versions: Collection[str] | None = None,
     schema: type[BaseModel] | None = None,
 ) -> BatchHeader:
     """Run every check without applying anything; records are parsed (and validated
@@ -213,6 +217,7 @@ def verify_batch(
         expected_stream=expected_stream,
         limits=limits,
         age_identity=age_identity,
+        schema_versions=schema_versions,
     ) as reader:
         records = reader.records() if schema is None else reader.records(schema)
         for _ in records:
@@ -244,6 +249,7 @@ def _verified_header(
     verify_key: Ed25519PublicKey,
     expected_source: str,
     expected_stream: str | None,
+    schema_versions: Collection[str] | None,
     limits: BatchLimits,
 ) -> BatchHeader:
     """Signature first: nothing in a tag file is believed before it."""
@@ -269,6 +275,12 @@ def _verified_header(
         raise BatchRejected("batch.stream", f"stream {header.stream!r}, not {expected_stream!r}")
     if not header_matches_name(header, name):
         raise BatchRejected("batch.format", "the file name disagrees with bag-info.txt", "name")
+    if schema_versions is not None and header.schema_version not in schema_versions:
+        raise BatchRejected(
+            "batch.schema_version",
+            f"Schema-Version {header.schema_version!r} is not one this reader knows "
+            f"({', '.join(sorted(schema_versions))})",
+        )
     if header.record_count > limits.max_records:
         raise BatchRejected("batch.limit", f"{header.record_count} records, over the limit")
     if header.payload_bytes > limits.max_batch_bytes:

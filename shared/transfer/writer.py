@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -79,6 +80,7 @@ class _Sealer:
     signing_key: Ed25519PrivateKey
     age_recipient: str | None
     compress: bool
+    file_mode: int
 
     def seal(self, payload: _Payload, index: int) -> _Sealed:
         """Turn a finished payload into a complete batch file under its temporary name."""
@@ -104,7 +106,10 @@ class _Sealer:
         top = bag_directory_name(header.stream, header.sequence, header.batch_id)
         mtime = int(header.created_at.timestamp())
         try:
-            with temporary.open("xb") as handle:
+            # Created no wider than `file_mode` (never readable by others for a moment), then
+            # set to exactly `file_mode` whatever the umask took away.
+            with open(temporary, "xb", opener=partial(os.open, mode=self.file_mode)) as handle:
+                os.fchmod(handle.fileno(), self.file_mode)
                 output = _HashingWriter(handle)
                 if self.age_recipient is None:
                     _write_tar(output, top, tags, payload, mtime, self.compress)
@@ -140,8 +145,10 @@ def write_batches(
     age_recipient: str | None = None,
     schema_version: str = "1",
     compress: bool = False,
+    file_mode: int = 0o640,
 ) -> list[BatchInfo]:
-    """Write `records` as one or more batches numbered from `first_sequence`.
+    """Write `records` as one or more batches numbered from `first_sequence`, each file
+    with permissions `file_mode`.
 
     An empty iterable still gives one (heartbeat) batch carrying `acks`. Raises ValueError
     for a record over `max_record_bytes` or a name the format cannot carry; on any error
@@ -164,7 +171,7 @@ def write_batches(
     if age_recipient is not None:
         check_age_recipient(age_recipient)
     directory.mkdir(parents=True, exist_ok=True)
-    sealer = _Sealer(template, directory, signing_key, age_recipient, compress)
+    sealer = _Sealer(template, directory, signing_key, age_recipient, compress, file_mode)
     sealed: list[_Sealed] = []
     published: list[Path] = []
     payload = _Payload(directory)

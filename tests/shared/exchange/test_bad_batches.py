@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
+import tarfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import delete, func, select
 
 from request_network.transfer.models import InboxBatch
 from response_network.transfer.models import OutboxBatch
+from shared.exchange import importing
 from shared.exchange.export import export_all
 from shared.exchange.importing import ImportStatus, import_file, import_pending
 from shared.exchange.setup import signing_key_path
-from shared.transfer import load_private_key
+from shared.transfer import BatchReader, load_private_key
+from shared.transfer import open_batch as real_open_batch
 from tests.shared.exchange.conftest import Networks, outbox_files
 from tests.shared.transfer import corpus
 
@@ -103,3 +114,91 @@ async def test_a_replayed_sequence_with_other_content_is_refused(
 
     assert (result.status, result.code) == (ImportStatus.QUARANTINED, "batch.conflict")
     assert await networks.replica() == before
+
+
+async def test_a_long_name_bomb_costs_little_and_holds_up_no_other_stream(
+    networks: Networks, good_batch: Path
+) -> None:
+    """The first member declares a 4 GiB GNU long name and 256 MiB of zeros follow; it
+    sorts first in the inbox, and the users batch behind it is still imported."""
+    inbox = networks.request_ctx.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    bomb = inbox / f"control-000000000000-{uuid.uuid4().hex}.tar.gz"
+    bomb.write_bytes(corpus.extension_bomb(tarfile.GNUTYPE_LONGNAME, 4 * corpus.GiB))
+    shutil.copyfile(good_batch, inbox / good_batch.name)
+
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        results = await import_pending(networks.request_ctx)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    elapsed = time.monotonic() - started
+
+    assert [(r.file, r.status, r.code) for r in results] == [
+        (bomb.name, ImportStatus.QUARANTINED, "batch.limit"),
+        (good_batch.name, ImportStatus.APPLIED, None),
+    ]
+    assert peak < 50 * corpus.MiB
+    assert elapsed < 10
+    assert len(await networks.replica()) == 6
+
+
+async def test_whatever_reading_a_file_raises_quarantines_that_file_only(
+    networks: Networks, good_batch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    @contextmanager
+    def open_batch(path: Path, **options: Any) -> Iterator[BatchReader]:
+        if path.name.startswith("control-"):
+            raise RecursionError("maximum recursion depth exceeded")
+        with real_open_batch(path, **options) as reader:
+            yield reader
+
+    monkeypatch.setattr(importing, "open_batch", open_batch)
+    inbox = networks.request_ctx.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    odd = inbox / f"control-000000000001-{uuid.uuid4().hex}.tar"
+    odd.write_bytes(b"whatever makes a library fail")
+    shutil.copyfile(good_batch, inbox / good_batch.name)
+
+    results = await import_pending(networks.request_ctx)
+
+    assert [(r.file, r.status, r.code) for r in results] == [
+        (odd.name, ImportStatus.QUARANTINED, "batch.unreadable"),
+        (good_batch.name, ImportStatus.APPLIED, None),
+    ]
+    reason = json.loads(
+        (networks.request_ctx.quarantine_dir / f"{odd.name}.reason.json").read_text()
+    )
+    assert "RecursionError" in reason["detail"]
+    assert len(await networks.replica()) == 6
+
+
+async def test_the_api_answers_while_a_batch_is_verified(
+    networks: Networks,
+    good_batch: Path,
+    request_client: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The embedded mode imports on the API's event loop: opening and verifying a batch
+    must leave that loop free, here proven by an API call made while a batch is opened."""
+    loop = asyncio.get_running_loop()
+    answers: list[int] = []
+
+    @contextmanager
+    def open_batch(path: Path, **options: Any) -> Iterator[BatchReader]:
+        call = asyncio.run_coroutine_threadsafe(request_client.get("/health"), loop)
+        answers.append(call.result(timeout=10).status_code)  # blocks a loop that opens here
+        with real_open_batch(path, **options) as reader:
+            yield reader
+
+    monkeypatch.setattr(importing, "open_batch", open_batch)
+    inbox = networks.request_ctx.inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(good_batch, inbox / good_batch.name)
+
+    [result] = await import_pending(networks.request_ctx)
+
+    assert (result.status, answers) == (ImportStatus.APPLIED, [200])

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
+from core.jobs import run_job
+from request_network.jobs import registry as request_registry
+from request_network.settings import RequestSettings
 from request_network.transfer.models import InboxBatch
 from response_network.transfer.models import OutboxBatch
 from shared.exchange.acks import outgoing_acks
@@ -43,9 +48,9 @@ async def test_crash_mid_import_leaves_the_database_as_it_was(networks: Networks
             inbound={"users": InboundStream("users", real.schema, crash_on_second_chunk)}
         ),
     )
-    with pytest.raises(RuntimeError, match="worker killed"):
-        await import_pending(crashing)
+    [failed] = await import_pending(crashing)
 
+    assert failed.status is ImportStatus.FAILED  # not the batch's fault: not quarantined
     assert calls == 2
     assert await networks.replica() == {}
     [waiting] = list(ctx.inbox_dir.iterdir())  # still there, for the next run
@@ -150,3 +155,29 @@ async def test_acknowledged_copies_are_pruned_after_the_retention(networks: Netw
 async def _outbox(networks: Networks) -> list[OutboxBatch]:
     async with networks.response.unit_of_work() as uow:
         return list((await uow.session.execute(select(OutboxBatch))).scalars())
+
+
+async def test_imported_batches_leave_processed_after_their_retention(
+    networks: Networks, request_settings: RequestSettings
+) -> None:
+    assert networks.request_ctx.processed_retention == timedelta(hours=168)  # as `sent/`
+    request_settings.processed_retention_hours = 1
+    prune = request_registry.get("transfer_prune")
+    await networks.create_users(1)
+    await export_all(networks.response_ctx)
+    [waiting] = networks.request_ctx.inbox_dir.iterdir()
+    _age(waiting, hours=2)  # written long ago: the retention runs from the import
+    [imported] = await import_pending(networks.request_ctx)
+    processed = networks.request_ctx.processed_dir / imported.file
+
+    await run_job(prune, networks.request, {})
+    assert processed.exists()
+
+    _age(processed, hours=2)
+    await run_job(prune, networks.request, {})
+    assert list(networks.request_ctx.processed_dir.iterdir()) == []
+
+
+def _age(path: Path, *, hours: float) -> None:
+    then = time.time() - hours * 3600
+    os.utime(path, (then, then))

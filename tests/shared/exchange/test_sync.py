@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import stat
 
 from sqlalchemy import select
 
 from core.audit import Actor
 from request_network.audit.models import AuditEvent
+from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from shared.exchange.acks import declare_gap_lost, outgoing_acks
 from shared.exchange.export import export_all, export_stream, send_heartbeat_if_quiet
@@ -199,3 +201,18 @@ async def test_a_gap_declared_lost_is_no_longer_reported(networks: Networks) -> 
         ).all()
     assert (acks["users"].acked_through, acks["users"].missing) == (2, [])
     assert [e.actor_name for e in events] == ["operator-on-call"]
+
+
+async def test_batch_files_are_written_with_the_configured_mode(
+    networks: Networks, response_settings: ResponseSettings
+) -> None:
+    await networks.create_users(1)
+    await export_all(networks.response_ctx)
+    response_settings.batch_file_mode = 0o600
+    await networks.create_users(1)
+    await export_all(networks.response_ctx)
+
+    kept = sorted(networks.response_ctx.sent_dir.iterdir())
+    published = outbox_files(networks.response_ctx)
+    assert [stat.S_IMODE(path.stat().st_mode) for path in kept] == [0o640, 0o600]
+    assert [stat.S_IMODE(path.stat().st_mode) for path in published] == [0o640, 0o600]

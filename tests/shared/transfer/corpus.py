@@ -7,11 +7,13 @@ file name in another directory, so only the damage differs.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import io
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -374,6 +376,157 @@ def renamed_to_other_sequence(good: Path, out: Path, key: Ed25519PrivateKey) -> 
     return bag.write(out)
 
 
+def unknown_schema_version(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    bag = take_apart(good)
+    bag.set_info("Schema-Version", "2")
+    bag.resign(key)
+    return bag.write(out)
+
+
+# Hostile archives: small files that would make a naive reader allocate or loop without end.
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+@cache
+def _gzipped_mib(filler: bytes) -> bytes:
+    return gzip.compress(filler * (MiB // len(filler)), compresslevel=9, mtime=0)
+
+
+def gzipped_filler(mib: int, filler: bytes = b"\0") -> bytes:
+    """`mib` MiB of `filler` as concatenated gzip members (one gzip stream to a reader):
+    about 1 KiB on disk per MiB, and built in no time."""
+    return _gzipped_mib(filler) * mib
+
+
+def header(name: str, kind: bytes, size: int) -> bytes:
+    """One raw tar header block that declares `size` bytes, whatever follows it."""
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.size = size
+    return info.tobuf(tarfile.GNU_FORMAT)
+
+
+def _blocks(content: bytes) -> bytes:
+    return content + bytes(-len(content) % tarfile.BLOCKSIZE)
+
+
+def _gzipped_file(good: Path, out: Path, tar: bytes, mib: int, filler: bytes = b"\0") -> Path:
+    """A `.tar.gz` named after `good`: `tar`, then `mib` MiB of `filler`."""
+    content = gzip.compress(tar, mtime=0) + gzipped_filler(mib, filler)
+    return _file_with(good.with_name(good.name + ".gz"), out, content)
+
+
+def extension_bomb(kind: bytes, declared: int) -> bytes:
+    """A `.tar.gz` whose first member is an extension header (`kind`: a GNU long name, a pax
+    header...) declaring `declared` bytes, followed by 256 MiB of zeros (250 KiB on disk):
+    a reader that believes the header reads them all at once."""
+    return gzip.compress(header("././@LongLink", kind, declared), mtime=0) + gzipped_filler(256)
+
+
+def _extension_bomb(good: Path, out: Path, kind: bytes, declared: int) -> Path:
+    return _file_with(good.with_name(good.name + ".gz"), out, extension_bomb(kind, declared))
+
+
+def long_name_bomb_1gib(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    return _extension_bomb(good, out, tarfile.GNUTYPE_LONGNAME, GiB)
+
+
+def long_name_bomb_4gib(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    return _extension_bomb(good, out, tarfile.GNUTYPE_LONGNAME, 4 * GiB)
+
+
+def long_link_bomb(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    return _extension_bomb(good, out, tarfile.GNUTYPE_LONGLINK, GiB)
+
+
+def pax_bomb(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    return _extension_bomb(good, out, tarfile.XHDTYPE, GiB)
+
+
+def global_pax_bomb(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    return _extension_bomb(good, out, tarfile.XGLTYPE, GiB)
+
+
+def long_name_chain(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    """Thousands of small long-name headers in a row: each one is fine, the chain is not
+    (tarfile follows it by recursion)."""
+    top = good.name.removesuffix(".tar")
+    name = f"{top}/bagit.txt".encode() + b"\0"
+    link = header("././@LongLink", tarfile.GNUTYPE_LONGNAME, len(name)) + _blocks(name)
+    return _file_with(good, out, link * 2000 + header(f"{top}/bagit.txt", tarfile.REGTYPE, 0))
+
+
+def sparse_map_without_end(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    """A pax header announcing a GNU 1.0 sparse map, and a member whose data is a map of a
+    hundred million entries: tarfile reads it into a list while it parses the header."""
+    top = good.name.removesuffix(".tar")
+    member = tarfile.TarInfo(f"{top}/bagit.txt")
+    member.size = 60 * MiB
+    member.pax_headers = {"GNU.sparse.major": "1", "GNU.sparse.minor": "0"}
+    tar = member.tobuf(tarfile.PAX_FORMAT) + b"100000000\n"
+    return _gzipped_file(good, out, tar, mib=60, filler=b"1\n")
+
+
+def _up_to_the_payload(bag: Bag, declared: int) -> bytes:
+    """The bag's members as tar bytes up to the payload's header, which declares `declared`
+    bytes; its data is for the caller to add."""
+    members = b"".join(
+        member.info.tobuf(tarfile.GNU_FORMAT) + _blocks(member.content or b"")
+        for member in bag.members
+        if member.relative != PAYLOAD
+    )
+    return members + header(f"{bag.top}/{PAYLOAD}", tarfile.REGTYPE, declared)
+
+
+def payload_bomb(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    """Signed tag files for a payload of 1 GiB, and the payload: compressed zeros."""
+    bag = take_apart(good)
+    bag.set_info("Payload-Oxum", f"{GiB}.1")
+    bag.set_info("Record-Count", "1")
+    bag.resign(key)
+    return _gzipped_file(good, out, _up_to_the_payload(bag, GiB), mib=256)
+
+
+@cache
+def _sha256_of_zeros(size: int) -> str:
+    return hashlib.sha256(bytes(size)).hexdigest()
+
+
+def payload_bomb_within_the_limit(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    """Correctly signed and hashed: a payload of 60 MiB of zeros, one endless record."""
+    size = 60 * MiB
+    bag = take_apart(good)
+    bag.replace("manifest-sha256.txt", f"{_sha256_of_zeros(size)}  {PAYLOAD}\n".encode())
+    bag.set_info("Payload-Oxum", f"{size}.1")
+    bag.set_info("Record-Count", "1")
+    bag.resign(key)
+    return _gzipped_file(good, out, _up_to_the_payload(bag, size), mib=60 + 1)
+
+
+def zeros_after_the_payload(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    """A good batch and then 256 MiB of zeros, which pass for end-of-archive padding."""
+    return _gzipped_file(good, out, good.read_bytes(), mib=256)
+
+
+def thousands_of_empty_members(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    bag = take_apart(good)
+    for number in range(1, 5001):
+        bag.add(f"empty-{number:04d}", index=number)
+        bag.members[number].content = b""
+        bag.members[number].info.size = 0
+    return bag.write(out)
+
+
+def huge_declared_size_short_body(good: Path, out: Path, key: Ed25519PrivateKey) -> Path:
+    """bagit.txt declares 1 GiB and holds its usual 54 bytes; the archive ends there."""
+    bag = take_apart(good)
+    bagit = bag.member("bagit.txt")
+    tar = header(bagit.info.name, tarfile.REGTYPE, GiB) + _blocks(bagit.content or b"")
+    return _file_with(good, out, tar + bytes(2 * tarfile.BLOCKSIZE))
+
+
 CASES: dict[str, tuple[Builder, str]] = {
     "flipped payload byte": (flipped_payload_byte, "batch.checksum"),
     "truncated tar": (truncated_tar, "batch.truncated"),
@@ -411,4 +564,17 @@ CASES: dict[str, tuple[Builder, str]] = {
     "zero-byte file": (zero_byte_file, "batch.truncated"),
     "not a tar": (not_a_tar, "batch.format"),
     "renamed to another sequence": (renamed_to_other_sequence, "batch.format"),
+    "unknown schema version": (unknown_schema_version, "batch.schema_version"),
+    "long-name bomb (1 GiB)": (long_name_bomb_1gib, "batch.limit"),
+    "long-name bomb (4 GiB)": (long_name_bomb_4gib, "batch.limit"),
+    "long-link bomb": (long_link_bomb, "batch.limit"),
+    "pax bomb": (pax_bomb, "batch.limit"),
+    "global pax bomb": (global_pax_bomb, "batch.limit"),
+    "long-name chain": (long_name_chain, "batch.limit"),
+    "sparse map without end": (sparse_map_without_end, "batch.limit"),
+    "payload bomb": (payload_bomb, "batch.limit"),
+    "payload bomb within the limit": (payload_bomb_within_the_limit, "batch.limit"),
+    "zeros after the payload": (zeros_after_the_payload, "batch.limit"),
+    "thousands of empty members": (thousands_of_empty_members, "batch.member"),
+    "huge declared size, short body": (huge_declared_size_short_body, "batch.limit"),
 }

@@ -25,7 +25,12 @@ def apply_batch(
     applied: list[Question] = []
     completed = False
     with open_batch(
-        path, verify_key=verify_key, expected_source=SOURCE, expected_stream=STREAM, **options
+        path,
+        verify_key=verify_key,
+        expected_source=SOURCE,
+        expected_stream=STREAM,
+        schema_versions=("1",),
+        **options,
     ) as reader:
         for record in reader.records(Question):
             applied.append(record)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -299,6 +301,20 @@ def test_batches_appear_only_when_all_are_complete(write: WriteBatches, outbox: 
     assert [len(names) for names in seen] == [1, 2]
     assert all(name.startswith(".") and name.endswith(".tmp") for names in seen for name in names)
     assert sorted(p.name for p in outbox.iterdir()) == sorted(i.path.name for i in infos)
+
+
+@pytest.mark.parametrize(
+    ("umask", "options", "mode"), [(0o022, {}, 0o640), (0o077, {"file_mode": 0o644}, 0o644)]
+)
+def test_batch_files_get_their_mode_whatever_the_umask(
+    write: WriteBatches, umask: int, options: dict[str, Any], mode: int
+) -> None:
+    previous = os.umask(umask)
+    try:
+        [info] = write(questions(1), **options)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(info.path.stat().st_mode) == mode
 
 
 def test_a_failing_record_source_leaves_no_file(write: WriteBatches, outbox: Path) -> None:
