@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+import structlog
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from core.http import (
@@ -15,8 +16,17 @@ from core.http import (
     install_error_handlers,
     operation_id,
 )
-from core.metrics import CONTENT_TYPE_LATEST, Exposition, HttpMetrics, Probe, metrics_for
+from core.metrics import (
+    CONTENT_TYPE_LATEST,
+    Exposition,
+    HttpMetrics,
+    Probe,
+    ScrapeGuard,
+    metrics_for,
+)
 from core.runtime import Runtime
+
+log = structlog.get_logger(__name__)
 
 
 def create_network_app(
@@ -80,9 +90,18 @@ def create_network_app(
     )
     app.include_router(health_router(runtime.readiness_checks()))
     if exposition is not None and settings.metrics_port is None:
+        guard = ScrapeGuard(
+            settings.metrics_token.get_secret_value(), required=settings.metrics_token_required
+        )
+        if settings.metrics_token_required and not settings.metrics_token.get_secret_value():
+            log.warning(
+                "metrics_refused",
+                reason="set METRICS_TOKEN (scrapers send it as a bearer) or METRICS_PORT",
+            )
 
         @app.get("/metrics", tags=["health"], include_in_schema=False)
-        async def metrics() -> Response:
+        async def metrics(request: Request) -> Response:
+            guard.check(request.headers.get("Authorization"))
             return Response(await exposition.render(), media_type=CONTENT_TYPE_LATEST)
 
     for router in routers:

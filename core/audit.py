@@ -39,7 +39,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
 from core.errors import Invalid
-from core.jobs import JobRegistry
+from core.jobs import GivenUp, JobRegistry
 from core.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -273,3 +273,31 @@ def register_retention_job(registry: JobRegistry, model: type[AuditEventMixin]) 
                 retention_days=runtime.settings.audit_retention_days,
             )
         log.info("audit_purged", deleted=deleted)
+
+
+# Poison messages: a Celery task given up after killing its worker on every delivery.
+
+JOBS_ACTOR = Actor(id=None, name="jobs")
+
+
+def audit_given_up_jobs(registry: JobRegistry, model: type[AuditEventMixin]) -> None:
+    """Record each task the network's Celery workers give up as `job.given_up`."""
+
+    async def record(runtime: Runtime, given_up: GivenUp) -> None:
+        async with runtime.unit_of_work() as uow:
+            record_audit(
+                session=uow.session,
+                model=model,
+                actor=JOBS_ACTOR,
+                action="job.given_up",
+                object_type="job",
+                object_id=given_up.task_id,
+                result=AuditResult.FAILURE,
+                details={
+                    "job": given_up.job,
+                    "deliveries": given_up.deliveries,
+                    "request_id": given_up.request_id,
+                },
+            )
+
+    registry.on_given_up(record)

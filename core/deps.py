@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -12,6 +12,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from starlette.datastructures import Headers
 
 from core.db import UnitOfWork
+from core.errors import Forbidden
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
 from core.security import LoginThrottle, TokenIssuer, looks_like_api_key
@@ -40,7 +41,8 @@ UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work, scope="function"
 
 
 async def get_client_address(request: Request) -> str | None:
-    """The caller's address as the server sees it (behind a proxy: uvicorn's proxy_headers)."""
+    """The caller's address: the connection's peer, or, when that peer is a proxy named in
+    `FORWARDED_ALLOW_IPS`, the client its `X-Forwarded-For` names (the app applies it)."""
     return request.client.host if request.client else None
 
 
@@ -122,3 +124,39 @@ async def get_credentials(
 
 
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
+
+
+UserT = TypeVar("UserT")
+
+
+@dataclass(frozen=True)
+class Caller(Generic[UserT]):
+    """Who is calling, and what their credentials allow."""
+
+    user: UserT
+    scopes: frozenset[str] | None = None
+    """The API key's scopes; None for a login token or a key without scopes (the role's reach)."""
+
+
+def ensure_scope(scopes: frozenset[str] | None, needed: str | None) -> None:
+    """403 `forbidden.scope` unless the credentials carry `needed` (None: any will do)."""
+    if needed is not None and scopes is not None and needed not in scopes:
+        raise Forbidden(f"this API key lacks the {needed!r} scope", code="forbidden.scope")
+
+
+_SCOPE_ATTRIBUTE = "__airlock_scope__"
+DependencyT = TypeVar("DependencyT", bound=Callable[..., Any])
+
+
+def declare_scope(target: DependencyT, scope: str | None) -> DependencyT:
+    """Mark a dependency (or a route that checks its own credentials) with the scope it
+    enforces, so a walk over the routes can tell that every route declares one."""
+    setattr(target, _SCOPE_ATTRIBUTE, scope)
+    return target
+
+
+def declared_scope(target: Callable[..., Any]) -> tuple[bool, str | None]:
+    """(whether `target` declares a scope, which: None means any credentials will do)."""
+    if not hasattr(target, _SCOPE_ATTRIBUTE):
+        return False, None
+    return True, getattr(target, _SCOPE_ATTRIBUTE)

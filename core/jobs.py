@@ -1,13 +1,16 @@
 """Jobs: one registry of async job functions, run in-process (embedded) or by Celery.
 
 A job function takes the network's runtime first and keyword arguments after. Both runners
-call the very same functions, so the embedded mode has no second code path.
+call the very same functions, so the embedded mode has no second code path. On Celery a task
+whose run kills its worker comes back at once (late acks); after `max_redeliveries` such
+returns it is given up: logged, counted and handed to the registry's `on_given_up` hooks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -19,6 +22,8 @@ import structlog
 from celery import Celery
 from celery.signals import worker_process_shutdown
 from prometheus_client import CollectorRegistry
+from redis import Redis
+from redis.exceptions import RedisError
 from watchfiles import awatch
 
 from core.logging import bind_request_id, current_request_id
@@ -44,6 +49,20 @@ class Watch:
     directory: Callable[[Any], Path]
 
 
+@dataclass(frozen=True)
+class GivenUp:
+    """A task dropped unrun: it was delivered `deliveries` times and never finished."""
+
+    job: str
+    task_id: str
+    deliveries: int
+    request_id: str | None
+
+
+GivenUpHook = Callable[[Any, GivenUp], Awaitable[None]]
+"""hook(runtime, given_up): records a given-up task (the networks write an audit event)."""
+
+
 @dataclass
 class JobRegistry:
     """The jobs of one network, by name. Names are namespaced, e.g. `response.heartbeat`."""
@@ -51,6 +70,11 @@ class JobRegistry:
     namespace: str
     jobs: dict[str, Job] = field(default_factory=dict)
     watches: list[Watch] = field(default_factory=list)
+    given_up_hooks: list[GivenUpHook] = field(default_factory=list)
+
+    def on_given_up(self, hook: GivenUpHook) -> None:
+        """Call `hook(runtime, given_up)` on the worker for each task it gives up."""
+        self.given_up_hooks.append(hook)
 
     def on_new_files(self, name: str, directory: Callable[[Any], Path]) -> None:
         """Run job `name` as soon as files appear in `directory(runtime)` (in-process mode)."""
@@ -170,7 +194,49 @@ class CeleryOptions:
     broker_url: str
     queue: str
     max_redeliveries: int = 5
+    """A task runs at most 1 + this many times; the next delivery is given up unrun."""
     beat_schedule_file: str | None = None
+
+
+DELIVERIES_TTL_SECONDS = 86_400
+"""How long a task's delivery count is kept after its last delivery (unfinished tasks only:
+a finished one deletes its count). Longer than `max_redeliveries` visibility timeouts."""
+
+
+class _Deliveries:
+    """Deliveries per task id, counted in Redis (the broker) across worker processes.
+
+    kombu's `redelivered` flag is a boolean, so it cannot count: a task that kills its
+    worker child is requeued at once (`acks_late` + `task_reject_on_worker_lost`) under the
+    same id, forever. One client per process, made after the prefork fork.
+    """
+
+    def __init__(self, broker_url: str, namespace: str) -> None:
+        self._url = broker_url
+        self._prefix = f"airlock:{namespace}:deliveries:"
+        self._client: tuple[int, Redis] | None = None
+
+    def _redis(self) -> Redis:
+        if self._client is None or self._client[0] != os.getpid():
+            self._client = (os.getpid(), Redis.from_url(self._url, socket_timeout=5))
+        return self._client[1]
+
+    def count(self, task_id: str) -> int | None:
+        """This delivery's number (1 for the first); None if Redis did not answer."""
+        try:
+            with self._redis().pipeline() as pipe:
+                pipe.incr(self._prefix + task_id)
+                pipe.expire(self._prefix + task_id, DELIVERIES_TTL_SECONDS)
+                number, _ = pipe.execute()
+            return int(number)
+        except RedisError as exc:
+            # The job still runs: losing the guard once beats losing the task.
+            log.warning("job_deliveries_not_counted", task_id=task_id, error=type(exc).__name__)
+            return None
+
+    def forget(self, task_id: str) -> None:
+        with contextlib.suppress(RedisError):
+            self._redis().delete(self._prefix + task_id)
 
 
 class _WorkerLoop:
@@ -186,13 +252,32 @@ class _WorkerLoop:
         self._lock = threading.Lock()
 
     def run(self, job: Job, kwargs: dict[str, Any], request_id: str | None) -> Any:
+        with self._lock, bind_request_id(request_id):
+            loop, runtime = self._ready()
+            return loop.run_until_complete(run_job(job, runtime, kwargs))
+
+    def give_up(self, given_up: GivenUp, hooks: list[GivenUpHook]) -> None:
+        """Log, count and hand `given_up` to the hooks; never raises (the task is dropped)."""
+        log.error(
+            "job_given_up",
+            job=given_up.job,
+            task_id=given_up.task_id,
+            deliveries=given_up.deliveries,
+            request_id=given_up.request_id,
+        )
         with self._lock:
-            if self._loop is None:
-                self._loop = asyncio.new_event_loop()
-            if self._runtime is None:
-                self._runtime = self._loop.run_until_complete(self._build_runtime())
-            with bind_request_id(request_id):
-                return self._loop.run_until_complete(run_job(job, self._runtime, kwargs))
+            try:
+                loop, runtime = self._ready()
+                loop.run_until_complete(_record_given_up(runtime, given_up, hooks))
+            except Exception:
+                log.exception("job_given_up_not_recorded", job=given_up.job)
+
+    def _ready(self) -> tuple[asyncio.AbstractEventLoop, object]:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        if self._runtime is None:
+            self._runtime = self._loop.run_until_complete(self._build_runtime())
+        return self._loop, self._runtime
 
     def close(self) -> None:
         with self._lock:
@@ -230,9 +315,10 @@ def create_celery_app(
     if options.beat_schedule_file:
         app.conf.beat_schedule_filename = options.beat_schedule_file
     worker_loop = _WorkerLoop(build_runtime)
+    deliveries = _Deliveries(options.broker_url, registry.namespace)
 
     for job in registry.jobs.values():
-        _register_task(app, job, worker_loop, options.max_redeliveries)
+        _register_task(app, job, worker_loop, deliveries, options.max_redeliveries, registry)
 
     def _shutdown(**_: Any) -> None:
         worker_loop.close()
@@ -241,15 +327,37 @@ def create_celery_app(
     return app
 
 
-def _register_task(app: Celery, job: Job, worker_loop: _WorkerLoop, max_redeliveries: int) -> None:
-    def run(task: Any, /, request_id: str | None = None, **kwargs: Any) -> Any:
-        redeliveries = int((task.request.delivery_info or {}).get("redelivered") or 0)
-        if redeliveries > max_redeliveries:  # pragma: no cover - poison message guard
-            log.error("job_dropped_after_redeliveries", job=job.name)
-            return None
-        return worker_loop.run(job, kwargs, request_id)
+async def _record_given_up(runtime: object, given_up: GivenUp, hooks: list[GivenUpHook]) -> None:
+    registry = getattr(runtime, "metrics_registry", None)
+    if isinstance(registry, CollectorRegistry):
+        metrics_for(registry, JobMetrics).given_up.labels(given_up.job).inc()
+    for hook in hooks:
+        await hook(runtime, given_up)
 
-    app.task(name=job.name, bind=True)(run)
+
+def _register_task(
+    app: Celery,
+    job: Job,
+    worker_loop: _WorkerLoop,
+    deliveries: _Deliveries,
+    max_redeliveries: int,
+    registry: JobRegistry,
+) -> None:
+    def run(task: Any, /, request_id: str | None = None, **kwargs: Any) -> Any:
+        task_id = str(task.request.id)
+        number = deliveries.count(task_id)
+        if number is not None and number > max_redeliveries + 1:
+            # Every earlier delivery died unfinished (a finished run forgets its count).
+            given_up = GivenUp(job.name, task_id, number, request_id)
+            worker_loop.give_up(given_up, registry.given_up_hooks)
+            return None
+        try:
+            return worker_loop.run(job, kwargs, request_id)
+        finally:
+            deliveries.forget(task_id)
+
+    # Not shared: a task belongs to its own app, not to every app made after it.
+    app.task(name=job.name, bind=True, shared=False)(run)
 
 
 class CeleryRunner:

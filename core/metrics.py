@@ -11,6 +11,7 @@ each process's values in files there and the exposition adds them up.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
 import socket
 import threading
@@ -38,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import QueryableAttribute
 
 from core.db import utcnow
+from core.errors import Unauthorized
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
@@ -47,6 +49,7 @@ __all__ = [
     "JobMetrics",
     "Probe",
     "RateLimitMetrics",
+    "ScrapeGuard",
     "metrics_for",
     "oldest_age_probe",
 ]
@@ -124,6 +127,12 @@ class JobMetrics:
             ["job"],
             registry=registry,
             buckets=JOB_BUCKETS,
+        )
+        self.given_up = Counter(
+            "airlock_jobs_given_up_total",
+            "Celery tasks dropped unrun after killing their worker on every delivery.",
+            ["job"],
+            registry=registry,
         )
 
     def observe(self, *, job: str, succeeded: bool, seconds: float) -> None:
@@ -263,6 +272,31 @@ class Exposition:
             thread.join(5)
 
         return stop
+
+
+class ScrapeGuard:
+    """Who may scrape `/metrics` on the API's port: anyone, or only the bearer of the token.
+
+    `required` without a token refuses every scrape (the exposed network's default).
+    """
+
+    def __init__(self, token: str, *, required: bool) -> None:
+        self._token = token.encode()
+        self.open = not token and not required
+
+    def check(self, authorization: str | None) -> None:
+        if self.open:
+            return
+        scheme, _, presented = (authorization or "").partition(" ")
+        # compare_digest: the time taken does not tell how much of a guess was right.
+        if (
+            not self._token
+            or scheme.lower() != "bearer"
+            or not hmac.compare_digest(presented.strip().encode(), self._token)
+        ):
+            raise Unauthorized(
+                "scraping the metrics needs their token", code="unauthorized.metrics"
+            )
 
 
 def _name(probe: Probe) -> str:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 from pydantic import ValidationError
 
 from core.settings import NetworkSettings
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
 
 SettingsT = TypeVar("SettingsT", bound=NetworkSettings)
 
@@ -40,18 +42,28 @@ def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
         fail(f"setting {env_name} is invalid: {error['msg']}")
 
 
-def serve(app: FastAPI, settings: NetworkSettings) -> None:
-    """Run uvicorn in this process; Ctrl-C and SIGTERM stop it cleanly."""
-    config = uvicorn.Config(
+def server_config(app: FastAPI, settings: NetworkSettings) -> uvicorn.Config:
+    import uvicorn  # only `run` serves: the other commands start without it
+
+    return uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        # Our setting, never uvicorn's default (trust 127.0.0.1); each network's app applies
+        # the same rule again, so other ASGI servers and test clients see the same address.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         lifespan="on",
     )
-    server = uvicorn.Server(config)
+
+
+def serve(app: FastAPI, settings: NetworkSettings) -> None:
+    """Run uvicorn in this process; Ctrl-C and SIGTERM stop it cleanly."""
+    import uvicorn
+
+    server = uvicorn.Server(server_config(app, settings))
     server.run()
     if not server.started:
         sys.exit(1)

@@ -97,6 +97,7 @@ def celery_app_for(settings: NetworkSettings, registry: JobRegistry) -> Any:
     options = CeleryOptions(
         broker_url=settings.redis_url,
         queue=f"airlock.{settings.network_name}",
+        max_redeliveries=settings.job_max_redeliveries,
         beat_schedule_file=str((settings.var_dir / f"{settings.network_name}-beat").resolve()),
     )
     return create_celery_app(registry, options, build)

@@ -177,50 +177,88 @@ def same_digest(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode(), right.encode())
 
 
-class LoginThrottle:
-    """Counts failed logins per username and per client address in a fixed window.
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """The login throttle's numbers (see docs/identity.md, "Login throttling")."""
 
-    After `max_failures` failures within `window`, further attempts for that username or from
-    that address are refused until the window ends. Backed by the runtime's cache, so every
-    API replica shares the counts in production (Redis).
+    max_failures: int = 5
+    """Tries of one username from one address before each further try waits its turn."""
+    delay: float = 1.0
+    """Seconds the `max_failures`-th try blocks the next; each later try doubles it."""
+    max_delay: float = 900.0
+    address_max_failures: int = 100
+    """Failed tries from one address, any usernames, before the address waits out the window."""
+    window: float = 900.0
+    """Seconds a count lives: from an address's first failure; for a pair, from its first
+    failure, and once it waits, from the end of its latest wait."""
+
+    def delay_after(self, attempt: int) -> float:
+        """The wait the `attempt`-th try (at least `max_failures`) of a pair imposes."""
+        doublings = min(attempt - self.max_failures, 64)
+        return min(self.max_delay, math.ldexp(self.delay, doublings))
+
+
+class LoginThrottle:
+    """Slows password guessing per (username, address) and per address; never locks a
+    username out everywhere, so an attacker elsewhere cannot keep its owner out.
+
+    Every try is counted before its password is checked, each count one atomic step of the
+    cache (a Redis transaction; in process, one step of the event loop), so racing tries
+    cannot all pass as "under the limit". A refused try costs a few cache reads, no hash.
+    Backed by the runtime's cache: every API replica shares the counts in production.
     """
 
-    def __init__(
-        self, cache: Cache, *, max_failures: int = 5, window: timedelta = timedelta(minutes=15)
-    ) -> None:
+    def __init__(self, cache: Cache, policy: ThrottlePolicy | None = None) -> None:
         self._cache = cache
-        self.max_failures = max_failures
-        self.window = window.total_seconds()
+        self.policy = policy or ThrottlePolicy()
 
     @staticmethod
-    def _subjects(*, username: str | None, address: str | None) -> list[str]:
-        subjects = []
-        if username is not None:
-            # Hashed: any length or character set becomes a short, safe key.
-            digest = hashlib.sha256(username.casefold().encode()).hexdigest()[:32]
-            subjects.append(f"user:{digest}")
-        if address:
-            subjects.append(f"addr:{address}")
-        return subjects
+    def _keys(*, username: str, address: str | None) -> tuple[str, str | None]:
+        # Hashed: any username or forwarded address becomes a short, safe key.
+        def digest(*parts: str) -> str:
+            return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
-    async def retry_after(self, *, username: str, address: str | None) -> int | None:
-        """Seconds until a login for `username` from `address` is allowed again, or None."""
-        waits = []
-        for subject in self._subjects(username=username, address=address):
-            remaining = await self._cache.ttl(f"login:block:{subject}")
-            if remaining:
-                waits.append(max(1, math.ceil(remaining)))
-        return max(waits) if waits else None
+        pair = digest(username.casefold(), address or "")
+        return f"login:pair:{pair}", f"login:addr:{digest(address)}" if address else None
 
-    async def failed(self, *, username: str, address: str | None) -> None:
-        for subject in self._subjects(username=username, address=address):
-            count = await self._cache.incr(f"login:fail:{subject}", ttl=self.window)
-            if count >= self.max_failures:
-                remaining = await self._cache.ttl(f"login:fail:{subject}") or self.window
-                await self._cache.set(f"login:block:{subject}", b"1", ttl=remaining)
+    async def _seconds_left(self, key: str) -> int:
+        return max(1, math.ceil(await self._cache.ttl(key) or 1))
 
-    async def succeeded(self, *, username: str) -> None:
-        """Forget the username's failures; the address keeps its count (one good account
-        must not unlock guessing at others from the same place)."""
-        [subject] = self._subjects(username=username, address=None)
-        await self._cache.delete(f"login:fail:{subject}")
+    async def admit(self, *, username: str, address: str | None) -> int | None:
+        """Count a try of `username` from `address`: None when it may check its password,
+        else the seconds to wait (nothing counted). Report a good password to `succeeded`."""
+        pair, address_key = self._keys(username=username, address=address)
+        turn = f"{pair}:turn"
+        policy = self.policy
+        if await self._cache.ttl(turn) is not None:
+            return await self._seconds_left(turn)
+        if address_key is not None:
+            if int(await self._cache.peek(address_key) or 0) >= policy.address_max_failures:
+                return await self._seconds_left(address_key)
+            if await self._cache.incr(address_key, ttl=policy.window) > policy.address_max_failures:
+                return await self._seconds_left(address_key)
+        attempt = await self._cache.incr(pair, ttl=policy.window)
+        if attempt < policy.max_failures:
+            return None
+        # Past the free tries one try at a time: it takes the pair's turn for a doubling delay,
+        # and the count now outlives that turn by the window, so persistence reaches the cap.
+        delay = policy.delay_after(attempt)
+        if await self._cache.add(turn, b"1", ttl=delay):
+            await self._cache.set(pair, str(attempt).encode(), ttl=policy.window + delay)
+            return None
+        await self._refund(pair, address_key)  # lost the race for the turn: never tried
+        return await self._seconds_left(turn)
+
+    async def _refund(self, pair: str | None, address_key: str | None) -> None:
+        window = self.policy.window
+        if pair is not None:
+            await self._cache.incr(pair, ttl=window, amount=-1)
+        if address_key is not None:
+            await self._cache.incr(address_key, ttl=window, amount=-1)
+
+    async def succeeded(self, *, username: str, address: str | None) -> None:
+        """Forget the pair's failures and waits; the address count drops this try only (a
+        good password for one account must not unlock guessing at others from there)."""
+        pair, address_key = self._keys(username=username, address=address)
+        await self._cache.delete(pair, f"{pair}:turn")
+        await self._refund(None, address_key)

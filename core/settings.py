@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+METRICS_TOKEN_MIN_LENGTH = 32
 
 
 class NetworkSettings(BaseSettings):
@@ -37,12 +40,26 @@ class NetworkSettings(BaseSettings):
     log_json: bool | None = None
     """Default: JSON in production, readable console output otherwise."""
 
+    forwarded_allow_ips: str = ""
+    """Comma-separated IPs or CIDRs of the proxies whose `X-Forwarded-For` names the client;
+    empty: trust none, the client is the peer of the connection."""
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     jobs_enabled: bool = True
     """Run the in-process scheduler with the API (embedded mode only)."""
+    job_max_redeliveries: int = Field(default=5, ge=0, le=100)
+    """Celery: a task whose run kills its worker is redelivered this many times, then given
+    up (logged, counted in `airlock_jobs_given_up_total`, audited as `job.given_up`)."""
 
     metrics_enabled: bool = True
-    """Serve Prometheus metrics at `/metrics` (no login needed); false: no metrics at all."""
+    """Serve Prometheus metrics at `/metrics`; false: no metrics at all."""
+    metrics_token: SecretStr = SecretStr("")
+    """When set, `/metrics` on the API's port answers only `Authorization: Bearer <token>`
+    (at least 32 characters); the scraper holds it."""
+    metrics_token_required: bool = False
+    """Refuse every scrape of `/metrics` on the API's port while `metrics_token` is empty
+    (401): the request network's default, it faces its users. A `metrics_port` of its own is
+    not affected (bind it to an internal address)."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Serve the metrics on this port only (on `metrics_host`), not on the API's port."""
     metrics_host: str | None = None
@@ -56,12 +73,30 @@ class NetworkSettings(BaseSettings):
     audit_retention_days: int = Field(default=365, ge=0, le=36_500)
     """Audit events older than this are deleted by a daily job; 0 keeps them forever."""
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < METRICS_TOKEN_MIN_LENGTH:
+            raise ValueError(f"must be at least {METRICS_TOKEN_MIN_LENGTH} characters (or empty)")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+        return ",".join(items)
 
     @field_validator("redis_url")
     @classmethod

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Make sure the binaries the integration tests start are on this machine:
-# PostgreSQL (initdb, pg_ctl) and redis-server. Installs them with apt-get when missing.
+# PostgreSQL (initdb, pg_ctl), redis-server, and age / age-keygen (the encryption tests check
+# Airlock against the real age tools). Installs them with apt-get when missing.
 set -euo pipefail
 
 have_postgres() {
   command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
 }
 have_redis() { command -v redis-server >/dev/null 2>&1; }
+have_age() { command -v age >/dev/null 2>&1 && command -v age-keygen >/dev/null 2>&1; }
 
 missing=()
 have_postgres || missing+=(postgresql)
 have_redis || missing+=(redis-server)
+have_age || missing+=(age)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

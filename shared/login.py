@@ -65,7 +65,8 @@ async def log_in(
     if "\x00" in username:
         raise Invalid("username must not contain NUL characters", code="invalid.credentials")
     username = username.strip().lower()
-    retry_after = await throttle.retry_after(username=username, address=address)
+    # Counted before the password is checked: racing guesses cannot all pass as the first.
+    retry_after = await throttle.admit(username=username, address=address)
     if retry_after is not None:
         raise RateLimited(
             "too many failed logins; try again later",
@@ -87,9 +88,8 @@ async def log_in(
             details={"reason": check.refusal} if check.refusal else None,
         )
     if check.refusal is not None or user is None:
-        await throttle.failed(username=username, address=address)
         raise Unauthorized("incorrect username or password", code="unauthorized.credentials")
-    await throttle.succeeded(username=username)
+    await throttle.succeeded(username=username, address=address)
     return tokens.issue(str(user.id))
 
 

@@ -107,6 +107,9 @@ class ProfileRecord(Record):
     blocked_types: list[CatalogName] = Field(max_length=1000)
     max_results: int = Field(ge=1)
     max_parameter_bytes: int = Field(ge=1)
+    max_priority: int = Field(default=5, ge=0, le=9)
+    """The highest priority its users may submit; 5 (the default priority) when an older
+    sender leaves it out."""
     created_at: datetime
     updated_at: datetime
 

@@ -130,6 +130,10 @@ async def redis_url(redis_server: RedisServer) -> str:
 
 SettingsFactory = Callable[..., Any]
 
+METRICS_TOKEN = "scrape-token-for-the-tests-0123456789"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+"""The request network refuses `/metrics` without its token: scrapes there send this."""
+
 
 @pytest.fixture
 async def response_settings(
@@ -157,6 +161,7 @@ async def request_settings(
         database_url=await databases.migrated("request", backend),
         redis_url=redis_server.url(1) if backend == "production" else None,
         jobs_enabled=False,
+        metrics_token=METRICS_TOKEN,
     )
 
 

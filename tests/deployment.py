@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests import waiting
+from tests.conftest import METRICS_TOKEN
 from tests.services import free_port
 from tests.waiting import Started, start_module
 
@@ -107,6 +108,7 @@ async def deploy(
         AIRLOCK_REQUEST_VAR_DIR=str(root / "var"),
         AIRLOCK_RESPONSE_LOG_LEVEL="WARNING",
         AIRLOCK_REQUEST_LOG_LEVEL="WARNING",
+        AIRLOCK_REQUEST_METRICS_TOKEN=METRICS_TOKEN,
     )
     request_db = f"sqlite+aiosqlite:///{root / 'var' / 'request.db'}"
     if mode == "production":

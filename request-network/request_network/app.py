@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core.app import create_network_app
 from core.metrics import OLDEST_UNANSWERED, oldest_age_probe
@@ -71,11 +70,11 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
     )
     # Built once per app: the secret is read (or generated) here, never per request.
     app.state.token_issuer = build_token_issuer(settings)
-    app.state.login_throttle = LoginThrottle(
-        runtime.cache,
-        max_failures=settings.login_max_failures,
-        window=timedelta(minutes=settings.login_window_minutes),
-    )
+    app.state.login_throttle = LoginThrottle(runtime.cache, settings.login_policy)
+    if settings.forwarded_allow_ips:
+        # What uvicorn does in `core.process.serve`, here too: under any ASGI server (and the
+        # test client) the client address follows the setting; after uvicorn's, a no-op.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.state.rate_limiter = build_rate_limiter(
         namespace=settings.network_name,
         redis_url=settings.redis_url,

@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor
 from core.deps import (
+    Caller,
     ClientAddress,
     Credentials,
     CredentialsDep,
     RateLimiterDep,
     RuntimeDep,
     UnitOfWorkDep,
+    declare_scope,
+    ensure_scope,
     read_credentials,
 )
 from core.errors import Forbidden, NotFound
@@ -28,68 +31,100 @@ from request_network.requests.models import Request
 from request_network.responses.cache import ResponseCache, response_cache
 from request_network.settings import RequestSettings
 from request_network.users.models import Role, User
+from shared.scopes import Scope
 
 __all__ = [
     "AdminUser",
     "CurrentActor",
+    "CurrentCaller",
     "CurrentUser",
-    "OperatorUser",
     "OwnedRequest",
     "RateLimiterDep",
     "ResponseCacheDep",
     "RuntimeDep",
     "SettingsDep",
     "UnitOfWorkDep",
+    "any_scope",
     "ensure_owner_or_admin",
     "require_admin",
-    "require_operator",
     "require_role",
+    "require_scope",
 ]
 
 
-async def get_current_user(
+async def get_caller(
     request: HttpRequest, credentials: CredentialsDep, uow: UnitOfWorkDep
-) -> User:
-    return await request_user(request, uow.session, credentials)
+) -> Caller[User]:
+    return await request_caller(request, uow.session, credentials)
 
 
-async def request_user(
+async def request_caller(
     request: HttpRequest, session: AsyncSession, credentials: Credentials | None = None
-) -> User:
-    """The caller, for `CurrentUser` and for a route that takes no dependencies.
+) -> Caller[User]:
+    """The caller, for `CurrentCaller` and for a route that takes no dependencies.
 
     The token issuer and runtime come from the app rather than as dependencies: FastAPI
     solves each dependency on every call, and this is on the cached read's path.
     """
     state = request.app.state
-    user = await authenticate(
+    caller = await authenticate(
         session=session,
         tokens=state.token_issuer,
         credentials=credentials or read_credentials(request.headers),
         principals=principals(state.runtime),
     )
-    bind_user_id(user.id)  # the rest of the request's log lines name the user
-    return user
+    bind_user_id(caller.user.id)  # the rest of the request's log lines name the user
+    return caller
+
+
+async def request_user(request: HttpRequest, session: AsyncSession, *, scope: Scope) -> User:
+    """The caller if its credentials carry `scope`: `require_scope` for a route that takes no
+    dependencies (it declares the same scope with `declare_scope`)."""
+    caller = await request_caller(request, session)
+    ensure_scope(caller.scopes, scope)
+    return caller.user
+
+
+CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
+
+
+async def get_current_user(caller: CurrentCaller) -> User:
+    return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(minimum: Role) -> Callable[[User], Awaitable[User]]:
-    """A dependency that lets through users of `minimum` role or above, else 403."""
+def require_scope(scope: Scope | None) -> Callable[[Caller[User]], Awaitable[User]]:
+    """A dependency that lets through credentials carrying `scope` (None: any), else 403."""
 
-    async def check(user: CurrentUser) -> User:
-        if not user.role_level.at_least(minimum):
+    async def check(caller: CurrentCaller) -> User:
+        ensure_scope(caller.scopes, scope)
+        return caller.user
+
+    check.__name__ = f"require_scope_{scope or 'any'}"
+    return declare_scope(check, scope)
+
+
+any_scope = require_scope(None)
+"""For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
+
+
+def require_role(minimum: Role, scope: Scope) -> Callable[[Caller[User]], Awaitable[User]]:
+    """A dependency that lets through users of `minimum` role or above whose credentials
+    carry `scope`, else 403 (`forbidden.role`, then `forbidden.scope`)."""
+
+    async def check(caller: CurrentCaller) -> User:
+        if not caller.user.role_level.at_least(minimum):
             raise Forbidden(f"this needs the {minimum.value} role", code="forbidden.role")
-        return user
+        ensure_scope(caller.scopes, scope)
+        return caller.user
 
     check.__name__ = f"require_{minimum.value}"
-    return check
+    return declare_scope(check, scope)
 
 
-require_operator = require_role(Role.OPERATOR)
-require_admin = require_role(Role.ADMIN)
-OperatorUser = Annotated[User, Depends(require_operator)]
+require_admin = require_role(Role.ADMIN, Scope.ADMIN)
 AdminUser = Annotated[User, Depends(require_admin)]
 
 

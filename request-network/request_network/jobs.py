@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.audit import register_retention_job
+from core.audit import audit_given_up_jobs, register_retention_job
 from core.heartbeat import record_heartbeat, worker_name
 from core.jobs import JobRegistry
 from core.runtime import Runtime
@@ -31,3 +31,4 @@ async def heartbeat(runtime: Runtime) -> None:
 register_transfer_jobs(registry, transfer_context)
 register_alert_jobs(registry, ALERT_TABLES, transfer_context)
 register_retention_job(registry, AuditEvent)
+audit_given_up_jobs(registry, AuditEvent)

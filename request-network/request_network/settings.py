@@ -8,20 +8,20 @@ from pydantic_settings import SettingsConfigDict
 from core.security import MIN_SECRET_LENGTH
 from shared.alerts.settings import AlertSettings
 from shared.exchange.settings import TransferNetworkSettings
+from shared.login_settings import LoginSettings
 
 
-class RequestSettings(TransferNetworkSettings, AlertSettings):
+class RequestSettings(TransferNetworkSettings, AlertSettings, LoginSettings):
     model_config = SettingsConfigDict(env_prefix="AIRLOCK_REQUEST_")
 
     network_name: str = "request"
     port: int = Field(default=8001, ge=1, le=65535)
+    metrics_token_required: bool = True
+    """The exposed side: `/metrics` on the API's port needs `METRICS_TOKEN` (else 401), or
+    serve the metrics on a `METRICS_PORT` of their own."""
 
     token_ttl_minutes: int = Field(default=15, ge=1, le=1440)
     """Lifetime of the access tokens `POST /auth/token` issues."""
-    login_max_failures: int = Field(default=5, ge=1, le=1000)
-    login_window_minutes: int = Field(default=15, ge=1, le=1440)
-    """After `login_max_failures` failed logins in this window, per username and per client
-    address, further logins answer 429 until the window ends."""
 
     principal_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     """How long a token's user (active, role) is trusted without reading the database again,

@@ -29,6 +29,7 @@ async def seed_admin(runtime: Runtime, settings: ResponseSettings) -> AdminSeed:
             username=settings.admin_username,
             email=settings.admin_email,
             password=password,
+            request_network_login=settings.seed_admin_request_network_login,
         )
 
 

@@ -1,48 +1,47 @@
-"""`airlock-response`: set up and run the response network."""
+"""`airlock-response`: set up and run the response network.
+
+Each command imports what it needs when it runs (`core.lazy_cli`): `--help` starts at once,
+without FastAPI, SQLAlchemy, Celery or the search backends.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from core.entrypoint import prepare_command
-from core.logging import configure_logging
-from core.process import load_settings, run_celery, serve
-from core.runtime import Runtime, build_runtime, celery_app_for
-from response_network.api_keys.cli import make_api_keys_cli
-from response_network.app import create_app
-from response_network.bootstrap import MIGRATIONS, seed_admin, seed_catalog, seed_demo
-from response_network.bootstrap import migrate as migrate_database
-from response_network.catalog.cli import make_profiles_cli, make_types_cli
-from response_network.jobs import registry
-from response_network.operations.models import WorkerHeartbeat
-from response_network.search.cli import make_index_cli
-from response_network.settings import ResponseSettings
-from response_network.transfer.service import transfer_context
-from response_network.users.cli import make_users_cli
-from response_network.users.service import AdminSeed
-from shared.exchange.cli import make_keys_cli, make_transfer_cli
-from shared.exchange.context import TransferContext
-from shared.exchange.setup import ensure_keys
-from shared.transfer import parse_public_key
-from shared.validate import key_files, validate_command
+from core.lazy_cli import LazyTyper
 
-app = typer.Typer(help="Airlock response network (the master side).", no_args_is_help=True)
+if TYPE_CHECKING:
+    from core.runtime import Runtime
+    from response_network.settings import ResponseSettings
+    from response_network.users.service import AdminSeed
+    from shared.exchange.context import TransferContext
+
+app = LazyTyper(help="Airlock response network (the master side).", no_args_is_help=True)
 console = Console(stderr=True)
 
 
 def _settings(**overrides: object) -> ResponseSettings:
+    from core.logging import configure_logging
+    from core.process import load_settings
+    from response_network.settings import ResponseSettings
+
     settings = load_settings(ResponseSettings, **{k: v for k, v in overrides.items() if v})
     configure_logging(level=settings.log_level, json=settings.json_logs, network="response")
     return settings
 
 
 def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
+    import asyncio
+
+    from core.runtime import build_runtime
+    from response_network.bootstrap import seed_admin, seed_catalog, seed_demo
+    from response_network.jobs import registry
+
     async def seed() -> AdminSeed:
         runtime = build_runtime(settings, registry, start_scheduler=False)
         try:
@@ -70,6 +69,8 @@ def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
 @app.command()
 def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply database migrations up to REVISION."""
+    from response_network.bootstrap import migrate as migrate_database
+
     migrate_database(_settings(), revision)
     console.print(f"response database at {revision}")
 
@@ -89,6 +90,9 @@ def seed(
 @app.command()
 def init() -> None:
     """Create the var and transfer directories, migrate and seed: ready to run."""
+    from response_network.bootstrap import migrate as migrate_database
+    from shared.exchange.setup import ensure_keys
+
     settings = _settings()
     settings.resolved_transfer_dir.mkdir(parents=True, exist_ok=True)
     migrate_database(settings)
@@ -102,17 +106,29 @@ def run(
     port: Annotated[int | None, typer.Option(help="Port")] = None,
 ) -> None:
     """Migrate, seed, then serve the API with the in-process job scheduler."""
+    from core.process import serve
+    from response_network.app import create_app
+    from response_network.bootstrap import migrate as migrate_database
+    from shared.exchange.setup import check_keys, ensure_keys
+
     settings = _settings(host=host, port=port)
+    ensure_keys(settings)
+    check_keys(settings)
     migrate_database(settings)
     _seed(settings)
-    ensure_keys(settings)
     serve(create_app(settings), settings)
 
 
 @app.command()
 def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
     """Run a Celery worker for this network's jobs (production mode)."""
+    from core.process import run_celery
+    from core.runtime import celery_app_for
+    from response_network.jobs import registry
+    from shared.exchange.setup import check_keys
+
     settings = _settings()
+    check_keys(settings)
     run_celery(
         celery_app_for(settings, registry),
         [
@@ -128,36 +144,26 @@ def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
 @app.command()
 def beat() -> None:
     """Run Celery beat, which enqueues this network's scheduled jobs."""
+    from core.process import run_celery
+    from core.runtime import celery_app_for
+    from response_network.jobs import registry
+
     settings = _settings()
     run_celery(celery_app_for(settings, registry), ["beat", f"--loglevel={settings.log_level}"])
 
 
-@asynccontextmanager
-async def _open_runtime() -> AsyncIterator[Runtime]:
-    runtime = build_runtime(_settings(), registry, start_scheduler=False)
-    try:
-        yield runtime
-    finally:
-        await runtime.close()
+@app.lazy_command(
+    "prepare",
+    help="Wait for the database and Redis, migrate once, seed, install keys: ready to start.",
+)
+def _prepare() -> Callable[..., None]:
+    from core.entrypoint import prepare_command
+    from response_network.bootstrap import MIGRATIONS
+    from response_network.bootstrap import migrate as migrate_database
+    from shared.transfer import parse_public_key
+    from shared.validate import key_files
 
-
-app.add_typer(make_users_cli(_open_runtime), name="users")
-app.add_typer(make_api_keys_cli(_open_runtime), name="api-keys")
-
-
-@asynccontextmanager
-async def _open_context() -> AsyncIterator[TransferContext]:
-    async with _open_runtime() as runtime:
-        yield transfer_context(runtime)
-
-
-app.add_typer(make_transfer_cli(_open_context), name="transfer")
-app.add_typer(make_keys_cli(_settings), name="keys")
-app.add_typer(make_index_cli(_settings), name="index")
-app.add_typer(make_types_cli(_open_runtime, _settings), name="types")
-app.add_typer(make_profiles_cli(_open_runtime), name="profiles")
-app.command("prepare")(
-    prepare_command(
+    return prepare_command(
         _settings,
         migrations=MIGRATIONS,
         migrate=migrate_database,
@@ -165,9 +171,87 @@ app.command("prepare")(
         key_files=key_files,
         parse_public_key=parse_public_key,
     )
+
+
+@app.lazy_command(
+    "validate",
+    help="Check this network: API, schema, Redis, workers, jobs, transfer directory, keys.",
 )
-app.command("validate")(
-    validate_command(
+def _validate() -> Callable[..., None]:
+    from response_network.bootstrap import MIGRATIONS
+    from response_network.jobs import registry
+    from response_network.operations.models import WorkerHeartbeat
+    from shared.validate import validate_command
+
+    return validate_command(
         _settings, migrations=MIGRATIONS, heartbeats=WorkerHeartbeat, registry=registry
     )
-)
+
+
+@asynccontextmanager
+async def _open_runtime() -> AsyncIterator[Runtime]:
+    from core.runtime import build_runtime
+    from response_network.jobs import registry
+
+    runtime = build_runtime(_settings(), registry, start_scheduler=False)
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+@asynccontextmanager
+async def _open_context() -> AsyncIterator[TransferContext]:
+    from response_network.transfer.service import transfer_context
+
+    async with _open_runtime() as runtime:
+        yield transfer_context(runtime)
+
+
+@app.lazy_command("users", help="Create, list, deactivate users; reset passwords.")
+def _users() -> typer.Typer:
+    from response_network.users.cli import make_users_cli
+
+    return make_users_cli(_open_runtime)
+
+
+@app.lazy_command("api-keys", help="Create, list and revoke API keys.")
+def _api_keys() -> typer.Typer:
+    from response_network.api_keys.cli import make_api_keys_cli
+
+    return make_api_keys_cli(_open_runtime)
+
+
+@app.lazy_command("transfer", help="Inspect and repair the transfer.")
+def _transfer() -> typer.Typer:
+    from shared.exchange.cli import make_transfer_cli
+
+    return make_transfer_cli(_open_context)
+
+
+@app.lazy_command("keys", help="This network's signing keys.")
+def _keys() -> typer.Typer:
+    from shared.exchange.cli import make_keys_cli
+
+    return make_keys_cli(_settings)
+
+
+@app.lazy_command("index", help="Search indexes for the `search` handler.")
+def _index() -> typer.Typer:
+    from response_network.search.cli import make_index_cli
+
+    return make_index_cli(_settings)
+
+
+@app.lazy_command("types", help="List, define and delete request types.")
+def _types() -> typer.Typer:
+    from response_network.catalog.cli import make_types_cli
+
+    return make_types_cli(_open_runtime, _settings)
+
+
+@app.lazy_command("profiles", help="List profiles and set their max priority.")
+def _profiles() -> typer.Typer:
+    from response_network.catalog.cli import make_profiles_cli
+
+    return make_profiles_cli(_open_runtime)

@@ -10,11 +10,14 @@ from fastapi import Depends
 
 from core.audit import Actor
 from core.deps import (
+    Caller,
     ClientAddress,
     CredentialsDep,
     RuntimeDep,
     TokenIssuerDep,
     UnitOfWorkDep,
+    declare_scope,
+    ensure_scope,
 )
 from core.errors import Forbidden, NotFound
 from core.jobs import JobRunner
@@ -25,10 +28,12 @@ from response_network.auth.service import authenticate
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from response_network.users.service import get_user
+from shared.scopes import Scope
 
 __all__ = [
     "AdminUser",
     "CurrentActor",
+    "CurrentCaller",
     "CurrentUser",
     "JobsDep",
     "ManagedApiKey",
@@ -38,9 +43,11 @@ __all__ = [
     "RuntimeDep",
     "SettingsDep",
     "UnitOfWorkDep",
+    "any_scope",
     "require_admin",
     "require_operator",
     "require_role",
+    "require_scope",
 ]
 
 
@@ -61,31 +68,55 @@ async def get_jobs(runtime: RuntimeDep) -> JobRunner:
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
-async def get_current_user(
+async def get_caller(
     credentials: CredentialsDep, tokens: TokenIssuerDep, uow: UnitOfWorkDep
-) -> User:
-    user = await authenticate(session=uow.session, tokens=tokens, credentials=credentials)
-    bind_user_id(user.id)  # the rest of the request's log lines name the user
-    return user
+) -> Caller[User]:
+    caller = await authenticate(session=uow.session, tokens=tokens, credentials=credentials)
+    bind_user_id(caller.user.id)  # the rest of the request's log lines name the user
+    return caller
+
+
+CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
+
+
+async def get_current_user(caller: CurrentCaller) -> User:
+    return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(minimum: Role) -> Callable[[User], Awaitable[User]]:
-    """A dependency that lets through users of `minimum` role or above, else 403."""
+def require_scope(scope: Scope | None) -> Callable[[Caller[User]], Awaitable[User]]:
+    """A dependency that lets through credentials carrying `scope` (None: any), else 403."""
 
-    async def check(user: CurrentUser) -> User:
-        if not user.role.at_least(minimum):
+    async def check(caller: CurrentCaller) -> User:
+        ensure_scope(caller.scopes, scope)
+        return caller.user
+
+    check.__name__ = f"require_scope_{scope or 'any'}"
+    return declare_scope(check, scope)
+
+
+any_scope = require_scope(None)
+"""For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
+
+
+def require_role(minimum: Role, scope: Scope) -> Callable[[Caller[User]], Awaitable[User]]:
+    """A dependency that lets through users of `minimum` role or above whose credentials
+    carry `scope`, else 403 (`forbidden.role`, then `forbidden.scope`)."""
+
+    async def check(caller: CurrentCaller) -> User:
+        if not caller.user.role.at_least(minimum):
             raise Forbidden(f"this needs the {minimum.value} role", code="forbidden.role")
-        return user
+        ensure_scope(caller.scopes, scope)
+        return caller.user
 
     check.__name__ = f"require_{minimum.value}"
-    return check
+    return declare_scope(check, scope)
 
 
-require_operator = require_role(Role.OPERATOR)
-require_admin = require_role(Role.ADMIN)
+require_operator = require_role(Role.OPERATOR, Scope.REQUESTS_ANSWER)
+require_admin = require_role(Role.ADMIN, Scope.ADMIN)
 OperatorUser = Annotated[User, Depends(require_operator)]
 AdminUser = Annotated[User, Depends(require_admin)]
 

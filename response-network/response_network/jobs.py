@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.audit import register_retention_job
+from core.audit import audit_given_up_jobs, register_retention_job
 from core.heartbeat import record_heartbeat, worker_name
 from core.jobs import JobRegistry
 from core.runtime import Runtime
@@ -56,3 +56,4 @@ async def answer_new_requests(runtime: Runtime, results: Sequence[ImportResult])
 register_transfer_jobs(registry, transfer_context, on_imported=answer_new_requests)
 register_alert_jobs(registry, ALERT_TABLES, transfer_context)
 register_retention_job(registry, AuditEvent)
+audit_given_up_jobs(registry, AuditEvent)

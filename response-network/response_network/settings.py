@@ -11,9 +11,10 @@ from pydantic_settings import SettingsConfigDict
 from core.security import MIN_SECRET_LENGTH
 from shared.alerts.settings import AlertSettings
 from shared.exchange.settings import TransferNetworkSettings
+from shared.login_settings import LoginSettings
 
 
-class ResponseSettings(TransferNetworkSettings, AlertSettings):
+class ResponseSettings(TransferNetworkSettings, AlertSettings, LoginSettings):
     model_config = SettingsConfigDict(env_prefix="AIRLOCK_RESPONSE_", populate_by_name=True)
 
     network_name: str = "response"
@@ -26,13 +27,13 @@ class ResponseSettings(TransferNetworkSettings, AlertSettings):
         validation_alias=AliasChoices("AIRLOCK_ADMIN_PASSWORD", "AIRLOCK_RESPONSE_ADMIN_PASSWORD"),
     )
     """The first admin's password; generated and printed once when not given."""
+    seed_admin_request_network_login: bool = False
+    """Let the first admin, when the seed creates it, log in on the request network (its
+    password hash then crosses). `airlock dev` turns it on for its development admin; leave it
+    off elsewhere and turn the flag on per account instead (`PATCH /admin/users/{id}`)."""
 
     token_ttl_minutes: int = Field(default=15, ge=1, le=1440)
     """Lifetime of the access tokens `POST /auth/token` issues."""
-    login_max_failures: int = Field(default=5, ge=1, le=1000)
-    login_window_minutes: int = Field(default=15, ge=1, le=1440)
-    """After `login_max_failures` failed logins in this window, per username and per client
-    address, further logins answer 429 until the window ends."""
 
     @field_validator("secret_key")
     @classmethod

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditEventMixin, AuditResult, record_audit
+from core.entrypoint import env_name
+from core.process import fail
 from core.runtime import Runtime
 from shared.exchange.context import AuditHook, Keys, Ledger, TransferContext, TransferMetrics
 from shared.exchange.settings import TransferNetworkSettings as Settings
@@ -16,6 +21,7 @@ from shared.streams import StreamRegistry
 from shared.transfer import (
     BatchLimits,
     generate_signing_key,
+    load_age_identity,
     load_private_key,
     load_public_key,
     save_private_key,
@@ -23,6 +29,8 @@ from shared.transfer import (
 )
 
 PEERS = {"response": "request", "request": "response"}
+
+KeyT = TypeVar("KeyT")
 
 
 def signing_key_path(settings: Settings) -> Path:
@@ -54,6 +62,68 @@ def ensure_keys(settings: Settings) -> None:
     """Embedded mode: make a key pair on first start so `make run` needs no set-up."""
     if not signing_key_path(settings).exists():
         generate_keys(settings)
+
+
+class KeySettingInvalid(ValueError):
+    """A key setting names a file that cannot be used; says which setting and why."""
+
+    def __init__(self, setting: str, reason: str) -> None:
+        super().__init__(f"setting {setting} is invalid: {reason}")
+
+
+def _load_key(
+    settings: Settings, field: str, path: Path | None, load: Callable[[Path], KeyT]
+) -> KeyT | None:
+    """The key at `path`; None only for a default location not set up yet (the network
+    then waits for it, as documented). A file named in a setting must be there and usable."""
+    if path is None or (getattr(settings, field) is None and not path.exists()):
+        return None
+    try:
+        return load(path)
+    except FileNotFoundError:
+        reason = f"{path} does not exist"
+    except OSError as exc:
+        reason = f"{path} cannot be read ({exc.strerror or type(exc).__name__})"
+    except UnicodeDecodeError:
+        reason = f"{path}: not a text file"
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        reason = f"{path}: {exc}"
+    raise KeySettingInvalid(env_name(settings, field), reason)
+
+
+def _signing_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        return load_private_key(path)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        # cryptography's own message is a paragraph about every format it tried.
+        raise ValueError(
+            "not an unencrypted Ed25519 private key in PEM (`keys generate` writes one)"
+        ) from None
+
+
+def load_keys(settings: Settings) -> Keys:
+    """Every key the settings name, checked: `KeySettingInvalid` for one that cannot be used."""
+    return Keys(
+        signing_key=_load_key(
+            settings, "signing_key_file", signing_key_path(settings), _signing_key
+        ),
+        peer_verify_key=_load_key(
+            settings, "peer_public_key_file", peer_key_path(settings), load_public_key
+        ),
+        age_identity=_load_key(
+            settings, "age_identity_file", settings.age_identity_file, load_age_identity
+        ),
+        peer_age_recipient=settings.peer_age_recipient,
+    )
+
+
+def check_keys(settings: Settings) -> None:
+    """At start: a key that cannot be used stops the process with one line naming its
+    setting, instead of every batch being refused (or quarantined) later."""
+    try:
+        load_keys(settings)
+    except KeySettingInvalid as invalid:
+        fail(str(invalid))
 
 
 TRANSFER_ACTOR = Actor(id=None, name="transfer")
@@ -97,12 +167,6 @@ def build_context(
     network = settings.network_name
     peer = PEERS[network]
     root = settings.resolved_transfer_dir
-    private_path, peer_path = signing_key_path(settings), peer_key_path(settings)
-    age_identity = (
-        settings.age_identity_file.read_text().strip()
-        if settings.age_identity_file and settings.age_identity_file.exists()
-        else None
-    )
     metrics = runtime.state.get("transfer_metrics")
     if metrics is None:
         metrics = runtime.state["transfer_metrics"] = TransferMetrics(runtime.metrics_registry)
@@ -113,12 +177,7 @@ def build_context(
         inbox_dir=settings.inbox_dir or root / peer / "outbox",
         ledger=ledger,
         streams=streams,
-        keys=Keys(
-            signing_key=load_private_key(private_path) if private_path.exists() else None,
-            peer_verify_key=load_public_key(peer_path) if peer_path.exists() else None,
-            age_identity=age_identity,
-            peer_age_recipient=settings.peer_age_recipient,
-        ),
+        keys=load_keys(settings),
         locks=runtime.locks,
         unit_of_work=runtime.unit_of_work,
         limits=BatchLimits(

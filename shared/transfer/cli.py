@@ -16,7 +16,7 @@ from shared.transfer.offline import inspect_batch, unpack_batch
 from shared.transfer.reader import verify_batch
 from shared.transfer.signing import key_fingerprint, load_public_key
 
-transfer_app = typer.Typer(help="Check, inspect and unpack batch files.", no_args_is_help=True)
+transfer_app = typer.Typer(help="Verify, inspect and unpack batch files.", no_args_is_help=True)
 console = Console()
 
 BatchFile = Annotated[

@@ -1,9 +1,11 @@
 """Optional age (X25519) encryption of whole batch files.
 
-The sender holds only the peer's recipient (`age1...`); the receiver holds its identity
-(`AGE-SECRET-KEY-1...`). Encryption wraps the finished, signed tar, so the bag inside is the
-same whether or not it travelled encrypted. Both directions stream through pyrage in
-bounded memory.
+The sender holds only the peer's recipient (`age1...`); the receiver holds its identities
+(`AGE-SECRET-KEY-1...`), in the file format the `age` tools write: one identity a line,
+`#` comments and blank lines ignored, several identities all tried (a key rotation keeps
+the old one until the batches in flight are in). Encryption wraps the finished, signed tar,
+so the bag inside is the same whether or not it travelled encrypted. Both directions stream
+through pyrage in bounded memory.
 """
 
 from __future__ import annotations
@@ -40,9 +42,36 @@ def save_age_identity(identity: str, path: Path) -> None:
 
 
 def load_age_identity(path: Path) -> str:
-    identity = path.read_text().strip()
-    _identity(identity)
-    return identity
+    """The identities of an age identity file (as `age-keygen` writes it), one a line.
+
+    OSError when the file cannot be read, ValueError saying what is wrong with its content
+    (never quoting a secret).
+    """
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise ValueError(
+            "not a text file: an age identity file holds AGE-SECRET-KEY-1 lines"
+        ) from None
+    return "\n".join(str(identity) for identity in parse_age_identities(text))
+
+
+def parse_age_identities(text: str) -> list[x25519.Identity]:
+    """Every `AGE-SECRET-KEY-1...` line of an identity file; comments and blanks skipped."""
+    identities = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(_identity(line))
+        except ValueError:
+            raise ValueError(
+                f"line {number} is not an age X25519 identity (AGE-SECRET-KEY-1...)"
+            ) from None
+    if not identities:
+        raise ValueError("no AGE-SECRET-KEY-1 line (an age identity file, as age-keygen writes)")
+    return identities
 
 
 def check_age_recipient(recipient: str) -> None:
@@ -63,15 +92,16 @@ def encrypt_stream(source: BinaryIO, target: Writable, recipient: str) -> None:
 
 
 def decrypt_stream(source: BinaryIO, target: BinaryIO, identity: str | None) -> None:
-    """Decrypt `source` into `target`; any failure is `batch.decrypt` (nothing to trust yet)."""
+    """Decrypt `source` into `target` with any of the identities in `identity` (one a line);
+    any failure is `batch.decrypt` (nothing to trust yet)."""
     if identity is None:
         raise BatchRejected("batch.decrypt", "the batch is encrypted and no age identity is set")
     try:
-        parsed = _identity(identity)
+        parsed = parse_age_identities(identity)
     except ValueError:
         raise BatchRejected("batch.decrypt", "the configured age identity is invalid") from None
     try:
-        pyrage.decrypt_io(source, target, [parsed])
+        pyrage.decrypt_io(source, target, parsed)
     except pyrage.DecryptError as error:
         raise BatchRejected("batch.decrypt", f"age could not decrypt the batch: {error}") from None
     except OSError:

@@ -6,10 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from prometheus_client import CollectorRegistry
 
-from core.jobs import InProcessRunner, JobRegistry
+from core.jobs import CeleryOptions, GivenUp, InProcessRunner, JobRegistry, create_celery_app
 from core.logging import bind_request_id
+from tests.services import RedisServer, free_port
 
 
 async def test_enqueued_jobs_run_with_the_request_id_and_survive_failures() -> None:
@@ -139,3 +141,53 @@ async def test_job_runs_and_failures_are_counted_by_job_and_outcome() -> None:
         "airlock_job_duration_seconds_count", {"job": "t.fine"}
     )
     assert durations == 2.0
+
+
+# The Celery side, run eagerly in this process (the real worker: tests/integration/test_poison.py).
+
+
+def _celery_app(registry: JobRegistry, broker_url: str) -> Celery:
+    async def build() -> _Runtime:
+        return _Runtime()
+
+    options = CeleryOptions(broker_url=broker_url, queue="t", max_redeliveries=1)
+    return create_celery_app(registry, options, build)
+
+
+def test_a_task_sent_again_after_finishing_is_not_counted_as_a_redelivery(
+    redis_server: RedisServer,
+) -> None:
+    """Only deliveries that never finished count: a finished run forgets its count."""
+    registry = JobRegistry("t")
+    ran: list[int] = []
+    given_up: list[GivenUp] = []
+
+    @registry.job("record")
+    async def record(runtime: _Runtime) -> None:
+        ran.append(1)
+
+    async def note(runtime: object, task: GivenUp) -> None:
+        given_up.append(task)
+
+    registry.on_given_up(note)
+    task = _celery_app(registry, redis_server.url(5)).tasks["t.record"]
+
+    for _ in range(4):
+        task.apply(task_id="one-task-id")
+
+    assert (len(ran), given_up) == (4, [])
+
+
+def test_a_task_still_runs_when_redis_cannot_count_its_deliveries() -> None:
+    registry = JobRegistry("t")
+    ran: list[int] = []
+
+    @registry.job("record")
+    async def record(runtime: _Runtime) -> None:
+        ran.append(1)
+
+    task = _celery_app(registry, f"redis://127.0.0.1:{free_port()}/0").tasks["t.record"]
+
+    task.apply()
+
+    assert ran == [1]

@@ -13,6 +13,7 @@ import pytest
 from core.cache import InProcessCache
 from core.security import (
     LoginThrottle,
+    ThrottlePolicy,
     TokenIssuer,
     create_token,
     decode_token,
@@ -110,29 +111,43 @@ def test_password_policy(password: str, problem: str | None) -> None:
         assert problem in found
 
 
-async def test_login_throttle_counts_per_username_and_per_address() -> None:
-    throttle = LoginThrottle(InProcessCache("t"), max_failures=3, window=timedelta(seconds=0.3))
-    for _ in range(3):
-        assert await throttle.retry_after(username="alice", address="10.0.0.1") is None
-        await throttle.failed(username="alice", address="10.0.0.1")
-
-    assert await throttle.retry_after(username="alice", address="10.0.0.9") == 1
-    assert await throttle.retry_after(username="bob", address="10.0.0.1") == 1
-    assert await throttle.retry_after(username="bob", address="10.0.0.9") is None
-    await asyncio.sleep(0.35)
-    assert await throttle.retry_after(username="alice", address="10.0.0.1") is None
+def test_login_waits_double_from_the_last_free_try_up_to_the_cap() -> None:
+    policy = ThrottlePolicy(max_failures=3, delay=1.5, max_delay=10)
+    waits = [policy.delay_after(attempt) for attempt in (3, 4, 5, 6, 7, 10_000)]
+    assert waits == [1.5, 3, 6, 10, 10, 10]
 
 
-async def test_a_success_forgets_the_username_failures_only() -> None:
-    throttle = LoginThrottle(InProcessCache("t"), max_failures=3)
-    for _ in range(2):
-        await throttle.failed(username="alice", address="10.0.0.1")
-    await throttle.succeeded(username="alice")
-    await throttle.failed(username="alice", address="10.0.0.2")
-    await throttle.failed(username="alice", address="10.0.0.2")
-    assert await throttle.retry_after(username="alice", address="10.0.0.2") is None
-    await throttle.failed(username="carol", address="10.0.0.1")
-    assert await throttle.retry_after(username="dave", address="10.0.0.1") is not None
+async def test_login_throttle_counts_per_pair_and_per_address() -> None:
+    throttle = LoginThrottle(
+        InProcessCache("t"), ThrottlePolicy(max_failures=3, delay=60, address_max_failures=5)
+    )
+    tries = [await throttle.admit(username="alice", address="10.0.0.1") for _ in range(4)]
+    assert tries == [None, None, None, 60]  # the third took the turn: the fourth waits
+    assert await throttle.admit(username="Alice", address="10.0.0.1") == 60
+    assert await throttle.admit(username="alice", address="10.0.0.2") is None
+    assert await throttle.admit(username="bob", address="10.0.0.1") is None
+
+    await throttle.succeeded(username="alice", address="10.0.0.1")
+    assert await throttle.admit(username="alice", address="10.0.0.1") is None
+    assert await throttle.admit(username="carol", address="10.0.0.1") is None  # the 5th failure
+    refused = await throttle.admit(username="dave", address="10.0.0.1")
+    assert refused is not None
+    assert 0 < refused <= 15 * 60
+    assert await throttle.admit(username="dave", address=None) is None
+
+
+async def test_a_waiting_pair_is_remembered_past_the_window_so_its_waits_keep_growing() -> None:
+    policy = ThrottlePolicy(max_failures=2, delay=0.3, window=0.2)
+    throttle = LoginThrottle(InProcessCache("t"), policy)
+    assert await throttle.admit(username="alice", address="10.0.0.1") is None
+    assert await throttle.admit(username="alice", address="10.0.0.1") is None  # waits 0.3 s
+    deadline = time.monotonic() + 10
+    while await throttle.admit(username="alice", address="10.0.0.1") is not None:
+        assert time.monotonic() < deadline, "the wait never ended"
+        await asyncio.sleep(0.02)
+
+    # Past the 0.2 s window, yet the third try took a 0.6 s turn: the fourth waits.
+    assert await throttle.admit(username="alice", address="10.0.0.1") == 1
 
 
 def test_a_verified_token_is_remembered_only_until_it_expires() -> None:

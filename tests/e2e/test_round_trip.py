@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Databases
+from tests.conftest import METRICS_AUTH, Databases
 from tests.deployment import (
     ADMIN_PASSWORD,
     PASSWORD,
@@ -228,7 +228,7 @@ async def _a_site(client: httpx.AsyncClient, deployment: Deployment) -> str:
 
 async def _responses_imported(client: httpx.AsyncClient, deployment: Deployment) -> float:
     """`airlock_batches_imported_total{stream="responses"}` on the request API's /metrics."""
-    metrics = (await client.get(f"{deployment.request_url}/metrics")).text
+    metrics = (await client.get(f"{deployment.request_url}/metrics", headers=METRICS_AUTH)).text
     for line in metrics.splitlines():
         if line.startswith('airlock_batches_imported_total{stream="responses"}'):
             return float(line.rsplit(" ", 1)[1])

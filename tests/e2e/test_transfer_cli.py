@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.test_cli import run
+from typer.testing import CliRunner
+
+from request_network.cli import app as request_cli
+from response_network.cli import app as response_cli
+from shared.cli import app as airlock
 
 
-def test_users_cross_with_the_command_lines_alone(tmp_path: Path) -> None:
-    for network in ("response_network", "request_network"):
-        assert run([network, "init"], tmp_path).returncode == 0
+def test_users_cross_with_the_command_lines_alone(shell: CliRunner, tmp_path: Path) -> None:
+    for cli in (response_cli, request_cli):
+        assert shell.invoke(cli, ["init"]).exit_code == 0
     keys = tmp_path / "var" / "keys"
     assert sorted(p.name for p in keys.iterdir()) == [
         "request.key",
@@ -17,32 +21,32 @@ def test_users_cross_with_the_command_lines_alone(tmp_path: Path) -> None:
         "response.key",
         "response.pub",
     ]
-    shown = run(["response_network", "keys", "show"], tmp_path)
+    shown = shell.invoke(response_cli, ["keys", "show"])
     assert shown.stdout.startswith("airlock-ed25519 ")
-    again = run(["response_network", "keys", "generate"], tmp_path)
-    assert again.returncode == 1
+    again = shell.invoke(response_cli, ["keys", "generate"])
+    assert again.exit_code == 1
     assert "exists" in again.stdout
 
-    exported = run(["response_network", "transfer", "run-once"], tmp_path)
-    assert exported.returncode == 0, exported.stderr
+    exported = shell.invoke(response_cli, ["transfer", "run-once"])
+    assert exported.exit_code == 0, exported.output
     assert "exported 2 batches" in exported.stdout  # users, and the seeded catalog
-    imported = run(["request_network", "transfer", "run-once"], tmp_path)
-    assert "imported 2 files" in imported.stdout, imported.stderr
+    imported = shell.invoke(request_cli, ["transfer", "run-once"])
+    assert "imported 2 files" in imported.stdout, imported.output
 
-    status = run(["request_network", "transfer", "status"], tmp_path)
-    assert status.returncode == 0
+    status = shell.invoke(request_cli, ["transfer", "status"])
+    assert status.exit_code == 0
     assert "users" in status.stdout
     assert "catalog" in status.stdout
     assert "waiting in inbox: 0" in status.stdout
 
-    clean = run(["response_network", "transfer", "audit"], tmp_path)
+    clean = shell.invoke(response_cli, ["transfer", "audit"])
     assert "unacknowledged" in clean.stdout  # no heartbeat came back yet
 
     processed = (tmp_path / "var" / "transfer" / "request" / "processed").iterdir()
     [batch] = [path for path in processed if path.name.startswith("users-")]
-    verified = run(
+    verified = shell.invoke(
+        airlock,
         [
-            "shared.cli",
             "transfer",
             "verify",
             str(batch),
@@ -51,9 +55,8 @@ def test_users_cross_with_the_command_lines_alone(tmp_path: Path) -> None:
             "--source",
             "response",
         ],
-        tmp_path,
     )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.exit_code == 0, verified.output
 
-    missing = run(["request_network", "transfer", "requeue", "nothing.tar"], tmp_path)
-    assert missing.returncode == 1
+    missing = shell.invoke(request_cli, ["transfer", "requeue", "nothing.tar"])
+    assert missing.exit_code == 1

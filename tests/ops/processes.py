@@ -73,3 +73,14 @@ def error_lines(stderr: str) -> list[str]:
 def wait_for_http(url: str, started: Started, timeout: float = 90) -> None:
     """Until `url` answers 200; fails early, with its last lines, if the process exits."""
     waiting.wait_for_http(url, watch=[started], timeout=timeout)
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """SIGTERM a process started with Popen, SIGKILL if it does not stop in time."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        return process.wait(waiting.scaled(timeout))
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait(waiting.scaled(timeout))

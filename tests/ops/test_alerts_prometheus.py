@@ -20,6 +20,7 @@ from response_network.settings import ResponseSettings
 from shared.alerts.rules import Rule
 from shared.exchange.export import send_heartbeat_if_quiet
 from shared.exchange.importing import import_pending
+from tests.conftest import METRICS_AUTH
 from tests.ops.test_alerts_support import context_of, evaluate
 from tests.shared.exchange.conftest import exchange_keys
 
@@ -45,7 +46,7 @@ async def exported_names(client: httpx.AsyncClient, runtime: Runtime) -> set[str
     """Sample names a network's /metrics offers once it has evaluated and answered."""
     await evaluate(runtime)
     assert (await client.get("/health")).status_code == 200
-    answer = await client.get("/metrics")
+    answer = await client.get("/metrics", headers=METRICS_AUTH)
     assert answer.status_code == 200
     names: set[str] = set()
     for family in text_string_to_metric_families(answer.text):
@@ -91,7 +92,7 @@ async def test_the_metrics_follow_the_state_at_each_scrape(
     response_settings: ResponseSettings,
 ) -> None:
     exchange_keys(response_settings, request_settings)
-    before = (await request_client.get("/metrics")).text
+    before = (await request_client.get("/metrics", headers=METRICS_AUTH)).text
     assert sample(before, "airlock_transfer_quarantined_batches") == 0
     assert sample(before, "airlock_worker_heartbeat_timestamp_seconds") is None
 
@@ -103,7 +104,7 @@ async def test_the_metrics_follow_the_state_at_each_scrape(
     await request_registry.get("heartbeat").function(request_runtime)
     await evaluate(request_runtime)
 
-    after = (await request_client.get("/metrics")).text
+    after = (await request_client.get("/metrics", headers=METRICS_AUTH)).text
     assert sample(after, "airlock_transfer_quarantined_batches") == 1
     assert sample(after, "airlock_alerts_open", rule="quarantine") == 1
     assert sample(after, "airlock_alerts_open", rule="gap") == 0

@@ -30,6 +30,7 @@ from request_network.transfer.models import InboundGap
 from request_network.users.models import User
 from response_network.requests.models import Request as ResponseRequestRow
 from response_network.requests.models import RequestStatus as ResponseStatus
+from tests.conftest import METRICS_AUTH
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.replica import insert_user
 from tests.services import free_port
@@ -47,7 +48,7 @@ def sample(text: str, name: str, **labels: str) -> float | None:
 
 
 async def scrape(client: httpx.AsyncClient) -> str:
-    answer = await client.get("/metrics")
+    answer = await client.get("/metrics", headers=METRICS_AUTH)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain")
     return answer.text

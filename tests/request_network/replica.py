@@ -42,7 +42,9 @@ async def insert_user(
     return user
 
 
-async def insert_api_key(runtime: Runtime, user: User, *, revoked: bool = False) -> str:
+async def insert_api_key(
+    runtime: Runtime, user: User, *, revoked: bool = False, scopes: list[str] | None = None
+) -> str:
     """A replica key row for `user`; returns the secret its hash stands for."""
     secret, prefix, digest = generate_api_key()
     async with runtime.unit_of_work() as uow:
@@ -53,7 +55,7 @@ async def insert_api_key(runtime: Runtime, user: User, *, revoked: bool = False)
                 name="replicated",
                 prefix=prefix,
                 secret_hash=digest,
-                scopes=None,
+                scopes=scopes,
                 created_at=utcnow(),
                 revoked_at=utcnow() if revoked else None,
                 version=2 if revoked else 1,

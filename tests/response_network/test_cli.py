@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
 from typing import TypeVar
 
 import pytest
@@ -18,12 +19,15 @@ from response_network.audit.models import AuditEvent
 from response_network.cli import app
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
+from tests.terminal import logging_restored
 
 PASSWORD = "a long terminal password"
 
 
 @pytest.fixture
-def cli(response_settings: ResponseSettings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(
+    response_settings: ResponseSettings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
     """A runner whose environment points the CLI at this test's database (and Redis)."""
     for name in list(os.environ):
         if name.startswith("AIRLOCK_"):
@@ -33,7 +37,8 @@ def cli(response_settings: ResponseSettings, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("AIRLOCK_RESPONSE_TRANSFER_DIR", str(response_settings.transfer_dir))
     if response_settings.redis_url:
         monkeypatch.setenv("AIRLOCK_RESPONSE_REDIS_URL", response_settings.redis_url)
-    return CliRunner()
+    with logging_restored():
+        yield CliRunner()
 
 
 RowT = TypeVar("RowT")

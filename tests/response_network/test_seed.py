@@ -40,3 +40,18 @@ async def test_generated_password_is_returned_once_and_works(
     async with response_runtime.unit_of_work() as uow:
         count = await uow.session.scalar(select(func.count()).select_from(User))
     assert count == 1
+
+
+async def test_the_seeded_admin_logs_in_on_the_request_network_only_when_asked(
+    response_runtime: Runtime, response_settings: ResponseSettings
+) -> None:
+    """Off by default; `airlock dev` asks for it for its development admin."""
+    await seed_admin(response_runtime, response_settings)
+    [default] = await _admins(response_runtime)
+    async with response_runtime.unit_of_work() as uow:
+        await uow.session.delete(await uow.session.get(User, default.id))
+    dev = response_settings.model_copy(update={"seed_admin_request_network_login": True})
+    await seed_admin(response_runtime, dev)
+    [for_dev] = await _admins(response_runtime)
+
+    assert (default.request_network_login, for_dev.request_network_login) == (False, True)

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
-from core.deps import Credentials
+from core.deps import Caller, Credentials
 from core.errors import Unauthorized
 from core.runtime import Runtime, ensure_secret
 from core.security import TokenIssuer, hash_api_key, verify_password
@@ -51,6 +51,9 @@ async def check_password(*, session: AsyncSession, username: str, password: str)
     )
     if user is None:
         return PasswordCheck(None, "unknown user")
+    if user.password_hash is None:
+        # An admin or operator whose hash the master keeps (request network login off).
+        return PasswordCheck(user, "no password on this network")
     if not valid:
         return PasswordCheck(user, "wrong password")
     if not user.active:
@@ -135,7 +138,8 @@ async def user_for_token(
     return user
 
 
-async def user_for_api_key(*, session: AsyncSession, secret: str) -> User:
+async def caller_for_api_key(*, session: AsyncSession, secret: str) -> Caller[User]:
+    """The key's owner, with the key's scopes (None: the owner's full reach)."""
     refused = Unauthorized("invalid, expired or revoked API key", code="unauthorized.api_key")
     if len(secret) > MAX_API_KEY_LENGTH:
         raise refused
@@ -156,7 +160,7 @@ async def user_for_api_key(*, session: AsyncSession, secret: str) -> User:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-    return user
+    return Caller(user, frozenset(key.scopes) if key.scopes is not None else None)
 
 
 async def authenticate(
@@ -165,12 +169,13 @@ async def authenticate(
     tokens: TokenIssuer,
     credentials: Credentials,
     principals: Principals | None = None,
-) -> User:
-    """The active user behind the credentials, or `Unauthorized`."""
+) -> Caller[User]:
+    """The active user behind the credentials and what they allow, or `Unauthorized`."""
     if credentials.api_key is not None:
-        return await user_for_api_key(session=session, secret=credentials.api_key)
+        return await caller_for_api_key(session=session, secret=credentials.api_key)
     if credentials.token is not None:
-        return await user_for_token(
+        user = await user_for_token(
             session=session, tokens=tokens, token=credentials.token, principals=principals
         )
+        return Caller(user)
     raise Unauthorized("authentication required", code="unauthorized.missing")

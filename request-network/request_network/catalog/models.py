@@ -47,6 +47,7 @@ class Profile(Base):
     blocked_types: Mapped[list[str]] = mapped_column(JSON)
     max_results: Mapped[int] = mapped_column(Integer)
     max_parameter_bytes: Mapped[int] = mapped_column(Integer)
+    max_priority: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

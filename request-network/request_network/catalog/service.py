@@ -11,13 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Forbidden, Invalid
+from core.errors import Invalid
 from request_network.catalog.models import Grant, Profile, RequestType
 from request_network.users.models import User
-from shared.parameters import check_parameters, parameter_bytes
-
-GRANT_ONLY_PARAMETER_BYTES = 16_384
-"""Parameter size bound for a user whose profile has not been synced but who holds a grant."""
+from shared.access import check_access, profile_opens
+from shared.parameters import check_parameters
 
 
 async def user_profile(*, session: AsyncSession, user: User) -> Profile | None:
@@ -37,12 +35,6 @@ async def _granted(session: AsyncSession, user: User) -> set[str]:
     return set(rows.all())
 
 
-def _profile_allows(profile: Profile | None, name: str) -> bool:
-    if profile is None or name in profile.blocked_types:
-        return False
-    return profile.allow_all or name in profile.allowed_types
-
-
 async def submittable_types(*, session: AsyncSession, user: User) -> list[RequestType]:
     """Active types the user's profile opens (all or a list, minus blocked), plus grants."""
     profile = await user_profile(session=session, user=user)
@@ -52,7 +44,7 @@ async def submittable_types(*, session: AsyncSession, user: User) -> list[Reques
         .where(RequestType.active.is_(True), RequestType.deleted_at.is_(None))
         .order_by(RequestType.name)
     )
-    return [t for t in active.all() if t.name in granted or _profile_allows(profile, t.name)]
+    return [t for t in active.all() if t.name in granted or profile_opens(profile, t.name)]
 
 
 async def check_submission(
@@ -77,14 +69,7 @@ async def check_submission(
     if not item.active:
         raise Invalid(f"the request type {kind!r} is not active", code="invalid.kind")
     profile = await user_profile(session=session, user=user)
-    if not _profile_allows(profile, kind) and kind not in await _granted(session, user):
-        raise Forbidden(f"your profile does not allow {kind!r}", code="forbidden.kind")
-    size = parameter_bytes(parameters)
-    limit = profile.max_parameter_bytes if profile is not None else GRANT_ONLY_PARAMETER_BYTES
-    if size > limit:
-        raise Invalid(
-            f"the parameters take {size} bytes, more than the {limit} your profile allows",
-            code="invalid.parameters_size",
-        )
+    granted = await _granted(session, user)
+    check_access(profile=profile, granted=granted, kind=kind, parameters=parameters)
     check_parameters(item.parameter_schema, parameters)
     return item

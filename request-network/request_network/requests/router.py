@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from request_network.deps import (
@@ -15,6 +15,7 @@ from request_network.deps import (
     RuntimeDep,
     SettingsDep,
     UnitOfWorkDep,
+    require_scope,
 )
 from request_network.requests import service
 from request_network.requests.models import RequestStatus
@@ -27,8 +28,10 @@ from request_network.requests.schemas import (
     RequestRead,
 )
 from request_network.responses import service as responses_service
+from shared.scopes import Scope
 
 router = APIRouter(tags=["requests"])
+READS = [Depends(require_scope(Scope.REQUESTS_READ))]
 admin_router = APIRouter(tags=["admin-requests"])
 
 IdempotencyKey = Annotated[
@@ -47,6 +50,7 @@ IdempotencyKey = Annotated[
     name="submit",
     status_code=status.HTTP_201_CREATED,
     summary="Submit a request (rate limited)",
+    dependencies=[Depends(require_scope(Scope.REQUESTS_WRITE))],
     responses={
         200: {"description": "A replay of an earlier submission with this Idempotency-Key"},
         409: {"description": "The Idempotency-Key was used for a different body"},
@@ -81,7 +85,12 @@ async def submit_request(
     return RequestRead.model_validate(submission.request)
 
 
-@router.get("/requests", name="list", summary="Your requests (an admin's: everyone's)")
+@router.get(
+    "/requests",
+    name="list",
+    summary="Your requests (an admin's: everyone's)",
+    dependencies=READS,
+)
 async def list_requests(
     user: CurrentUser,
     uow: UnitOfWorkDep,
@@ -103,7 +112,12 @@ async def list_requests(
     )
 
 
-@router.get("/requests/{request_id}", name="get", summary="One request and its status history")
+@router.get(
+    "/requests/{request_id}",
+    name="get",
+    summary="One request and its status history",
+    dependencies=READS,
+)
 async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetail:
     await responses_service.settle_request(session=uow.session, request=request)
     history = await service.request_history(session=uow.session, request_id=request.id)

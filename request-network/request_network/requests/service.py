@@ -28,6 +28,7 @@ from request_network.requests.models import (
 )
 from request_network.requests.schemas import RequestCreate
 from request_network.users.models import Role, User
+from shared.access import check_priority
 from shared.parameters import parameter_bytes
 
 
@@ -103,6 +104,7 @@ async def submit(
         session=session, user=owner, kind=data.kind, parameters=data.parameters
     )
     profile = await user_profile(session=session, user=owner)
+    check_priority(profile=profile, limit_overrides=owner.limit_overrides, priority=data.priority)
     rate = await admit_submission(limiter=limiter, profile=profile, user=owner)
     now = utcnow()
     request = Request(

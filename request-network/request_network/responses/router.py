@@ -8,12 +8,13 @@ from fastapi import APIRouter
 from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 
-from core.deps import SECURITY_REQUIREMENTS
+from core.deps import SECURITY_REQUIREMENTS, declare_scope
 from core.runtime import Runtime
 from request_network.deps import request_user
 from request_network.responses import service
 from request_network.responses.cache import response_cache
 from request_network.responses.schemas import ResponseRead
+from shared.scopes import Scope
 
 router = APIRouter(tags=["responses"])
 
@@ -36,7 +37,7 @@ async def read_response(request_id: uuid.UUID, request: HttpRequest) -> Response
     # It does what `CurrentUser` and `UnitOfWorkDep` do, through the same functions.
     runtime: Runtime = request.app.state.runtime
     async with runtime.unit_of_work() as uow:
-        user = await request_user(request, uow.session)
+        user = await request_user(request, uow.session, scope=Scope.REQUESTS_READ)
         served = await service.read_answer(
             session=uow.session, cache=response_cache(runtime), viewer=user, request_id=request_id
         )
@@ -46,3 +47,6 @@ async def read_response(request_id: uuid.UUID, request: HttpRequest) -> Response
         media_type="application/json",
         headers={"X-Cache": "hit" if served.hit else "miss"},
     )
+
+
+declare_scope(read_response, Scope.REQUESTS_READ)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from request_network.deps import CurrentUser
+from request_network.deps import CurrentUser, any_scope
 from request_network.users.schemas import UserRead
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], dependencies=[Depends(any_scope)])
 
 
 @router.get("/users/me", summary="The account behind the credentials")

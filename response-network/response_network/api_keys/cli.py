@@ -16,6 +16,7 @@ from response_network.api_keys import service
 from response_network.api_keys.schemas import ApiKeyCreate
 from response_network.users.cli import OpenRuntime, cli_actor, refuse_input, run_in_unit_of_work
 from response_network.users.service import get_user_by_username
+from shared.scopes import Scope
 
 console = Console(stderr=True)
 
@@ -30,11 +31,15 @@ def make_api_keys_cli(open_runtime: OpenRuntime) -> typer.Typer:
         expires_in_days: Annotated[
             int | None, typer.Option(min=1, max=3650, help="Default: never")
         ] = None,
+        scope: Annotated[
+            list[Scope] | None,
+            typer.Option("--scope", help="Repeat for each; default: the role's full reach"),
+        ] = None,
     ) -> None:
         """Create a key for USERNAME; its secret is printed once, on stdout."""
         expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
         try:
-            data = ApiKeyCreate(name=name, expires_at=expires_at)
+            data = ApiKeyCreate(name=name, expires_at=expires_at, scopes=scope or None)
         except ValidationError as exc:
             refuse_input(exc)
 
@@ -63,11 +68,12 @@ def make_api_keys_cli(open_runtime: OpenRuntime) -> typer.Typer:
                     k.prefix,
                     k.created_at.isoformat(timespec="seconds"),
                     "revoked" if k.revoked_at else "live",
+                    " ".join(k.scopes) if k.scopes is not None else "all",
                 )
                 for k in found
             ]
 
-        table = Table("id", "name", "prefix", "created", "state")
+        table = Table("id", "name", "prefix", "created", "state", "scopes")
         for row in run_in_unit_of_work(open_runtime, work):
             table.add_row(*row)
         Console().print(table)

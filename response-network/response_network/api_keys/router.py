@@ -8,15 +8,22 @@ from response_network.api_keys import service
 from response_network.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from response_network.deps import (
     CurrentActor,
+    CurrentCaller,
     CurrentUser,
     ManagedApiKey,
     ManagedUser,
     OwnedApiKey,
     UnitOfWorkDep,
     require_admin,
+    require_scope,
 )
+from shared.scopes import Scope
 
-router = APIRouter(prefix="/users/me/api-keys", tags=["api-keys"])
+router = APIRouter(
+    prefix="/users/me/api-keys",
+    tags=["api-keys"],
+    dependencies=[Depends(require_scope(Scope.API_KEYS))],
+)
 admin_router = APIRouter(
     prefix="/admin/users/{user_id}/api-keys",
     tags=["api-keys"],
@@ -28,9 +35,11 @@ CREATED_SUMMARY = "Create a key; the answer holds its secret, shown this once"
 
 @router.post("", name="create_mine", status_code=status.HTTP_201_CREATED, summary=CREATED_SUMMARY)
 async def create_mine(
-    data: ApiKeyCreate, user: CurrentUser, actor: CurrentActor, uow: UnitOfWorkDep
+    data: ApiKeyCreate, caller: CurrentCaller, actor: CurrentActor, uow: UnitOfWorkDep
 ) -> ApiKeyCreated:
-    issued = await service.create_api_key(session=uow.session, owner=user, data=data, actor=actor)
+    issued = await service.create_api_key(
+        session=uow.session, owner=caller.user, data=data, actor=actor, within=caller.scopes
+    )
     return ApiKeyCreated.of(issued.key, issued.secret)
 
 
@@ -49,9 +58,15 @@ async def revoke_mine(key: OwnedApiKey, actor: CurrentActor, uow: UnitOfWorkDep)
 
 @admin_router.post("", name="create", status_code=status.HTTP_201_CREATED, summary=CREATED_SUMMARY)
 async def create(
-    data: ApiKeyCreate, user: ManagedUser, actor: CurrentActor, uow: UnitOfWorkDep
+    data: ApiKeyCreate,
+    user: ManagedUser,
+    caller: CurrentCaller,
+    actor: CurrentActor,
+    uow: UnitOfWorkDep,
 ) -> ApiKeyCreated:
-    issued = await service.create_api_key(session=uow.session, owner=user, data=data, actor=actor)
+    issued = await service.create_api_key(
+        session=uow.session, owner=user, data=data, actor=actor, within=caller.scopes
+    )
     return ApiKeyCreated.of(issued.key, issued.secret)
 
 

@@ -10,14 +10,13 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from response_network.api_keys.models import ApiKey
 from response_network.schemas import Schema
-
-Scope = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9:._-]+$")]
+from shared.scopes import Scope
 
 
 class ApiKeyCreate(Schema):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    scopes: Annotated[list[Scope], Field(max_length=50)] | None = None
-    """Stored and synced with the key; not enforced yet."""
+    scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))] | None = None
+    """What the key may do (an unknown name: 422); left out, everything its owner's role may."""
     expires_at: AwareDatetime | None = None
     """Must be in the future; no value: the key lives until revoked."""
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
 from core.db import utcnow
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.security import generate_api_key
 from response_network.api_keys.models import ApiKey
 from response_network.api_keys.schemas import ApiKeyCreate
@@ -33,8 +33,17 @@ class IssuedApiKey:
 
 
 async def create_api_key(
-    *, session: AsyncSession, owner: User, data: ApiKeyCreate, actor: Actor
+    *,
+    session: AsyncSession,
+    owner: User,
+    data: ApiKeyCreate,
+    actor: Actor,
+    within: frozenset[str] | None = None,
 ) -> IssuedApiKey:
+    """`within`: the scopes of the key the caller used, if any; a key cannot mint a key that
+    reaches further than itself (no scopes: everything)."""
+    if within is not None and (data.scopes is None or not set(data.scopes) <= within):
+        raise Forbidden("a key can create keys only within its own scopes", code="forbidden.scope")
     if data.expires_at is not None and data.expires_at <= utcnow():
         raise Invalid("expires_at must be in the future", code="invalid.expires_at")
     live = await session.scalar(
@@ -52,7 +61,7 @@ async def create_api_key(
         name=data.name,
         prefix=prefix,
         secret_hash=digest,
-        scopes=data.scopes,
+        scopes=[str(scope) for scope in data.scopes] if data.scopes is not None else None,
         expires_at=data.expires_at,
         created_at=utcnow(),
         version=1,
@@ -67,7 +76,12 @@ async def create_api_key(
         action="api_key.create",
         object_type="api_key",
         object_id=key.id,
-        details={"user_id": str(owner.id), "name": key.name, "prefix": key.prefix},
+        details={
+            "user_id": str(owner.id),
+            "name": key.name,
+            "prefix": key.prefix,
+            "scopes": key.scopes,
+        },
     )
     return IssuedApiKey(key, secret)
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
 from core.db import utcnow
-from core.deps import Credentials
+from core.deps import Caller, Credentials
 from core.errors import Unauthorized
 from core.runtime import ensure_secret
 from core.security import TokenIssuer, hash_api_key, verify_password
@@ -95,7 +95,8 @@ async def user_for_token(*, session: AsyncSession, tokens: TokenIssuer, token: s
     return user
 
 
-async def user_for_api_key(*, session: AsyncSession, secret: str) -> User:
+async def caller_for_api_key(*, session: AsyncSession, secret: str) -> Caller[User]:
+    """The key's owner, with the key's scopes (None: the owner's full reach)."""
     refused = Unauthorized("invalid, expired or revoked API key", code="unauthorized.api_key")
     if len(secret) > MAX_API_KEY_LENGTH:
         raise refused
@@ -116,15 +117,16 @@ async def user_for_api_key(*, session: AsyncSession, secret: str) -> User:
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-    return user
+    return Caller(user, frozenset(key.scopes) if key.scopes is not None else None)
 
 
 async def authenticate(
     *, session: AsyncSession, tokens: TokenIssuer, credentials: Credentials
-) -> User:
-    """The active user behind the credentials, or `Unauthorized`."""
+) -> Caller[User]:
+    """The active user behind the credentials and what they allow, or `Unauthorized`."""
     if credentials.api_key is not None:
-        return await user_for_api_key(session=session, secret=credentials.api_key)
+        return await caller_for_api_key(session=session, secret=credentials.api_key)
     if credentials.token is not None:
-        return await user_for_token(session=session, tokens=tokens, token=credentials.token)
+        user = await user_for_token(session=session, tokens=tokens, token=credentials.token)
+        return Caller(user)
     raise Unauthorized("authentication required", code="unauthorized.missing")

@@ -15,10 +15,11 @@ from rich.table import Table
 from core.db import UnitOfWork
 from core.process import fail
 from response_network.catalog import service
-from response_network.catalog.schemas import RequestTypeCreate
+from response_network.catalog.schemas import ProfileUpdate, RequestTypeCreate
 from response_network.handlers import build_handler_registry
 from response_network.settings import ResponseSettings
 from response_network.users.cli import OpenRuntime, cli_actor, refuse_input, run_in_unit_of_work
+from shared.access import HIGHEST_PRIORITY
 
 console = Console(stderr=True)
 MAX_DEFINITION_BYTES = 1_000_000
@@ -97,7 +98,7 @@ def make_types_cli(
 
 
 def make_profiles_cli(open_runtime: OpenRuntime) -> typer.Typer:
-    profiles = typer.Typer(help="List profiles.")
+    profiles = typer.Typer(help="List profiles and set their max priority.")
 
     @profiles.command("list")
     def list_profiles() -> None:
@@ -112,13 +113,33 @@ def make_profiles_cli(open_runtime: OpenRuntime) -> typer.Typer:
                     ", ".join(p.blocked_types),
                     " ".join(f"{w}:{v['hard']}" for w, v in p.limits.items()),
                     str(p.max_results),
+                    str(p.max_priority),
                 )
                 for p in found
             ]
 
-        table = Table("name", "types", "blocked", "hard limits", "max results")
+        table = Table("name", "types", "blocked", "hard limits", "max results", "max priority")
         for row in run_in_unit_of_work(open_runtime, work):
             table.add_row(*row)
         Console().print(table)
+
+    @profiles.command("set-max-priority")
+    def set_max_priority(
+        name: str,
+        priority: Annotated[int, typer.Argument(min=0, max=HIGHEST_PRIORITY)],
+    ) -> None:
+        """Let the profile's users submit requests up to this priority (0-9)."""
+
+        async def work(uow: UnitOfWork) -> None:
+            item = await service.get_profile(session=uow.session, name=name)
+            await service.update_profile(
+                session=uow.session,
+                item=item,
+                data=ProfileUpdate(max_priority=priority),
+                actor=cli_actor(),
+            )
+
+        run_in_unit_of_work(open_runtime, work)
+        console.print(f"profile {name}: max priority {priority}")
 
     return profiles

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
 from response_network.db import Base
+from shared.access import DEFAULT_MAX_PRIORITY
 
 
 class RequestType(Base):
@@ -42,6 +43,8 @@ class Profile(Base):
     """Named limits and the request types they open; users name theirs in `user.profile`.
 
     `limits` maps a window (`minute`, `hour`, `day`, `month`) to `{"soft": n, "hard": m}`.
+    The rule reading `allow_all`, the lists and `max_priority` is `shared.access`, applied at
+    submission on the request network and again here before an answer is planned.
     """
 
     __tablename__ = "profile"
@@ -55,6 +58,8 @@ class Profile(Base):
     blocked_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     max_results: Mapped[int] = mapped_column(Integer, default=100)
     max_parameter_bytes: Mapped[int] = mapped_column(Integer, default=16_384)
+    max_priority: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_PRIORITY)
+    """The highest request priority (0-9) its users may submit; see `shared.access`."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

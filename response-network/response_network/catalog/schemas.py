@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from response_network.schemas import Schema
+from shared.access import DEFAULT_MAX_PRIORITY, HIGHEST_PRIORITY
 from shared.records import Window, WindowLimit
 
 MAX_JSON_BYTES = 65_536
@@ -34,6 +35,8 @@ Description = Annotated[str, StringConstraints(max_length=4000)]
 BoundedJson = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 TypeList = Annotated[list[TypeName], Field(max_length=1000)]
 Limits = Annotated[dict[Window, WindowLimit], Field(max_length=4)]
+Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY)]
+"""A profile's `max_priority`: the highest priority its users may submit."""
 
 
 class _NoNulls(Schema):
@@ -98,6 +101,7 @@ class ProfileCreate(Schema):
     blocked_types: TypeList = Field(default_factory=list)
     max_results: int = Field(default=100, ge=1, le=10_000)
     max_parameter_bytes: int = Field(default=16_384, ge=2, le=1_000_000)
+    max_priority: Priority = DEFAULT_MAX_PRIORITY
 
 
 class ProfileUpdate(_NoNulls):
@@ -108,6 +112,7 @@ class ProfileUpdate(_NoNulls):
     blocked_types: TypeList | None = None
     max_results: int | None = Field(default=None, ge=1, le=10_000)
     max_parameter_bytes: int | None = Field(default=None, ge=2, le=1_000_000)
+    max_priority: Priority | None = None
 
 
 class ProfileRead(Schema):
@@ -120,6 +125,7 @@ class ProfileRead(Schema):
     blocked_types: list[str]
     max_results: int
     max_parameter_bytes: int
+    max_priority: int
     version: int
     created_at: datetime
     updated_at: datetime

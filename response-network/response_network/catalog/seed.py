@@ -27,6 +27,7 @@ PROFILES: tuple[dict[str, Any], ...] = (
         "allow_all": True,
         "max_results": 100,
         "max_parameter_bytes": 16_384,
+        "max_priority": 5,
     },
     {
         "name": "basic",
@@ -36,6 +37,7 @@ PROFILES: tuple[dict[str, Any], ...] = (
         "allowed_types": ["echo"],
         "max_results": 50,
         "max_parameter_bytes": 4_096,
+        "max_priority": 5,
     },
     {
         "name": "standard",
@@ -44,6 +46,7 @@ PROFILES: tuple[dict[str, Any], ...] = (
         "allow_all": True,
         "max_results": 500,
         "max_parameter_bytes": 32_768,
+        "max_priority": 7,
     },
     {
         "name": "premium",
@@ -52,6 +55,7 @@ PROFILES: tuple[dict[str, Any], ...] = (
         "allow_all": True,
         "max_results": 5_000,
         "max_parameter_bytes": 131_072,
+        "max_priority": 9,
     },
 )
 

@@ -51,6 +51,7 @@ def _profile_record(item: Profile) -> dict[str, Any]:
         "blocked_types": item.blocked_types,
         "max_results": item.max_results,
         "max_parameter_bytes": item.max_parameter_bytes,
+        "max_priority": item.max_priority,
         "version": item.version,
         "created_at": item.created_at,
         "updated_at": item.updated_at,

@@ -3,7 +3,8 @@
 Split from `answering` (which runs the plans and records their outcomes): it puts expired
 operator claims back in the queue, leases the due requests of automatic types with one
 conditional UPDATE (two workers never take one request), and plans each run or fails the
-request at once with a reason the user can read.
+request at once with a reason the user can read: first the re-checks of `requests.recheck`
+(owner, profile and grants, type, priority, parameters), then the handler and attempts.
 """
 
 from __future__ import annotations
@@ -17,14 +18,22 @@ import structlog
 from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit import Actor, record_audit
+from core.audit import Actor, AuditResult, record_audit
 from core.db import utcnow
 from core.errors import Invalid
 from response_network.audit.models import AuditEvent
-from response_network.catalog.models import Profile, RequestType
-from response_network.catalog.service import handler_limits, runnable_request_type
+from response_network.catalog.models import RequestType
+from response_network.catalog.service import handler_limits
 from response_network.handlers import Handler, HandlerLimits, HandlerRegistry
 from response_network.requests.models import Request, RequestStatus
+from response_network.requests.recheck import (
+    CANNOT_ANSWER,
+    Owner,
+    Refusal,
+    load_owners,
+    load_types,
+    recheck,
+)
 from response_network.requests.transitions import (
     due_for_handler,
     readable,
@@ -33,8 +42,6 @@ from response_network.requests.transitions import (
     show_progress,
 )
 from response_network.settings import ResponseSettings
-from response_network.users.models import User
-from shared.parameters import check_parameters
 
 log = structlog.get_logger(__name__)
 
@@ -93,52 +100,36 @@ async def release_expired_claims(*, session: AsyncSession) -> int:
     return len(rows)
 
 
-async def _runnable_types(
-    session: AsyncSession, names: set[str]
-) -> dict[str, RequestType | Invalid]:
-    found: dict[str, RequestType | Invalid] = {}
-    for name in names:
-        try:
-            found[name] = await runnable_request_type(session=session, name=name)
-        except Invalid as exc:
-            found[name] = exc
-    return found
-
-
-async def _owner_profiles(
-    session: AsyncSession, owner_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, Profile]:
-    rows = await session.execute(
-        select(User.id, Profile)
-        .join(Profile, Profile.name == User.profile)
-        .where(User.id.in_(owner_ids))
-    )
-    return {row[0]: row[1] for row in rows}
-
-
 def _plan(
     row: Row[Any],
     item: RequestType | Invalid | None,
-    profile: Profile | None,
+    owner: Owner | None,
     handlers: HandlerRegistry,
     settings: ResponseSettings,
-) -> Plan | str:
-    """What to run for a taken request, or why it fails at once."""
-    if item is None or isinstance(item, Invalid):
-        detail = item.detail if item is not None else f"no request type {row.request_type!r}"
-        return f"this request can no longer be answered: {detail}"
+) -> Plan | Refusal:
+    """What to run for a taken request, or why it fails at once (the re-checks first)."""
+    refusal = recheck(
+        owner=owner,
+        item=item,
+        kind=row.request_type,
+        priority=row.priority,
+        parameters=row.parameters,
+    )
+    if refusal is not None:
+        return refusal
+    assert isinstance(item, RequestType)
+    assert owner is not None
     try:
         handler = handlers.get(item.handler)
     except Invalid:
-        return f"the {item.handler} handler of {item.name!r} is not installed here"
-    try:
-        check_parameters(item.parameter_schema, row.parameters)
-    except Invalid as exc:
-        return f"the parameters no longer fit the request type {item.name!r}: {exc.detail}"
+        return Refusal(
+            "handler", f"the {item.handler} handler of {item.name!r} is not installed here"
+        )
     if row.attempts > settings.answer_max_attempts:
-        return (
+        return Refusal(
+            "attempts",
             f"the {handler.name} handler did not finish after "
-            f"{settings.answer_max_attempts} attempts (its worker stopped)"
+            f"{settings.answer_max_attempts} attempts (its worker stopped)",
         )
     return Plan(
         request_id=row.id,
@@ -146,8 +137,23 @@ def _plan(
         handler=handler,
         parameters=row.parameters,
         settings=item.handler_settings,
-        limits=handler_limits(settings, item, profile),
+        limits=handler_limits(settings, item, owner.profile),
     )
+
+
+def _plan_or_refuse(
+    row: Row[Any],
+    item: RequestType | Invalid | None,
+    owner: Owner | None,
+    handlers: HandlerRegistry,
+    settings: ResponseSettings,
+) -> Plan | Refusal:
+    """`_plan`, but whatever one request raises fails that request, not the whole run."""
+    try:
+        return _plan(row, item, owner, handlers, settings)
+    except Exception as exc:
+        log.exception("request_plan_crashed", request_id=str(row.id))
+        return Refusal("error", f"{CANNOT_ANSWER}: checking it failed ({type(exc).__name__})")
 
 
 async def take_due_requests(
@@ -197,33 +203,45 @@ async def take_due_requests(
                 Request.request_type,
                 Request.parameters,
                 Request.owner_id,
+                Request.priority,
                 Request.attempts,
             )
             .execution_options(synchronize_session=False)
         )
     ).all()
-    types = await _runnable_types(session, {row.request_type for row in taken})
-    profiles = await _owner_profiles(session, {row.owner_id for row in taken})
+    types = await load_types(session, {row.request_type for row in taken})
+    owners = await load_owners(session, {row.owner_id for row in taken})
     responses = await responses_of(session, [row.id for row in taken])
     plans: list[Plan] = []
     failed: list[tuple[uuid.UUID, str]] = []
     for row in taken:
-        plan = _plan(
-            row, types.get(row.request_type), profiles.get(row.owner_id), handlers, settings
+        plan = _plan_or_refuse(
+            row, types.get(row.request_type), owners.get(row.owner_id), handlers, settings
         )
         if isinstance(plan, Plan):
             plans.append(plan)
             show_progress(responses[row.id], RequestStatus.PROCESSING)
-        else:
-            failed.append((row.id, plan))
-            show_decision(responses[row.id], RequestStatus.FAILED, by=None, at=now, reason=plan)
+            continue
+        reason = readable(plan.reason)
+        failed.append((row.id, reason))
+        show_decision(responses[row.id], RequestStatus.FAILED, by=None, at=now, reason=reason)
+        record_audit(
+            session=session,
+            model=AuditEvent,
+            actor=ANSWERING,
+            action="request.recheck_failed",
+            object_type="request",
+            object_id=row.id,
+            result=AuditResult.FAILURE,
+            details={"request_type": row.request_type, "check": plan.check, "reason": reason},
+        )
     for request_id, reason in failed:
         await session.execute(
             update(Request)
             .where(Request.id == request_id)
             .values(
                 status=RequestStatus.FAILED,
-                status_reason=readable(reason),
+                status_reason=reason,
                 claim_expires_at=None,
                 updated_at=now,
             )

@@ -34,6 +34,12 @@ admin_router = APIRouter(tags=["admin-requests"])
 CONFLICTS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Claimed by someone else (`conflict.claimed`) or not claimed"}
 }
+REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {
+        "description": "The request fails its re-check (`forbidden.recheck`): its owner, "
+        "profile, type, priority or parameters; it may only be failed or rejected"
+    }
+}
 
 
 async def get_queued_request(
@@ -89,7 +95,7 @@ async def get_request(request: QueuedRequest, uow: UnitOfWorkDep) -> RequestDeta
     "/requests/{request_id}/claim",
     name="claim",
     summary="Hold the request to answer it (expires after claim_ttl_seconds)",
-    responses=CONFLICTS,
+    responses={**CONFLICTS, **REFUSED},
 )
 async def claim(
     request: QueuedRequest,
@@ -133,7 +139,11 @@ async def release(
     "/requests/{request_id}/response",
     name="respond",
     summary="Answer, fail or reject the request (the claimer, or an admin without a claim)",
-    responses={**CONFLICTS, 413: {"description": "The body is over max_response_bytes"}},
+    responses={
+        **CONFLICTS,
+        **REFUSED,
+        413: {"description": "The body is over max_response_bytes"},
+    },
 )
 async def respond(
     request: QueuedRequest,

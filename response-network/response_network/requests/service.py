@@ -3,7 +3,8 @@
 Claims and answers are conditional UPDATEs (the condition is re-checked by the database), so
 two operators, or an operator and a worker, never hold or answer one request at once. Every
 status change updates the response row in the same transaction; nothing is written when a
-check fails.
+check fails. A request that fails its re-check (`requests.recheck`: owner, profile, type,
+priority, parameters) cannot be claimed or answered, only failed or rejected.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from response_network.requests.models import (
     RequestStatus,
     Response,
 )
+from response_network.requests.recheck import recheck_request, refuse_operator
 from response_network.requests.schemas import ResponseCreate
 from response_network.requests.transitions import (
     claim_free,
@@ -236,6 +238,9 @@ async def claim_request(
     now = utcnow()
     if not (_free(request, now) or _held_by(request, operator, now)):
         raise await _claimed_elsewhere(session, request)
+    refusal = await recheck_request(session=session, request=request)
+    if refusal is not None:
+        raise refuse_operator(refusal)
     before = RequestStatus(request.status)
     after = RequestStatus.PROCESSING if before == RequestStatus.RECEIVED else before
     expires = now + timedelta(seconds=ttl_seconds)
@@ -326,6 +331,10 @@ async def respond(
     else:
         raise await _claimed_elsewhere(session, request)
     status = RequestStatus(data.status)
+    if status == RequestStatus.ANSWERED:
+        refusal = await recheck_request(session=session, request=request)
+        if refusal is not None:
+            raise refuse_operator(refusal)
     changed = await _conditional_update(
         session,
         request,

@@ -21,7 +21,7 @@ from core.runtime import Runtime
 from core.security import generate_password
 from response_network.users import service
 from response_network.users.models import Role
-from response_network.users.schemas import UserCreate
+from response_network.users.schemas import UserCreate, UserUpdate
 
 OpenRuntime = Callable[[], AbstractAsyncContextManager[Runtime]]
 ResultT = TypeVar("ResultT")
@@ -162,5 +162,29 @@ def make_users_cli(open_runtime: OpenRuntime) -> typer.Typer:
         if generated:
             console.print("password (shown once):")
             typer.echo(password)
+
+    @users.command("request-network-login")
+    def request_network_login(
+        username: str,
+        allow: Annotated[
+            bool, typer.Option("--on/--off", help="Let the password hash cross, or stop it")
+        ],
+    ) -> None:
+        """Let an admin or operator log in on the request network with a password, or stop it.
+
+        Off, the next sync clears the replica's copy of the hash (plain users always cross).
+        """
+
+        async def work(uow: UnitOfWork) -> None:
+            user = await service.get_user_by_username(session=uow.session, username=username)
+            await service.update_user(
+                session=uow.session,
+                user=user,
+                data=UserUpdate(request_network_login=allow),
+                actor=cli_actor(),
+            )
+
+        run_in_unit_of_work(open_runtime, work)
+        console.print(f"request network login of {username}: {'on' if allow else 'off'}")
 
     return users

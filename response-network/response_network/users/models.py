@@ -42,6 +42,10 @@ class User(Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    request_network_login: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Whether an admin's or operator's password hash crosses to the request network (so they
+    can log in there with it); off, the users stream carries no hash for them. Users' hashes
+    always cross: this is their way in."""
     profile: Mapped[str] = mapped_column(String(64), default="default")
     limit_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)

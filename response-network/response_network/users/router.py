@@ -11,6 +11,7 @@ from response_network.deps import (
     CurrentUser,
     ManagedUser,
     UnitOfWorkDep,
+    any_scope,
     require_admin,
 )
 from response_network.schemas import NO_NUL
@@ -26,7 +27,7 @@ from response_network.users.schemas import (
 
 SEARCH_HELP = "Text in the username, email or display name"
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], dependencies=[Depends(any_scope)])
 admin_router = APIRouter(
     prefix="/admin/users", tags=["users"], dependencies=[Depends(require_admin)]
 )
@@ -66,7 +67,10 @@ async def get_user(user: ManagedUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@admin_router.patch("/{user_id}", summary="Change email, name, role, active, profile or limits")
+@admin_router.patch(
+    "/{user_id}",
+    summary="Change email, name, role, active, profile, limits or request network login",
+)
 async def update(
     user: ManagedUser, data: UserUpdate, actor: CurrentActor, uow: UnitOfWorkDep
 ) -> UserRead:

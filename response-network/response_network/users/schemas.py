@@ -59,6 +59,9 @@ class UserCreate(Schema):
     active: bool = True
     profile: ProfileName = "default"
     limit_overrides: LimitOverrides | None = None
+    request_network_login: bool = False
+    """Admins and operators: let their password hash cross so they can log in on the request
+    network. Plain users always can; for them the flag changes nothing."""
 
 
 class UserUpdate(Schema):
@@ -70,6 +73,7 @@ class UserUpdate(Schema):
     active: bool | None = None
     profile: ProfileName | None = None
     limit_overrides: LimitOverrides | None = None
+    request_network_login: bool | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> UserUpdate:
@@ -96,6 +100,7 @@ class UserRead(Schema):
     active: bool
     profile: str
     limit_overrides: dict[str, Any] | None
+    request_network_login: bool
     version: int
     created_at: datetime
     updated_at: datetime

@@ -166,6 +166,7 @@ async def create_user(*, session: AsyncSession, data: UserCreate, actor: Actor) 
         active=data.active,
         profile=data.profile,
         limit_overrides=data.limit_overrides,
+        request_network_login=data.request_network_login,
         password_hash=await _hash(data.password),
         version=1,
     )
@@ -178,7 +179,12 @@ async def create_user(*, session: AsyncSession, data: UserCreate, actor: Actor) 
         action="user.create",
         object_type="user",
         object_id=user.id,
-        details={"username": user.username, "role": user.role.value, "active": user.active},
+        details={
+            "username": user.username,
+            "role": user.role.value,
+            "active": user.active,
+            "request_network_login": user.request_network_login,
+        },
     )
     return user
 
@@ -259,9 +265,17 @@ async def count_admins(*, session: AsyncSession) -> int:
 
 
 async def ensure_admin(
-    *, session: AsyncSession, username: str, email: str, password: str | None
+    *,
+    session: AsyncSession,
+    username: str,
+    email: str,
+    password: str | None,
+    request_network_login: bool = False,
 ) -> AdminSeed:
-    """Create the first admin unless one exists; running it again changes nothing."""
+    """Create the first admin unless one exists; running it again changes nothing.
+
+    `request_network_login` applies to the admin this call creates (`airlock dev` sets it).
+    """
     existing = await session.scalar(
         select(User).where(User.role == Role.ADMIN).order_by(User.created_at).limit(1)
     )
@@ -275,6 +289,7 @@ async def ensure_admin(
         role=Role.ADMIN,
         active=True,
         password_hash=hash_password(password or generated or ""),
+        request_network_login=request_network_login,
         version=1,
     )
     session.add(user)
@@ -286,6 +301,11 @@ async def ensure_admin(
         action="user.create",
         object_type="user",
         object_id=user.id,
-        details={"username": user.username, "role": user.role.value, "seed": True},
+        details={
+            "username": user.username,
+            "role": user.role.value,
+            "seed": True,
+            "request_network_login": request_network_login,
+        },
     )
     return AdminSeed(user, created=True, generated_password=generated)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_network.api_keys.models import ApiKey
 from response_network.transfer.models import ChangeLog
-from response_network.users.models import User
+from response_network.users.models import Role, User
 from shared.changes import track
 from shared.streams import OutboundStream, load_changed
 
@@ -32,6 +32,15 @@ track(
 )
 
 
+def crossing_password_hash(user: User) -> str | None:
+    """The hash the replica may hold: a user's always (it is how they log in there); an admin's
+    or operator's only when `request_network_login` is on, so a copy taken from the exposed
+    network cannot be cracked offline and replayed here. None clears the replica's copy."""
+    if user.role == Role.USER or user.request_network_login:
+        return user.password_hash
+    return None
+
+
 def _user_record(user: User) -> dict[str, Any]:
     return {
         "kind": "user",
@@ -41,7 +50,7 @@ def _user_record(user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "role": str(user.role),
         "active": user.active,
-        "password_hash": user.password_hash,
+        "password_hash": crossing_password_hash(user),
         "profile": user.profile,
         "limit_overrides": user.limit_overrides,
         "version": user.version,

@@ -63,6 +63,7 @@ def replica_profile(name: str = "default", **fields: Any) -> Profile:
         "blocked_types": [],
         "max_results": 100,
         "max_parameter_bytes": 200,
+        "max_priority": 9,
         "version": 1,
         "created_at": now,
         "updated_at": now,

@@ -1,4 +1,5 @@
-"""Logging in on the response network: password, rehash, throttling, the same answer for all."""
+"""Logging in on the response network: password, rehash, the same answer for all (throttling:
+test_throttle.py)."""
 
 from __future__ import annotations
 
@@ -87,42 +88,6 @@ async def test_bcrypt_hash_is_replaced_by_argon2id_on_login(
     [event] = await audit_events(response_runtime, "user.upgrade_password_hash")
     assert event.details == {"scheme": "argon2id"}
     assert (await login(response_client, "legacy")).status_code == 200
-
-
-async def test_five_failures_lock_the_username_with_retry_after(
-    response_client: httpx.AsyncClient, make_user: UserFactory
-) -> None:
-    await make_user("alice")
-    for _ in range(5):
-        assert (await login(response_client, "alice", "wrong password here")).status_code == 401
-
-    locked = await login(response_client, "alice")  # even the right password
-    assert locked.status_code == 429
-    assert locked.json()["code"] == "rate_limited.login"
-    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60
-
-
-async def test_unknown_usernames_are_throttled_the_same_way(
-    response_client: httpx.AsyncClient,
-) -> None:
-    answers = [await login(response_client, "ghost", "wrong password here") for _ in range(6)]
-    assert [a.status_code for a in answers] == [401] * 5 + [429]
-
-
-async def test_success_resets_the_username_count_but_not_the_address_count(
-    response_client: httpx.AsyncClient, make_user: UserFactory
-) -> None:
-    await make_user("alice")
-    await make_user("bob")
-    for _ in range(4):
-        await login(response_client, "alice", "wrong password here")
-    assert (await login(response_client, "alice")).status_code == 200
-
-    # alice's own count starts again, but this address has failed 4 times: one more locks it.
-    assert (await login(response_client, "bob", "wrong password here")).status_code == 401
-    blocked = await login(response_client, "bob")
-    assert blocked.status_code == 429
-    assert "retry-after" in blocked.headers
 
 
 async def test_oversize_credentials_are_422_without_hashing(

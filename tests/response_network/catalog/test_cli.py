@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,13 @@ from typer.testing import CliRunner
 
 from response_network.cli import app
 from response_network.settings import ResponseSettings
+from tests.terminal import logging_restored
 
 
 @pytest.fixture
-def cli(response_settings: ResponseSettings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(
+    response_settings: ResponseSettings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
     for name in list(os.environ):
         if name.startswith("AIRLOCK_"):
             monkeypatch.delenv(name)
@@ -24,7 +28,8 @@ def cli(response_settings: ResponseSettings, monkeypatch: pytest.MonkeyPatch) ->
     if response_settings.redis_url:
         monkeypatch.setenv("AIRLOCK_RESPONSE_REDIS_URL", response_settings.redis_url)
     monkeypatch.setenv("COLUMNS", "200")
-    return CliRunner()
+    with logging_restored():
+        yield CliRunner()
 
 
 def test_types_create_list_delete_and_profiles_list(cli: CliRunner, tmp_path: Path) -> None:

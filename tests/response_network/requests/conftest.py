@@ -22,7 +22,7 @@ from core.errors import Invalid
 from core.runtime import Runtime
 from core.security import TokenIssuer
 from response_network.audit.models import AuditEvent
-from response_network.catalog.models import RequestType
+from response_network.catalog.models import Profile, RequestType
 from response_network.handlers import (
     ENTRY_POINT_GROUP,
     AwaitsOperator,
@@ -177,6 +177,9 @@ class Master:
 
     runtime: Runtime
     handlers: HandlerRegistry
+    owner_id: uuid.UUID
+    """An active user whose profile opens every type at every priority: the owner of the
+    requests that arrive unless a test names another."""
 
     async def arrive(
         self,
@@ -192,7 +195,7 @@ class Master:
         """A request arrives as an imported batch chunk would bring it."""
         record = RequestRecord(
             id=request_id or uuid.uuid4(),
-            owner_id=owner_id or uuid.uuid4(),
+            owner_id=owner_id or self.owner_id,
             request_type=request_type,
             type_version=1,
             parameters=parameters if parameters is not None else {"q": "hello"},
@@ -254,8 +257,13 @@ class Master:
 
 
 @pytest.fixture
-def master(response_runtime: Runtime, handlers: HandlerRegistry, types: list[str]) -> Master:
-    return Master(response_runtime, handlers)
+async def master(
+    response_runtime: Runtime, handlers: HandlerRegistry, types: list[str], make_user: UserFactory
+) -> Master:
+    async with response_runtime.unit_of_work() as uow:
+        uow.session.add(Profile(name="default", allow_all=True, max_priority=9))
+    owner = await make_user("requester")
+    return Master(response_runtime, handlers, owner.id)
 
 
 @pytest.fixture

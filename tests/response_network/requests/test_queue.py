@@ -10,6 +10,7 @@ import httpx
 from core.db import utcnow
 from response_network.pagination import encode_cursor
 from response_network.users.models import User
+from tests.response_network.conftest import UserFactory
 from tests.response_network.requests.conftest import Headers, HeadersFor, Master
 
 
@@ -56,9 +57,13 @@ async def test_the_queue_lists_unanswered_requests_by_priority_then_age_a_page_a
 
 
 async def test_the_queue_filters_by_status_type_and_owner(
-    master: Master, response_client: httpx.AsyncClient, operator: User, headers: HeadersFor
+    master: Master,
+    response_client: httpx.AsyncClient,
+    operator: User,
+    headers: HeadersFor,
+    make_user: UserFactory,
 ) -> None:
-    alice, bob = uuid.uuid4(), uuid.uuid4()
+    alice, bob = (await make_user("alice")).id, (await make_user("bob")).id
     manual_alice = await master.arrive("manual", owner_id=alice)
     await master.arrive("manual", owner_id=bob)
     echo_alice = await master.arrive("echo", owner_id=alice)

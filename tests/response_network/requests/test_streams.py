@@ -39,7 +39,7 @@ async def submit_on_the_request_network(
             owner_id=fields.get("owner_id", uuid.uuid4()),
             kind=fields.get("kind", "echo"),
             type_version=1,
-            parameters={"q": f"question {i}"},
+            parameters=fields.get("parameters", {"q": f"question {i}"}),
             priority=fields.get("priority", 5),
             status="pending",
             request_hash="0" * 64,
@@ -122,18 +122,21 @@ async def test_submitted_requests_are_imported_received_and_reimports_change_not
         assert await uow.session.scalar(select(func.count()).select_from(Response)) == 3
 
 
-async def test_a_newer_version_updates_what_was_submitted_and_keeps_the_masters_state(
-    master: Master,
-) -> None:
-    request_id = await master.arrive("echo", priority=1)
+async def test_a_newer_version_applies_and_keeps_the_masters_state(master: Master) -> None:
+    """Nothing a request record carries may change (see the write-once tests): a newer
+    version repeats what was submitted, and only its version is taken."""
+    submitted_at = utcnow()
+    request_id = await master.arrive("echo", priority=1, submitted_at=submitted_at)
     await master.answer()
 
-    await master.arrive("echo", request_id=request_id, priority=8, version=2)
-    await master.arrive("echo", request_id=request_id, priority=3, version=1)  # late, older
+    await master.arrive(
+        "echo", request_id=request_id, priority=1, submitted_at=submitted_at, version=2
+    )
 
     request = await master.request(request_id)
-    assert (request.priority, request.version, request.status) == (8, 2, "answered")
+    assert (request.priority, request.version, request.status) == (1, 2, "answered")
     assert (await master.response(request_id)).answer_number == 1
+    assert await master.audit("request.rewrite_refused") == []
 
 
 async def test_the_responses_stream_carries_each_requests_state_and_answer(
@@ -175,7 +178,7 @@ async def broker_tasks(runtime: Runtime) -> list[str]:
 async def test_an_import_gets_new_requests_answered_and_sent_back_at_once(
     networks: Networks, master: Master, response_runtime: Runtime
 ) -> None:
-    [request_id] = await submit_on_the_request_network(networks, 1)
+    [request_id] = await submit_on_the_request_network(networks, 1, owner_id=master.owner_id)
     await export_all(networks.request_ctx)
     jobs = response_runtime.jobs
 

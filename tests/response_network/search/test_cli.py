@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from response_network.cli import app
 from response_network.search.demo import DEMO_FILE
+from tests.terminal import logging_restored
 
 INDEX_PATHS = {"embedded": "kit.tantivy/airlock-index.json", "sqlite": "kit.sqlite3"}
 
@@ -20,13 +22,14 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def cli(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     for name in list(os.environ):
         if name.startswith("AIRLOCK_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("AIRLOCK_RESPONSE_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("AIRLOCK_RESPONSE_SEARCH_BACKEND", kind)
-    return CliRunner()
+    with logging_restored():
+        yield CliRunner()
 
 
 def test_load_search_and_list(cli: CliRunner, kind: str, tmp_path: Path) -> None:

@@ -91,6 +91,7 @@ async def test_admins_see_the_transfer_state_and_requeue_quarantined_batches(
                 role=Role.ADMIN,
                 active=True,
                 password_hash=PASSWORD_HASH,
+                request_network_login=True,  # so the admin can log in on the request network
             )
         )
     await export_all(networks.response_ctx)

@@ -8,13 +8,13 @@ import bagit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
+from shared.cli import app as airlock
 from shared.transfer import (
     generate_age_identity,
     generate_signing_key,
     save_age_identity,
     save_public_key,
 )
-from shared.transfer.cli import transfer_app
 from tests.shared.transfer import corpus
 from tests.shared.transfer.conftest import WriteBatches
 from tests.shared.transfer.samples import SOURCE, questions
@@ -34,8 +34,8 @@ def test_verify_a_good_batch(
     key_file = peer_key_file(tmp_path, signing_key)
 
     result = runner.invoke(
-        transfer_app,
-        ["verify", str(good_batch), "--peer-key", str(key_file), "--source", SOURCE],
+        airlock,
+        ["transfer", "verify", str(good_batch), "--peer-key", str(key_file), "--source", SOURCE],
     )
 
     assert result.exit_code == 0, result.output
@@ -49,8 +49,8 @@ def test_verify_reports_the_reason(
     key_file = peer_key_file(tmp_path, generate_signing_key())
 
     result = runner.invoke(
-        transfer_app,
-        ["verify", str(good_batch), "--peer-key", str(key_file), "--source", SOURCE],
+        airlock,
+        ["transfer", "verify", str(good_batch), "--peer-key", str(key_file), "--source", SOURCE],
     )
 
     assert result.exit_code == 1
@@ -67,8 +67,9 @@ def test_verify_an_encrypted_batch(
     key_file = peer_key_file(tmp_path, signing_key)
 
     result = runner.invoke(
-        transfer_app,
+        airlock,
         [
+            "transfer",
             "verify",
             str(info.path),
             "--peer-key",
@@ -88,7 +89,7 @@ def test_verify_an_encrypted_batch(
 def test_inspect_needs_no_keys(write: WriteBatches) -> None:
     [info] = write(questions(7))
 
-    result = runner.invoke(transfer_app, ["inspect", str(info.path)])
+    result = runner.invoke(airlock, ["transfer", "inspect", str(info.path)])
 
     assert result.exit_code == 0, result.output
     assert "Record-Count" in result.output
@@ -101,20 +102,20 @@ def test_inspect_an_unreadable_file(
 ) -> None:
     bad = corpus.symlink_member(good_batch, tmp_path / "bad", signing_key)
 
-    result = runner.invoke(transfer_app, ["inspect", str(bad)])
+    result = runner.invoke(airlock, ["transfer", "inspect", str(bad)])
 
     assert result.exit_code == 1
     assert "batch.member" in result.output
 
 
 def test_unpack_writes_a_bag(good_batch: Path, tmp_path: Path) -> None:
-    result = runner.invoke(transfer_app, ["unpack", str(good_batch), str(tmp_path / "bags")])
+    result = runner.invoke(airlock, ["transfer", "unpack", str(good_batch), str(tmp_path / "bags")])
 
     assert result.exit_code == 0, result.output
     [bag] = (tmp_path / "bags").iterdir()
     bagit.Bag(str(bag)).validate()
 
-    again = runner.invoke(transfer_app, ["unpack", str(good_batch), str(tmp_path / "bags")])
+    again = runner.invoke(airlock, ["transfer", "unpack", str(good_batch), str(tmp_path / "bags")])
     assert again.exit_code == 1
     assert "exists" in again.output
 
@@ -124,7 +125,7 @@ def test_unpack_refuses_an_unsafe_batch(
 ) -> None:
     bad = corpus.dotdot_member(good_batch, tmp_path / "bad", signing_key)
 
-    result = runner.invoke(transfer_app, ["unpack", str(bad), str(tmp_path / "bags")])
+    result = runner.invoke(airlock, ["transfer", "unpack", str(bad), str(tmp_path / "bags")])
 
     assert result.exit_code == 1
     assert "batch.member" in result.output
@@ -135,8 +136,8 @@ def test_verify_with_a_mangled_key(good_batch: Path, tmp_path: Path) -> None:
     key_file.write_text("ssh-ed25519 AAAA\n")
 
     result = runner.invoke(
-        transfer_app,
-        ["verify", str(good_batch), "--peer-key", str(key_file), "--source", SOURCE],
+        airlock,
+        ["transfer", "verify", str(good_batch), "--peer-key", str(key_file), "--source", SOURCE],
     )
 
     assert result.exit_code == 2

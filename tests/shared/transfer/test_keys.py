@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -22,13 +25,17 @@ from shared.transfer import (
     load_age_identity,
     load_private_key,
     load_public_key,
+    open_batch,
     parse_public_key,
     public_key_text,
     save_age_identity,
     save_private_key,
     save_public_key,
+    verify_batch,
 )
 from shared.transfer.signing import sign, verify
+from tests.shared.transfer.conftest import WriteBatches
+from tests.shared.transfer.samples import SOURCE, Question, questions
 
 
 def test_private_key_round_trip_is_owner_only(tmp_path: Path) -> None:
@@ -126,3 +133,105 @@ def test_rejection_reads_well_and_survives_pickling() -> None:
 
     assert str(rejected) == "batch.count: 3 records, Record-Count says 4"
     assert (copy.code, copy.detail, copy.check) == ("batch.count", rejected.detail, "count")
+
+
+# Identity files as the `age` tools write them (Debian package `age`, `make services`).
+
+
+def _age_tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} not found: run `make services` (it installs Debian's `age`)")
+    return found
+
+
+def age_keygen(path: Path) -> str:
+    """A new identity file made by `age-keygen`; returns its recipient."""
+    subprocess.run([_age_tool("age-keygen"), "-o", str(path)], check=True, capture_output=True)
+    found = subprocess.run(
+        [_age_tool("age-keygen"), "-y", str(path)], check=True, capture_output=True, text=True
+    )
+    return found.stdout.strip()
+
+
+def test_an_age_keygen_file_decrypts_what_airlock_encrypted_and_age_reads_it_too(
+    write: WriteBatches, verify_key: Ed25519PublicKey, tmp_path: Path
+) -> None:
+    identity_file = tmp_path / "identity.txt"
+    recipient = age_keygen(identity_file)
+    assert identity_file.read_text().startswith("# created: ")
+
+    [info] = write(questions(7), age_recipient=recipient)
+
+    with open_batch(
+        info.path,
+        verify_key=verify_key,
+        expected_source=SOURCE,
+        age_identity=load_age_identity(identity_file),
+    ) as reader:
+        assert len(list(reader.records(Question))) == 7
+    plain = tmp_path / "plain.tar"
+    subprocess.run(
+        [_age_tool("age"), "-d", "-i", str(identity_file), "-o", str(plain), str(info.path)],
+        check=True,
+        capture_output=True,
+    )
+    named = plain.rename(info.path.with_name(info.path.name.removesuffix(".age")))
+    assert verify_batch(named, verify_key=verify_key, expected_source=SOURCE).record_count == 7
+
+
+def test_airlock_decrypts_what_the_age_tool_encrypted_to_its_identity_file(
+    write: WriteBatches, verify_key: Ed25519PublicKey, tmp_path: Path
+) -> None:
+    identity_file = tmp_path / "identity.txt"
+    recipient = age_keygen(identity_file)
+    [info] = write(questions(4))
+    encrypted = info.path.with_name(info.path.name + ".age")
+
+    subprocess.run(
+        [_age_tool("age"), "-r", recipient, "-o", str(encrypted), str(info.path)],
+        check=True,
+        capture_output=True,
+    )
+
+    identity = load_age_identity(identity_file)
+    checked = verify_batch(
+        encrypted, verify_key=verify_key, expected_source=SOURCE, age_identity=identity
+    )
+    assert checked.record_count == 4
+
+
+def test_a_file_with_two_identities_decrypts_for_either(
+    write: WriteBatches, verify_key: Ed25519PublicKey, tmp_path: Path
+) -> None:
+    old, new = tmp_path / "old.txt", tmp_path / "new.txt"
+    recipients = [age_keygen(old), age_keygen(new)]
+    both = tmp_path / "identities.txt"
+    both.write_text(old.read_text() + "\n# rotated in:\n" + new.read_text())
+
+    identity = load_age_identity(both)
+
+    assert identity.count("AGE-SECRET-KEY-1") == 2
+    for number, recipient in enumerate(recipients):
+        [info] = write(questions(2), age_recipient=recipient, first_sequence=number + 1)
+        checked = verify_batch(
+            info.path, verify_key=verify_key, expected_source=SOURCE, age_identity=identity
+        )
+        assert checked.record_count == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"# created: 2026-01-01\n# public key: age1...\n\n", "no AGE-SECRET-KEY-1 line"),
+        (b"# comment\nAGE-SECRET-KEY-1NOTAKEY\n", "line 2 is not an age X25519 identity"),
+        (b"age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\n", "line 1"),
+        (b"\x00\xff\xfe garbage \x89PNG", "not a text file"),
+    ],
+)
+def test_a_bad_identity_file_says_what_is_wrong(content: bytes, says: str, tmp_path: Path) -> None:
+    path = tmp_path / "identity.txt"
+    path.write_bytes(content)
+
+    with pytest.raises(ValueError, match=says):
+        load_age_identity(path)
