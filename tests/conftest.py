@@ -1,4 +1,8 @@
-"""Session services (PostgreSQL, Redis) and per-test databases on both backends."""
+"""Session services (PostgreSQL, Redis) and per-test databases on both backends.
+
+Under pytest-xdist each worker is a session of its own: it starts its own PostgreSQL cluster
+and redis-server, so tests on different workers never share a database or a Redis db number.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +30,24 @@ from response_network.bootstrap import MIGRATIONS as RESPONSE_MIGRATIONS
 from response_network.jobs import registry as response_registry
 from response_network.settings import ResponseSettings
 from tests.services import PostgresServer, RedisServer, run_postgres, run_redis
+from tests.waiting import SCALE
 
 MIGRATIONS = {"response": RESPONSE_MIGRATIONS, "request": REQUEST_MIGRATIONS}
 BACKENDS = ("embedded", "production")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first, so that under xdist they overlap the many short ones instead of
+    running alone at the end; every timeout times AIRLOCK_TEST_TIMEOUT_SCALE."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if SCALE == 1:
+        return
+    default = config.getoption("timeout", None) or config.getini("timeout")
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        seconds = (marker.args or [marker.kwargs.get("timeout")])[0] if marker else default
+        if seconds:
+            item.add_marker(pytest.mark.timeout(float(seconds) * SCALE), append=False)
 
 
 @pytest.fixture(scope="session")

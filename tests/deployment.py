@@ -11,7 +11,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -24,15 +23,18 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests import waiting
 from tests.conftest import METRICS_TOKEN
 from tests.services import free_port
+from tests.waiting import Started, start_module
 
 T = TypeVar("T")
 
 ADMIN_PASSWORD = "the first admin's password"
 PASSWORD = "a password long enough"
 DEADLINE = 90.0
-"""Seconds any one cross-network step may take (the schedules are 1-2 s; CI is slow)."""
+"""Seconds any one cross-network step may take (the schedules are 1-2 s; CI is slow), times
+AIRLOCK_TEST_TIMEOUT_SCALE."""
 
 
 @dataclass
@@ -43,45 +45,44 @@ class Deployment:
     response_url: str
     request_url: str
     request_db: str
-    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    processes: dict[str, Started] = field(default_factory=dict)
 
     def start(self, name: str, *args: str) -> None:
-        log = (self.root / f"{name}.log").open("wb")
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", *args], cwd=self.root, env=self.env, stdout=log, stderr=log
+        self.processes[name] = start_module(
+            name, *args, log_dir=self.root, env=self.env, cwd=self.root
         )
 
     def run(self, *args: str) -> None:
         subprocess.run([sys.executable, "-m", *args], cwd=self.root, env=self.env, check=True)
 
     def check_alive(self) -> None:
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                tail = (self.root / f"{name}.log").read_text(errors="replace")[-3000:]
-                raise AssertionError(f"{name} exited with {process.returncode}:\n{tail}")
+        for started in self.processes.values():
+            started.check_alive()
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for started in self.processes.values():
+            if started.process.poll() is None:
+                started.process.terminate()
+        for started in self.processes.values():
+            started.stop()
 
 
 async def _wait_ready(deployment: Deployment, url: str) -> None:
     async with httpx.AsyncClient(timeout=2) as client:
-        deadline = time.monotonic() + DEADLINE
-        while time.monotonic() < deadline:
-            deployment.check_alive()
+
+        async def ready() -> bool:
             try:
-                if (await client.get(f"{url}/health/ready")).status_code == 200:
-                    return
+                return (await client.get(f"{url}/health/ready")).status_code == 200
             except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(url)
+                return False
+
+        await waiting.until(
+            ready,
+            what=f"{url}/health/ready",
+            timeout=DEADLINE,
+            watch=deployment.processes.values(),
+            poll=0.2,
+        )
 
 
 @asynccontextmanager
@@ -160,13 +161,9 @@ def bearer(value: str) -> dict[str, str]:
 
 async def until(deployment: Deployment, what: str, probe: Callable[[], Awaitable[T | None]]) -> T:
     """Poll `probe()` until it returns something truthy; fail naming `what` after DEADLINE."""
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        deployment.check_alive()
-        if found := await probe():
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return await waiting.until(
+        probe, what=what, timeout=DEADLINE, watch=deployment.processes.values()
+    )
 
 
 async def replica_has(deployment: Deployment, username: str) -> bool:

@@ -10,10 +10,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.waiting import scaled, wait_until
 
 
 def free_port() -> int:
@@ -22,13 +23,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def port_open(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+        return True
+    return False
+
+
 def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+    wait_until(lambda: port_open(port), what=f"a server on port {port}", timeout=timeout)
 
 
 def postgres_bin_dir() -> Path:
@@ -81,10 +83,10 @@ def run_postgres() -> Iterator[PostgresServer]:
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
     )
     pg_ctl = str(bin_dir / "pg_ctl")
+    # -t: several xdist workers may start their clusters at once on a loaded machine.
+    start = [pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log")]
     subprocess.run(
-        _as_postgres_user(
-            [pg_ctl, "-D", str(data), "-o", options, "-l", str(base / "log"), "-w", "start"]
-        ),
+        _as_postgres_user([*start, "-w", "-t", str(round(scaled(120))), "start"]),
         check=True,
         capture_output=True,
     )

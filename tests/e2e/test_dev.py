@@ -4,40 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.services import free_port
+from tests.waiting import scaled, start_module, wait_for_http, wait_until
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "airlock dev exited early"
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(url)
-
-
-def wait_for_import(directory: Path, process: subprocess.Popen[bytes]) -> None:
-    """Polls the request network's processed folder (logging in would trip the throttle)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "airlock dev exited early"
-        if directory.is_dir() and any(directory.iterdir()):
-            return
-        time.sleep(0.2)
-    raise TimeoutError("no batch reached the request network")
-
-
+@pytest.mark.slow
 def test_dev_serves_both_networks_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     response_port, request_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
@@ -46,18 +23,14 @@ def test_dev_serves_both_networks_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         AIRLOCK_REQUEST_PORT=str(request_port),
         AIRLOCK_ADMIN_PASSWORD="the first admin's password",
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "dev"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    dev = start_module(
+        "airlock-dev", "shared.cli", "dev", log_dir=tmp_path / "logs", env=env, cwd=tmp_path
     )
     try:
         started = time.monotonic()
         for port in (response_port, request_port):
-            wait_ready(f"http://127.0.0.1:{port}/health/ready", process)
-        assert time.monotonic() - started < 60
+            wait_for_http(f"http://127.0.0.1:{port}/health/ready", watch=[dev], timeout=60)
+        assert time.monotonic() - started < scaled(60)
         titles = {
             httpx.get(f"http://127.0.0.1:{port}/openapi.json").json()["info"]["title"]
             for port in (response_port, request_port)
@@ -66,16 +39,23 @@ def test_dev_serves_both_networks_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert httpx.get(f"http://127.0.0.1:{response_port}/docs").status_code == 200
         # The in-process jobs carry the admin across the transfer directory on their own; its
         # hash crosses because `airlock dev` turns request network login on for it.
-        wait_for_import(tmp_path / "var" / "transfer" / "request" / "processed", process)
+        # (Polls the request network's processed folder: logging in would trip the throttle.)
+        processed = tmp_path / "var" / "transfer" / "request" / "processed"
+        wait_until(
+            lambda: processed.is_dir() and any(processed.iterdir()),
+            what="a batch to reach the request network",
+            watch=[dev],
+            timeout=30,
+        )
         login = httpx.post(
             f"http://127.0.0.1:{request_port}/auth/token",
             data={"username": "admin", "password": "the first admin's password"},
         )
         assert login.status_code == 200, login.text
     finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output.decode()[-2000:]
-    assert b"Created admin" in output
+        code = dev.stop(how=signal.SIGINT)
+    output = dev.output()
+    assert code == 0, output[-2000:]
+    assert "Created admin" in output
     assert (tmp_path / "var" / "response.db").exists()
     assert (tmp_path / "var" / "request.db").exists()

@@ -27,6 +27,8 @@ from tests.deployment import (
 )
 from tests.services import RedisServer
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(params=["embedded", "production"])
 async def deployment(

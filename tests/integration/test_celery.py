@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,12 +12,14 @@ from sqlalchemy import select
 from core.runtime import Runtime
 from response_network.operations.models import WorkerHeartbeat
 from response_network.settings import ResponseSettings
+from tests.waiting import Started, start_module, until
 
 
 @pytest.fixture
 def response_worker(
     backend: str, response_settings: ResponseSettings, tmp_path: Path
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> Iterator[Started]:
+    """A Celery worker of the response network on the test's database and Redis."""
     if backend != "production":
         pytest.fail("the Celery worker runs on the production backends only")
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
@@ -29,30 +28,27 @@ def response_worker(
         AIRLOCK_RESPONSE_REDIS_URL=str(response_settings.redis_url),
         AIRLOCK_RESPONSE_VAR_DIR=str(tmp_path / "worker"),
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "response_network", "worker", "--concurrency", "1"],
+    worker = start_module(
+        "response-worker",
+        *("response_network", "worker", "--concurrency", "1"),
+        log_dir=tmp_path,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
-    yield process
-    process.terminate()
-    process.wait(30)
+    yield worker
+    worker.stop()
 
 
 @pytest.mark.parametrize("backend", ["production"], indirect=True)
 async def test_enqueued_job_runs_on_the_celery_worker(
-    response_runtime: Runtime, response_worker: subprocess.Popen[bytes]
+    response_runtime: Runtime, response_worker: Started
 ) -> None:
     await response_runtime.jobs.enqueue("heartbeat")
-    rows: list[WorkerHeartbeat] = []
-    for _ in range(200):
+
+    async def heartbeats() -> list[WorkerHeartbeat]:
         async with response_runtime.unit_of_work() as uow:
-            rows = list((await uow.session.execute(select(WorkerHeartbeat))).scalars())
-        if rows:
-            break
-        assert response_worker.poll() is None, "worker died"
-        await asyncio.sleep(0.1)
+            return list((await uow.session.execute(select(WorkerHeartbeat))).scalars())
+
+    rows = await until(heartbeats, what="the worker's heartbeat row", watch=[response_worker])
     assert len(rows) == 1
     # Written by the worker process, not by this one.
     assert rows[0].pid != os.getpid()

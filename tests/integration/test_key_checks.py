@@ -120,6 +120,8 @@ def test_an_unusable_key_file_stops_the_start_naming_its_setting(
 @pytest.mark.parametrize(
     "value",
     [AGE_IDENTITY, "age1notarecipient", public_key_text(generate_signing_key().public_key())],
+    # Fixed ids: a generated key in a test id differs between pytest-xdist workers.
+    ids=["age-identity", "not-a-recipient", "ed25519-public-key"],
 )
 def test_a_peer_age_recipient_of_the_wrong_kind_stops_the_start(
     value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]

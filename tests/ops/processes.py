@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
+from tests import waiting
+from tests.waiting import Started
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "deploy" / "entrypoint.sh"
@@ -61,7 +61,7 @@ def prepare(
         env=dict(env),
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=waiting.scaled(timeout),
         check=False,
     )
 
@@ -70,25 +70,17 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.strip()]
 
 
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{url}: the process exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise TimeoutError(url)
+def wait_for_http(url: str, started: Started, timeout: float = 90) -> None:
+    """Until `url` answers 200; fails early, with its last lines, if the process exits."""
+    waiting.wait_for_http(url, watch=[started], timeout=timeout)
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """SIGTERM a process started with Popen, SIGKILL if it does not stop in time."""
     if process.poll() is None:
         process.terminate()
     try:
-        return process.wait(timeout)
+        return process.wait(waiting.scaled(timeout))
     except subprocess.TimeoutExpired:
         process.kill()
-        return process.wait(timeout)
+        return process.wait(waiting.scaled(timeout))

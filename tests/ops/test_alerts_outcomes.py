@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from core.cache import InProcessCache
 from core.db import utcnow
 from shared.alerts.http_outcomes import FLUSH_SECONDS, count_answer, read_outcomes, tally_for
+from shared.alerts.rules import HttpOutcomes
+from tests.waiting import until
 
 
 async def test_a_due_buffer_flushes_in_the_background_and_counts_every_answer() -> None:
@@ -21,8 +21,11 @@ async def test_a_due_buffer_flushes_in_the_background_and_counts_every_answer() 
     assert buffer.due()
     buffer.flush_soon()
     assert not buffer.due()  # one flush at a time, and not again for a while
-    await asyncio.sleep(0.05)
 
-    outcomes = await read_outcomes(cache, at=now, window_minutes=1)
+    async def flushed() -> HttpOutcomes | None:
+        outcomes = await read_outcomes(cache, at=now, window_minutes=1)
+        return outcomes if outcomes.requests else None
+
+    outcomes = await until(flushed, what="the background flush", timeout=10)
     assert (outcomes.requests, outcomes.errors) == (5, 2)
     assert buffer.counts == {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import httpx
@@ -16,8 +15,10 @@ from response_network.jobs import registry as response_registry
 from response_network.operations.models import WorkerHeartbeat
 from response_network.settings import ResponseSettings
 from shared.alerts.flows import LAST_EVALUATED_KEY
+from shared.alerts.models import AlertMixin
 from shared.alerts.watch import evaluations_stalled
 from tests.ops.test_alerts_support import evaluate, open_alerts
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -44,12 +45,12 @@ async def test_the_api_evaluates_when_the_workers_went_silent(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             assert (await client.get("/health")).status_code == 200
-            found = []
-            for _ in range(40):  # the watch looks every 5 s
-                await asyncio.sleep(0.25)
-                found = await open_alerts(runtime, "worker_heartbeat")
-                if found:
-                    break
+
+            async def opened() -> list[AlertMixin]:
+                return await open_alerts(runtime, "worker_heartbeat")
+
+            # The watch looks every 5 s.
+            found = await until(opened, what="the watch to open a heartbeat alert", timeout=30)
     [alert] = found
     assert alert.subject == "workers"
 

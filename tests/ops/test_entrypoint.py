@@ -25,10 +25,10 @@ from tests.ops.processes import (
     make_env,
     prepare,
     settings_env,
-    stop,
     wait_for_http,
 )
-from tests.services import RedisServer, free_port
+from tests.services import PostgresServer, RedisServer, free_port
+from tests.waiting import scaled, start, until
 
 ADMIN_PASSWORD = "a long enough admin password"
 
@@ -63,7 +63,7 @@ async def test_replicas_starting_together_migrate_and_seed_once(
     replicas = [
         subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)
     ]
-    outputs = [replica.communicate(timeout=120)[1] for replica in replicas]
+    outputs = [replica.communicate(timeout=scaled(120))[1] for replica in replicas]
 
     assert [replica.returncode for replica in replicas] == [0, 0], outputs
     head = head_revision(RESPONSE_MIGRATIONS)
@@ -202,16 +202,42 @@ async def test_workers_wait_for_the_api_to_migrate(
     ]
 
     command = [sys.executable, "-m", "response_network", "prepare", "--role", "worker"]
-    worker = subprocess.Popen([*command, "--wait-seconds", "90"], env=env, stderr=subprocess.PIPE)
-    await asyncio.sleep(3)
-    assert worker.poll() is None, "the worker gave up instead of waiting"
-    assert prepare("response", env, "--role", "api").returncode == 0
-    _, stderr = worker.communicate(timeout=60)
-    assert worker.returncode == 0, stderr
-    assert b"response worker ready to start" in stderr
+    before = await sessions(databases.postgres, url)
+    worker = start("worker", [*command, "--wait-seconds", "90"], log_dir=tmp_path, env=env)
+
+    async def looked_twice() -> bool:
+        # One session to see the database is up, then one per look at the revision.
+        return await sessions(databases.postgres, url) >= before + 3
+
+    try:
+        await until(
+            looked_twice,
+            what="the worker to look for the schema twice",
+            watch=[worker],
+            poll=0.2,
+        )
+        assert prepare("response", env, "--role", "api").returncode == 0
+        code = await asyncio.to_thread(worker.process.wait, scaled(60))
+    finally:
+        worker.stop()
+    assert code == 0, worker.output()
+    assert "response worker ready to start" in worker.output()
     assert await current_revision(url) == head
 
 
+async def sessions(postgres: PostgresServer, url: str) -> int:
+    """How many sessions clients have opened to the database of `url` (PostgreSQL's count)."""
+    connection = await asyncpg.connect(postgres.dsn())
+    try:
+        count = await connection.fetchval(
+            "SELECT sessions FROM pg_stat_database WHERE datname = $1", url.rsplit("/", 1)[1]
+        )
+    finally:
+        await connection.close()
+    return int(count or 0)
+
+
+@pytest.mark.slow
 def test_keys_from_the_environment_are_installed_and_checked(
     databases: Databases, tmp_path: Path
 ) -> None:
@@ -255,6 +281,7 @@ def test_keys_from_the_environment_are_installed_and_checked(
     ]
 
 
+@pytest.mark.slow
 async def test_the_entrypoint_prepares_then_execs_the_api(
     databases: Databases, redis_server: RedisServer, tmp_path: Path
 ) -> None:
@@ -274,9 +301,7 @@ async def test_the_entrypoint_prepares_then_execs_the_api(
         **settings_env("request", settings),
         **key_env("request", generated),
     )
-    api = subprocess.Popen(
-        [str(ENTRYPOINT), "api"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    api = start("api", [str(ENTRYPOINT), "api"], log_dir=tmp_path, env=env)
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health/ready", api)
         # `exec`: the API is the entrypoint's own process, and the keys left its environment.
@@ -285,9 +310,8 @@ async def test_the_entrypoint_prepares_then_execs_the_api(
         assert not [item for item in environ if item.startswith(b"AIRLOCK_SIGNING_KEY=")]
         assert (tmp_path / "var" / "keys" / "request.key").exists()
     finally:
-        code = stop(api)
-    assert api.stdout is not None
-    output = api.stdout.read().decode()
+        code = api.stop()
+    output = api.output()
     # uvicorn shuts down cleanly, then re-raises SIGTERM as its exit status.
     assert "Application shutdown complete" in output
     assert code == -signal.SIGTERM
@@ -321,7 +345,7 @@ def test_the_entrypoint_refuses_a_wrong_start_in_one_line(
         env=clean_env(AIRLOCK_RESPONSE_VAR_DIR=str(tmp_path), **env),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
         check=False,
     )
     assert done.returncode == 2
@@ -346,7 +370,7 @@ def test_the_entrypoint_runs_a_one_off_command_once_prepared(tmp_path: Path) -> 
         ),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
         check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -4,7 +4,6 @@ request that enqueued it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -21,8 +20,9 @@ from core.logging import bind_request_id
 from core.runtime import Runtime
 from response_network.app import create_app
 from response_network.settings import ResponseSettings
-from tests.ops.processes import clean_env, stop
+from tests.ops.processes import clean_env
 from tests.ops.test_metrics import sample
+from tests.waiting import Started, scaled, start_module, until
 
 RUNS = "airlock_job_runs_total"
 
@@ -46,7 +46,7 @@ def worker_log(tmp_path: Path) -> Path:
 @pytest.fixture
 def response_worker(
     multiprocess_dir: Path, response_settings: ResponseSettings, tmp_path: Path, worker_log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> Iterator[Started]:
     env = clean_env(
         PROMETHEUS_MULTIPROC_DIR=str(multiprocess_dir),
         AIRLOCK_RESPONSE_DATABASE_URL=response_settings.resolved_database_url,
@@ -54,15 +54,14 @@ def response_worker(
         AIRLOCK_RESPONSE_VAR_DIR=str(tmp_path / "worker"),
         AIRLOCK_RESPONSE_LOG_JSON="true",
     )
-    with worker_log.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "response_network", "worker", "--concurrency", "1"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-    yield process
-    stop(process)
+    worker = start_module(
+        worker_log.stem,
+        *("response_network", "worker", "--concurrency", "1"),
+        log_dir=worker_log.parent,
+        env=env,
+    )
+    yield worker
+    worker.stop()
 
 
 def json_lines(path: Path) -> list[dict[str, Any]]:
@@ -78,7 +77,7 @@ async def test_a_job_run_by_a_celery_worker_shows_on_the_api_metrics_under_its_r
     multiprocess_dir: Path,
     response_settings: ResponseSettings,
     response_runtime: Runtime,
-    response_worker: subprocess.Popen[bytes],
+    response_worker: Started,
     worker_log: Path,
 ) -> None:
     response_settings.prometheus_multiproc_dir = multiprocess_dir
@@ -90,16 +89,17 @@ async def test_a_job_run_by_a_celery_worker_shows_on_the_api_metrics_under_its_r
     ):
         with bind_request_id("req-celery-42"):
             await response_runtime.jobs.enqueue("audit_retention")
-        text, runs = "", None
-        for _ in range(300):
-            assert response_worker.poll() is None, "the worker died"
+
+        async def metrics_with_the_run() -> str | None:
             text = (await client.get("/metrics")).text
             runs = sample(text, RUNS, job="response.audit_retention", outcome="success")
-            if runs:
-                break
-            await asyncio.sleep(0.1)
+            return text if runs else None
 
-    assert runs == 1.0
+        text = await until(
+            metrics_with_the_run, what="the worker's job run on /metrics", watch=[response_worker]
+        )
+
+    assert sample(text, RUNS, job="response.audit_retention", outcome="success") == 1.0
     # This process's own metrics are there too, next to the worker's.
     assert sample(text, "airlock_http_requests_total", route="/metrics") is not None
     # The job's own line (INFO: the worker runs at that level) carries the request's id.
@@ -140,7 +140,7 @@ def test_processes_of_two_containers_with_one_pid_keep_separate_counts(
         assert process.stdin is not None
         process.stdin.write(b"go\n")
         process.stdin.close()
-    assert [process.wait(30) for process in processes] == [0, 0]
+    assert [process.wait(scaled(30)) for process in processes] == [0, 0]
 
     assert sorted(path.name for path in multiprocess_dir.iterdir()) == [
         "counter_api-1-7.db",

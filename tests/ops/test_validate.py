@@ -14,8 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -53,10 +52,10 @@ from tests.ops.processes import (
     key_env,
     make_env,
     settings_env,
-    stop,
     wait_for_http,
 )
 from tests.services import RedisServer, free_port, wait_for_port
+from tests.waiting import Started, scaled, start, start_module, until, wait_until
 
 SCRIPT = ROOT / "validate_setup.sh"
 NETWORKS = ("response", "request")
@@ -69,7 +68,7 @@ def validate_setup(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, lis
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=scaled(300),
         check=False,
     )
     return done.returncode, done.stdout.splitlines()
@@ -77,18 +76,6 @@ def validate_setup(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, lis
 
 def failures(lines: list[str]) -> list[str]:
     return [line for line in lines if not line.startswith("ok")]
-
-
-def wait_for_heartbeats(count: Callable[[], int], processes: list[subprocess.Popen[bytes]]) -> None:
-    """Jobs write their first heartbeat 30 s after they start."""
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        for process in processes:
-            assert process.poll() is None, f"{process.args!r} exited with {process.returncode}"
-        if count():
-            return
-        time.sleep(1)
-    raise TimeoutError("no heartbeat")
 
 
 def sqlite_heartbeats(database: Path) -> int:
@@ -111,19 +98,18 @@ def test_all_ok_against_make_run_then_a_replaced_peer_key_fails(tmp_path: Path) 
         AIRLOCK_REQUEST_PORT=str(ports["request"]),
         AIRLOCK_ADMIN_PASSWORD="the first admin's password",
     )
-    dev = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "dev"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    dev = start_module("airlock-dev", "shared.cli", "dev", log_dir=tmp_path, env=env, cwd=tmp_path)
     try:
         for port in ports.values():
             wait_for_http(f"http://127.0.0.1:{port}/health/ready", dev)
         for network in NETWORKS:
             database = tmp_path / "var" / f"{network}.db"
-            wait_for_heartbeats(functools.partial(sqlite_heartbeats, database), [dev])
+            # The in-process jobs run the heartbeat as they start.
+            wait_until(
+                functools.partial(sqlite_heartbeats, database),
+                what=f"the {network} network's first heartbeat",
+                watch=[dev],
+            )
 
         code, lines = validate_setup(tmp_path, env)
         assert failures(lines) == []
@@ -149,12 +135,7 @@ def test_all_ok_against_make_run_then_a_replaced_peer_key_fails(tmp_path: Path) 
             f"on the request network) to {keys / 'request.pub'}",
         ]
     finally:
-        dev.send_signal(signal.SIGINT)
-        dev.wait(30)
-
-
-def postgres_heartbeats(url: str) -> int:
-    return asyncio.run(count_heartbeats(url))
+        dev.stop(how=signal.SIGINT)
 
 
 async def count_heartbeats(url: str) -> int:
@@ -184,31 +165,39 @@ async def test_all_ok_on_postgres_redis_and_celery_then_a_database_behind_fails(
             "var_dir": tmp_path / network,
             "transfer_dir": tmp_path / "transfer",
         }
-    processes: list[subprocess.Popen[bytes]] = []
+    processes: list[Started] = []
+
+    def start_role(network: str, role: str) -> Started:
+        env = clean_env(
+            AIRLOCK_NETWORK=network,
+            AIRLOCK_WORKER_CONCURRENCY="1",
+            AIRLOCK_ADMIN_PASSWORD="the first admin's password",
+            **settings_env(network, settings[network]),
+            **(key_env(network, generated) if role != "beat" else {}),
+        )
+        started = start(f"{network}-{role}", [str(ENTRYPOINT), role], log_dir=tmp_path, env=env)
+        processes.append(started)
+        return started
+
     try:
-        for network in NETWORKS:
-            env = clean_env(
-                AIRLOCK_NETWORK=network,
-                AIRLOCK_WORKER_CONCURRENCY="1",
-                AIRLOCK_ADMIN_PASSWORD="the first admin's password",
-                **settings_env(network, settings[network]),
-            )
-            keys = key_env(network, generated)
-            for role, role_env in (("api", keys), ("worker", keys), ("beat", {})):
-                processes.append(
-                    subprocess.Popen(
-                        [str(ENTRYPOINT), role],
-                        env={**env, **role_env},
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                )
-        for network, api in zip(NETWORKS, processes[::3], strict=True):
+        # The APIs first, each waited for on its own: on a loaded machine six processes
+        # starting at once starve each other (the workers would only wait for the schema).
+        apis = {network: start_role(network, "api") for network in NETWORKS}
+        for network, api in apis.items():
             wait_for_http(f"http://127.0.0.1:{settings[network]['port']}/health/ready", api)
         for network in NETWORKS:
+            start_role(network, "worker")
+            start_role(network, "beat")
+        for network in NETWORKS:
             url = str(settings[network]["database_url"])
-            count = functools.partial(postgres_heartbeats, url)
-            await asyncio.to_thread(wait_for_heartbeats, count, processes)
+            # Beat schedules the heartbeat every 10 s; a worker runs it.
+            await until(
+                functools.partial(count_heartbeats, url),
+                what=f"the {network} worker's first heartbeat",
+                timeout=120,
+                watch=processes,
+                poll=0.5,
+            )
 
         env = clean_env(**settings_env("response", settings["response"]))
         env.update(settings_env("request", settings["request"]))
@@ -236,8 +225,8 @@ async def test_all_ok_on_postgres_redis_and_celery_then_a_database_behind_fails(
             "`airlock-request migrate` (the api's entrypoint migrates on start)"
         ]
     finally:
-        for process in processes:
-            stop(process)
+        for started in processes:
+            started.stop()
 
 
 # ---- each check's failure, in-process against the real backends
