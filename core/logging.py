@@ -73,13 +73,20 @@ def configure_logging(*, level: str = "INFO", json: bool = False, network: str =
     ]
     if network:
         shared.insert(0, _static("network", network))
+    terminal = sys.stderr.isatty()
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()
         if json
         else structlog.dev.ConsoleRenderer(
-            colors=sys.stderr.isatty(),
-            # Tracebacks without local variables: a frame's locals may hold a password.
-            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False),
+            colors=terminal,
+            # Rich tracebacks only for a person at a terminal: highlighting one costs seconds,
+            # which a pipe or a log file gains nothing from. Never with local variables: a
+            # frame's locals may hold a password.
+            exception_formatter=(
+                structlog.dev.RichTracebackFormatter(show_locals=False)
+                if terminal
+                else structlog.dev.plain_traceback
+            ),
         )
     )
     structlog.configure(

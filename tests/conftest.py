@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+import structlog
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
@@ -34,6 +35,22 @@ from tests.waiting import SCALE
 
 MIGRATIONS = {"response": RESPONSE_MIGRATIONS, "request": REQUEST_MIGRATIONS}
 BACKENDS = ("embedded", "production")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # structlog's default renders an exception with rich, highlighting every frame: seconds
+    # per logged error, and nobody reads captured output in colour. The same lines, plain.
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.set_exc_info,
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.dev.ConsoleRenderer(
+                colors=False, exception_formatter=structlog.dev.plain_traceback
+            ),
+        ]
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -95,7 +95,8 @@ def settings_for(webhook: Webhook) -> dict[str, Any]:
         "alert_webhook_url": webhook.url,
         "alert_webhook_retry_base_seconds": RETRY,
         "alert_webhook_retry_max_seconds": 3 * RETRY,
-        "alert_webhook_timeout_seconds": 1.0,
+        # Generous: a loaded machine can stall a local connect past a second (it did once).
+        "alert_webhook_timeout_seconds": 10.0,
     }
 
 
