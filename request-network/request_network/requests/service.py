@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import after_commit, utcnow
 from core.errors import AirlockError, Conflict, Invalid, NotFound
 from core.jobs import JobRunner
+from core.pagination import decode_cursor, encode_cursor
 from core.ratelimit import RateDecision, RateLimiter
 from request_network.catalog.service import admissible_type, user_profile
-from request_network.pagination import decode_cursor, encode_cursor
 from request_network.requests.limits import admit_submission
 from request_network.requests.models import (
     UNANSWERED,
