@@ -259,11 +259,6 @@ async def deactivate_user(*, session: AsyncSession, user: User, actor: Actor) ->
     return True
 
 
-async def count_admins(*, session: AsyncSession) -> int:
-    statement = select(func.count()).select_from(User).where(User.role == Role.ADMIN)
-    return int((await session.execute(statement)).scalar_one())
-
-
 async def ensure_admin(
     *,
     session: AsyncSession,
