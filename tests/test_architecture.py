@@ -29,23 +29,28 @@ def _module_name(package: str, path: Path) -> str:
     return ".".join((package, *parts)).removesuffix(".__init__")
 
 
-def _imported_packages(package: str, path: Path) -> set[tuple[str, int]]:
-    """(top-level package, line) for every import in the module, relative ones resolved."""
+def _imports(package: str, path: Path) -> set[tuple[str, int]]:
+    """(module, line) for every import in the module, relative ones resolved."""
     found: set[tuple[str, int]] = set()
     module = _module_name(package, path)
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
-            found.update((alias.name.split(".")[0], node.lineno) for alias in node.names)
+            found.update((alias.name, node.lineno) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = module.split(".")
                 if path.name != "__init__.py":
                     base = base[:-1]
                 base = base[: len(base) - (node.level - 1)]
-                found.add((base[0], node.lineno))
+                found.add((".".join([*base, *filter(None, [node.module])]), node.lineno))
             elif node.module is not None:
-                found.add((node.module.split(".")[0], node.lineno))
+                found.add((node.module, node.lineno))
     return found
+
+
+def _imported_packages(package: str, path: Path) -> set[tuple[str, int]]:
+    """(top-level package, line) for every import in the module."""
+    return {(module.split(".")[0], line) for module, line in _imports(package, path)}
 
 
 def _forbidden_arrows(package: str) -> list[str]:
@@ -71,3 +76,19 @@ def test_the_walk_sees_imports() -> None:
             for target, _line in _imported_packages(package, path)
         }
         assert "core" in imported, package
+
+
+HTTP_MODULES = ("fastapi", "starlette", "core.deps")
+
+
+def test_services_do_not_import_the_http_layer() -> None:
+    """Services are called from routes, jobs, the CLI and tests alike, so none imports FastAPI
+    (nor `core.deps`, the FastAPI side of credentials)."""
+    arrows = [
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for package, root in PACKAGES.items()
+        for path in sorted(root.rglob("service.py"))
+        for target, line in sorted(_imports(package, path))
+        if any(target == name or target.startswith(f"{name}.") for name in HTTP_MODULES)
+    ]
+    assert arrows == []
