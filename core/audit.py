@@ -9,10 +9,7 @@ refuses to update or delete them; the one exception is the retention job
 
 from __future__ import annotations
 
-import base64
-import binascii
 import enum
-import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +37,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column
 from core.db import UTCDateTime, new_id, utcnow
 from core.errors import Invalid
 from core.jobs import GivenUp, JobRegistry
+from core.pagination import decode_cursor, encode_cursor
 from core.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -49,7 +47,6 @@ SECRET_WORDS = ("password", "secret", "hash", "token")
 
 ACTOR_NAME_LENGTH = 128
 ADDRESS_LENGTH = 64
-MAX_CURSOR_LENGTH = 512
 
 
 class AuditResult(enum.StrEnum):
@@ -149,31 +146,6 @@ class AuditFilters:
 def _as_utc(moment: datetime) -> datetime:
     """A time without an offset is taken as UTC, the zone every stored time is in."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _bad_cursor() -> Invalid:
-    return Invalid("cursor is not one this API returned", code="invalid.cursor")
-
-
-def encode_cursor(at: datetime, event_id: uuid.UUID) -> str:
-    raw = json.dumps({"at": at.isoformat(), "id": str(event_id)}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """The (time, id) position a cursor names; `Invalid` (422) for anything else."""
-    try:
-        if len(cursor) > MAX_CURSOR_LENGTH:
-            raise ValueError("too long")
-        position = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(position, dict) or set(position) != {"at", "id"}:
-            raise ValueError("not a position")
-        at, event_id = datetime.fromisoformat(position["at"]), uuid.UUID(position["id"])
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
-    if at.tzinfo is None:
-        raise _bad_cursor()
-    return at, event_id
 
 
 async def list_audit_events(

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.datastructures import Headers
 
+from core.credentials import Credentials, credentials_of
 from core.db import UnitOfWork
-from core.errors import Forbidden
 from core.ratelimit import RateLimiter
 from core.runtime import Runtime
-from core.security import LoginThrottle, TokenIssuer, looks_like_api_key
+from core.security import LoginThrottle, TokenIssuer
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -83,23 +82,6 @@ bearer_scheme = OAuth2PasswordBearer(
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key.")
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """What the caller presented: a bearer token, an API key, or nothing."""
-
-    token: str | None = None
-    api_key: str | None = None
-
-
-def credentials_of(bearer: str | None, api_key: str | None) -> Credentials:
-    """`X-API-Key: ak_...` or `Authorization: Bearer ak_...` is a key; any other bearer a token."""
-    if api_key:
-        return Credentials(api_key=api_key)
-    if bearer and looks_like_api_key(bearer):
-        return Credentials(api_key=bearer)
-    return Credentials(token=bearer or None)
-
-
 def read_credentials(headers: Headers) -> Credentials:
     """What `get_credentials` finds, read straight from the headers (for a route that takes
     no dependencies); the header names and parsing are the security schemes'."""
@@ -124,24 +106,6 @@ async def get_credentials(
 
 
 CredentialsDep = Annotated[Credentials, Depends(get_credentials)]
-
-
-UserT = TypeVar("UserT")
-
-
-@dataclass(frozen=True)
-class Caller(Generic[UserT]):
-    """Who is calling, and what their credentials allow."""
-
-    user: UserT
-    scopes: frozenset[str] | None = None
-    """The API key's scopes; None for a login token or a key without scopes (the role's reach)."""
-
-
-def ensure_scope(scopes: frozenset[str] | None, needed: str | None) -> None:
-    """403 `forbidden.scope` unless the credentials carry `needed` (None: any will do)."""
-    if needed is not None and scopes is not None and needed not in scopes:
-        raise Forbidden(f"this API key lacks the {needed!r} scope", code="forbidden.scope")
 
 
 _SCOPE_ATTRIBUTE = "__airlock_scope__"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import math
 import secrets
 import uuid
@@ -171,10 +170,6 @@ def generate_api_key() -> tuple[str, str, str]:
 
 def hash_api_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def same_digest(left: str, right: str) -> bool:
-    return hmac.compare_digest(left.encode(), right.encode())
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 CONTROL_STREAM = "control"
 """Carries no records: heartbeats that keep acknowledgements flowing when nothing else does."""
 
-STREAM_SOURCES = {
-    "users": "response",
-    "catalog": "response",
-    "responses": "response",
-    "requests": "request",
-}
-
 LoadRecords = Callable[[AsyncSession, Sequence[tuple[str, uuid.UUID]]], Awaitable[list[Any]]]
 ApplyRecords = Callable[[AsyncSession, Sequence[Any]], Awaitable["ApplyOutcome"]]
 
@@ -107,9 +100,3 @@ class StreamRegistry:
     def __post_init__(self) -> None:
         self.outbound.setdefault(CONTROL_STREAM, CONTROL_OUT)
         self.inbound.setdefault(CONTROL_STREAM, CONTROL_IN)
-
-    def export(self, stream: OutboundStream) -> None:
-        self.outbound[stream.name] = stream
-
-    def import_(self, stream: InboundStream) -> None:
-        self.inbound[stream.name] = stream

@@ -9,17 +9,9 @@ from typing import Annotated
 from fastapi import Depends
 
 from core.audit import Actor
-from core.deps import (
-    Caller,
-    ClientAddress,
-    CredentialsDep,
-    RuntimeDep,
-    TokenIssuerDep,
-    UnitOfWorkDep,
-    declare_scope,
-    ensure_scope,
-)
-from core.errors import Forbidden, NotFound
+from core.credentials import Caller
+from core.deps import CredentialsDep, RuntimeDep, TokenIssuerDep, UnitOfWorkDep
+from core.errors import NotFound
 from core.jobs import JobRunner
 from core.logging import bind_user_id
 from response_network.api_keys.models import ApiKey
@@ -28,6 +20,8 @@ from response_network.auth.service import authenticate
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from response_network.users.service import get_user
+from shared import principal_deps
+from shared.principals import ensure_owner_or_admin
 from shared.scopes import Scope
 
 __all__ = [
@@ -51,12 +45,7 @@ __all__ = [
 ]
 
 
-async def get_settings(runtime: RuntimeDep) -> ResponseSettings:
-    settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
-    return settings
-
-
+get_settings = principal_deps.settings_of(ResponseSettings)
 SettingsDep = Annotated[ResponseSettings, Depends(get_settings)]
 
 
@@ -77,62 +66,30 @@ async def get_caller(
 
 
 CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
-
-
-async def get_current_user(caller: CurrentCaller) -> User:
-    return caller.user
-
-
+get_current_user = principal_deps.current_user(get_caller)
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_scope(scope: Scope | None) -> Callable[[Caller[User]], Awaitable[User]]:
+def require_scope(scope: Scope | None) -> Callable[..., Awaitable[User]]:
     """A dependency that lets through credentials carrying `scope` (None: any), else 403."""
-
-    async def check(caller: CurrentCaller) -> User:
-        ensure_scope(caller.scopes, scope)
-        return caller.user
-
-    check.__name__ = f"require_scope_{scope or 'any'}"
-    return declare_scope(check, scope)
+    return principal_deps.require_scope(get_caller, scope)
 
 
 any_scope = require_scope(None)
 """For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
 
 
-def require_role(minimum: Role, scope: Scope) -> Callable[[Caller[User]], Awaitable[User]]:
-    """A dependency that lets through users of `minimum` role or above whose credentials
-    carry `scope`, else 403 (`forbidden.role`, then `forbidden.scope`)."""
-
-    async def check(caller: CurrentCaller) -> User:
-        if not caller.user.role.at_least(minimum):
-            raise Forbidden(f"this needs the {minimum.value} role", code="forbidden.role")
-        ensure_scope(caller.scopes, scope)
-        return caller.user
-
-    check.__name__ = f"require_{minimum.value}"
-    return declare_scope(check, scope)
+def require_role(minimum: Role, scope: Scope) -> Callable[..., Awaitable[User]]:
+    """Users of `minimum` role or above whose credentials carry `scope`, else 403."""
+    return principal_deps.require_role(get_caller, minimum, scope)
 
 
 require_operator = require_role(Role.OPERATOR, Scope.REQUESTS_ANSWER)
 require_admin = require_role(Role.ADMIN, Scope.ADMIN)
 OperatorUser = Annotated[User, Depends(require_operator)]
 AdminUser = Annotated[User, Depends(require_admin)]
-
-
-async def get_current_actor(user: CurrentUser, address: ClientAddress) -> Actor:
-    """The caller as the audit trail names them: who, and from which address."""
-    return Actor(id=user.id, name=user.username, address=address)
-
-
+get_current_actor = principal_deps.current_actor(get_current_user)
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
-
-
-def ensure_owner_or_admin(user: User, owner_id: uuid.UUID, *, missing: NotFound) -> None:
-    """Someone else's object is reported missing, not forbidden, so ids cannot be probed."""
-    if user.id != owner_id and user.role != Role.ADMIN:
-        raise missing
 
 
 async def get_managed_user(user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep) -> User:

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel, ConfigDict
 
-from core.audit import MAX_CURSOR_LENGTH
 from core.deps import UnitOfWorkDep
+from core.pagination import MAX_CURSOR_LENGTH
 from core.runtime import Runtime
 from shared.alerts import service
 from shared.alerts.http_outcomes import outcome_observer

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit import Actor, decode_cursor, encode_cursor, record_audit
+from core.audit import Actor, record_audit
+from core.pagination import decode_cursor, encode_cursor
 from shared.alerts.models import (
     SUBJECT_LENGTH,
     SUMMARY_LENGTH,

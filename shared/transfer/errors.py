@@ -4,27 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-CODES = frozenset(
-    {
-        "batch.checksum",
-        "batch.count",
-        "batch.decrypt",
-        "batch.encoding",
-        "batch.format",
-        "batch.limit",
-        "batch.member",
-        "batch.oxum",
-        "batch.schema",
-        "batch.schema_version",
-        "batch.signature",
-        "batch.source",
-        "batch.stream",
-        "batch.tag_manifest",
-        "batch.truncated",
-    }
-)
-"""The codes this package raises; callers may add their own (`batch.apply`, ...)."""
-
 
 class BatchRejected(Exception):
     """A batch file that must not be applied.

@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from response_network.pagination import encode_cursor
+from core.pagination import encode_position
 
 VALID = {"username": "carol", "email": "carol@example.org", "password": "long enough password"}
 
@@ -30,11 +30,11 @@ async def test_text_no_database_stores_is_422(
         "/admin/users", params={"q": "a\x00"}, headers=admin_headers
     )
     nul_in_cursor = await response_client.get(
-        "/admin/users", params={"cursor": encode_cursor({"after": "\x00"})}, headers=admin_headers
+        "/admin/users", params={"cursor": encode_position({"after": "\x00"})}, headers=admin_headers
     )
     naive_cursor = await response_client.get(
         "/admin/audit",
-        params={"cursor": encode_cursor({"at": "2026-01-01T00:00:00", "id": str(uuid.uuid4())})},
+        params={"cursor": encode_position({"at": "2026-01-01T00:00:00", "id": str(uuid.uuid4())})},
         headers=admin_headers,
     )
     answers = [nul_in_body, nul_in_key, surrogate, nul_in_query, nul_in_cursor, naive_cursor]

@@ -6,38 +6,21 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import timedelta
 
-import jwt
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import utcnow
-from core.deps import Caller, Credentials
-from core.errors import Unauthorized
-from core.runtime import Runtime, ensure_secret
-from core.security import TokenIssuer, hash_api_key, verify_password
+from core.credentials import Caller, Credentials
+from core.runtime import Runtime
+from core.security import TokenIssuer, verify_password
 from request_network.api_keys.models import ApiKey
 from request_network.settings import RequestSettings
 from request_network.users.models import User
+from shared import principals as principals_service
 from shared.login import PasswordCheck
+from shared.principals import build_token_issuer
 
-MAX_API_KEY_LENGTH = 128
-LAST_USED_GRANULARITY = timedelta(minutes=1)
-"""`last_used_at` is written at most this often per key, not on every request."""
-
-
-def build_token_issuer(settings: RequestSettings) -> TokenIssuer:
-    """The network's issuer; without a configured secret, one generated once under var_dir."""
-    secret = settings.secret_key.get_secret_value() or ensure_secret(
-        settings.var_dir / f"{settings.network_name}.secret"
-    )
-    return TokenIssuer(
-        secret=secret,
-        issuer=settings.network_name,
-        audience=f"airlock-{settings.network_name}",
-        ttl=timedelta(minutes=settings.token_ttl_minutes),
-    )
+__all__ = ["Principals", "authenticate", "build_token_issuer", "check_password", "principals"]
 
 
 async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:
@@ -113,56 +96,6 @@ def principals(runtime: Runtime) -> Principals:
     return found
 
 
-async def user_for_token(
-    *,
-    session: AsyncSession,
-    tokens: TokenIssuer,
-    token: str,
-    principals: Principals | None = None,
-) -> User:
-    try:
-        claims = tokens.read(token)
-        user_id = uuid.UUID(claims.subject)
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("the token has expired", code="unauthorized.token_expired") from exc
-    except (jwt.InvalidTokenError, ValueError) as exc:
-        raise Unauthorized("invalid token", code="unauthorized.token") from exc
-    cached = principals.get(user_id) if principals is not None else None
-    if cached is not None:
-        return cached
-    user = await session.get(User, user_id)
-    if user is None or not user.active:
-        raise Unauthorized("invalid token", code="unauthorized.token")
-    if principals is not None:
-        principals.put(user)
-    return user
-
-
-async def caller_for_api_key(*, session: AsyncSession, secret: str) -> Caller[User]:
-    """The key's owner, with the key's scopes (None: the owner's full reach)."""
-    refused = Unauthorized("invalid, expired or revoked API key", code="unauthorized.api_key")
-    if len(secret) > MAX_API_KEY_LENGTH:
-        raise refused
-    key = await session.scalar(select(ApiKey).where(ApiKey.secret_hash == hash_api_key(secret)))
-    now = utcnow()
-    if key is None or key.revoked_at is not None:
-        raise refused
-    if key.expires_at is not None and key.expires_at <= now:
-        raise refused
-    user = await session.get(User, key.user_id)
-    if user is None or not user.active:
-        raise refused
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
-        # Local bookkeeping outside the synced columns; the import never touches it.
-        await session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return Caller(user, frozenset(key.scopes) if key.scopes is not None else None)
-
-
 async def authenticate(
     *,
     session: AsyncSession,
@@ -170,12 +103,12 @@ async def authenticate(
     credentials: Credentials,
     principals: Principals | None = None,
 ) -> Caller[User]:
-    """The active user behind the credentials and what they allow, or `Unauthorized`."""
-    if credentials.api_key is not None:
-        return await caller_for_api_key(session=session, secret=credentials.api_key)
-    if credentials.token is not None:
-        user = await user_for_token(
-            session=session, tokens=tokens, token=credentials.token, principals=principals
-        )
-        return Caller(user)
-    raise Unauthorized("authentication required", code="unauthorized.missing")
+    """The active user behind the credentials (a token's user possibly from `principals`)."""
+    return await principals_service.authenticate(
+        session=session,
+        users=User,
+        api_keys=ApiKey,
+        tokens=tokens,
+        credentials=credentials,
+        principals=principals,
+    )

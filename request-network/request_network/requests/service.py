@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import after_commit, utcnow
 from core.errors import AirlockError, Conflict, Invalid, NotFound
 from core.jobs import JobRunner
+from core.pagination import decode_cursor, encode_cursor
 from core.ratelimit import RateDecision, RateLimiter
 from request_network.catalog.service import admissible_type, user_profile
-from request_network.pagination import decode_cursor, encode_cursor
 from request_network.requests.limits import admit_submission
 from request_network.requests.models import (
     UNANSWERED,
@@ -156,7 +156,7 @@ def _export_soon(jobs: JobRunner) -> Callable[[], Awaitable[None]]:
 async def get_request(*, session: AsyncSession, viewer: User, request_id: uuid.UUID) -> Request:
     """The request, if `viewer` owns it or is an admin; else `not_found.request`."""
     request = await session.get(Request, request_id)
-    if request is None or (request.owner_id != viewer.id and viewer.role_level != Role.ADMIN):
+    if request is None or (request.owner_id != viewer.id and viewer.role != Role.ADMIN):
         raise NotFound("no such request", code="not_found.request")
     return request
 
@@ -182,7 +182,7 @@ async def list_requests(
     statement = (
         select(Request).order_by(Request.created_at.desc(), Request.id.desc()).limit(limit + 1)
     )
-    if viewer.role_level != Role.ADMIN:
+    if viewer.role != Role.ADMIN:
         statement = statement.where(Request.owner_id == viewer.id)
     if filters.status is not None:
         statement = statement.where(Request.status == filters.status)

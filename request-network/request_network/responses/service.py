@@ -181,7 +181,7 @@ async def settle_request(*, session: AsyncSession, request: Request) -> None:
 
 
 def _ensure_visible(viewer: User, owner_id: uuid.UUID) -> None:
-    if viewer.id != owner_id and viewer.role_level != Role.ADMIN:
+    if viewer.id != owner_id and viewer.role != Role.ADMIN:
         raise NotFound("no such request", code="not_found.request")
 
 

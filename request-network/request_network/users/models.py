@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, Enum, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime
 from request_network.db import Base
+from shared.principals import Role
 
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    OPERATOR = "operator"
-    USER = "user"
-
-    def at_least(self, minimum: Role) -> bool:
-        return _RANK[self] >= _RANK[minimum]
-
-
-_RANK = {Role.USER: 0, Role.OPERATOR: 1, Role.ADMIN: 2}
+__all__ = ["Role", "User"]
 
 
 class User(Base):
@@ -36,7 +26,10 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[Role] = mapped_column(
+        # The column stays a VARCHAR(16) (as the migration made it); the type reads it as a Role.
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
     active: Mapped[bool] = mapped_column(Boolean)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     profile: Mapped[str] = mapped_column(String(64), default="default")
@@ -44,7 +37,3 @@ class User(Base):
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    @property
-    def role_level(self) -> Role:
-        return Role(self.role)

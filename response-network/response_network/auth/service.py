@@ -3,42 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import timedelta
 
-import jwt
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
+from core.credentials import Caller, Credentials
 from core.db import utcnow
-from core.deps import Caller, Credentials
-from core.errors import Unauthorized
-from core.runtime import ensure_secret
-from core.security import TokenIssuer, hash_api_key, verify_password
+from core.security import TokenIssuer, verify_password
 from response_network.api_keys.models import ApiKey
 from response_network.audit.models import AuditEvent
-from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from response_network.users.service import bump_version
+from shared import principals as principals_service
 from shared.login import PasswordCheck
+from shared.principals import build_token_issuer
 
-MAX_API_KEY_LENGTH = 128
-LAST_USED_GRANULARITY = timedelta(minutes=1)
-"""`last_used_at` is written at most this often per key, not on every request."""
-
-
-def build_token_issuer(settings: ResponseSettings) -> TokenIssuer:
-    """The network's issuer; without a configured secret, one generated once under var_dir."""
-    secret = settings.secret_key.get_secret_value() or ensure_secret(
-        settings.var_dir / f"{settings.network_name}.secret"
-    )
-    return TokenIssuer(
-        secret=secret,
-        issuer=settings.network_name,
-        audience=f"airlock-{settings.network_name}",
-        ttl=timedelta(minutes=settings.token_ttl_minutes),
-    )
+__all__ = ["authenticate", "build_token_issuer", "check_password"]
 
 
 async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:
@@ -81,52 +62,10 @@ async def check_password(*, session: AsyncSession, username: str, password: str)
     return PasswordCheck(user, None)
 
 
-async def user_for_token(*, session: AsyncSession, tokens: TokenIssuer, token: str) -> User:
-    try:
-        claims = tokens.read(token)
-        user_id = uuid.UUID(claims.subject)
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("the token has expired", code="unauthorized.token_expired") from exc
-    except (jwt.InvalidTokenError, ValueError) as exc:
-        raise Unauthorized("invalid token", code="unauthorized.token") from exc
-    user = await session.get(User, user_id)
-    if user is None or not user.active:
-        raise Unauthorized("invalid token", code="unauthorized.token")
-    return user
-
-
-async def caller_for_api_key(*, session: AsyncSession, secret: str) -> Caller[User]:
-    """The key's owner, with the key's scopes (None: the owner's full reach)."""
-    refused = Unauthorized("invalid, expired or revoked API key", code="unauthorized.api_key")
-    if len(secret) > MAX_API_KEY_LENGTH:
-        raise refused
-    key = await session.scalar(select(ApiKey).where(ApiKey.secret_hash == hash_api_key(secret)))
-    now = utcnow()
-    if key is None or key.revoked_at is not None:
-        raise refused
-    if key.expires_at is not None and key.expires_at <= now:
-        raise refused
-    user = await session.get(User, key.user_id)
-    if user is None or not user.active:
-        raise refused
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
-        # Bookkeeping, not a change of the key: a plain UPDATE, no version bump, no export.
-        await session.execute(
-            update(ApiKey)
-            .where(ApiKey.id == key.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    return Caller(user, frozenset(key.scopes) if key.scopes is not None else None)
-
-
 async def authenticate(
     *, session: AsyncSession, tokens: TokenIssuer, credentials: Credentials
 ) -> Caller[User]:
     """The active user behind the credentials and what they allow, or `Unauthorized`."""
-    if credentials.api_key is not None:
-        return await caller_for_api_key(session=session, secret=credentials.api_key)
-    if credentials.token is not None:
-        user = await user_for_token(session=session, tokens=tokens, token=credentials.token)
-        return Caller(user)
-    raise Unauthorized("authentication required", code="unauthorized.missing")
+    return await principals_service.authenticate(
+        session=session, users=User, api_keys=ApiKey, tokens=tokens, credentials=credentials
+    )

@@ -296,8 +296,3 @@ async def revoke_grant(*, session: AsyncSession, user: User, name: str, actor: A
             session, actor, "grant.revoke", "grant", grant, user_id=str(user.id), request_type=name
         )
     await session.flush()
-
-
-async def ensure_profile_exists(*, session: AsyncSession, name: str) -> None:
-    """A user may only be given a profile the catalog knows."""
-    await get_profile(session=session, name=name)

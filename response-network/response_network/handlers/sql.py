@@ -68,10 +68,6 @@ def _statement(query: str) -> TextClause:
     return text(query)
 
 
-def bind_names(query: str) -> list[str]:
-    return list(_statement(query)._bindparams)
-
-
 def _scalar(name: str, value: Any) -> Any:
     if isinstance(value, dict | list):
         raise Invalid(f"parameter {name!r} must be a single value", code="invalid.parameters")

@@ -29,7 +29,6 @@ class RequestStatus(enum.StrEnum):
 
 
 UNANSWERED = (RequestStatus.RECEIVED, RequestStatus.PROCESSING)
-DECIDED = (RequestStatus.ANSWERED, RequestStatus.FAILED, RequestStatus.REJECTED)
 
 
 class Request(Base):

@@ -20,10 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
 from core.db import after_commit, utcnow
-from core.errors import Conflict, Invalid, NotFound, PayloadTooLarge
+from core.errors import Conflict, NotFound, PayloadTooLarge
 from core.jobs import JobRunner
+from core.pagination import (
+    decode_position,
+    encode_position,
+    position_id,
+    position_time,
+    refuse_cursor,
+)
 from response_network.audit.models import AuditEvent
-from response_network.pagination import decode_cursor, encode_cursor
 from response_network.requests.models import (
     UNANSWERED,
     Request,
@@ -87,15 +93,12 @@ async def get_response(*, session: AsyncSession, request_id: uuid.UUID) -> Respo
 
 
 def _queue_position(cursor: str) -> ColumnElement[bool]:
-    position = decode_cursor(cursor, keys=frozenset({"priority", "at", "id"}))
+    position = decode_position(cursor, keys=frozenset({"priority", "at", "id"}))
     try:
         priority = int(position["priority"])
-        at = datetime.fromisoformat(position["at"])
-        last_id = uuid.UUID(position["id"])
     except ValueError as exc:
-        raise Invalid("cursor is not one this API returned", code="invalid.cursor") from exc
-    if at.tzinfo is None:
-        raise Invalid("cursor is not one this API returned", code="invalid.cursor")
+        raise refuse_cursor() from exc
+    at, last_id = position_time(position["at"]), position_id(position["id"])
     return or_(
         Request.priority < priority,
         and_(Request.priority == priority, Request.submitted_at > at),
@@ -127,7 +130,7 @@ async def list_queue(
         return requests, None
     page = requests[:limit]
     last = page[-1]
-    return page, encode_cursor(
+    return page, encode_position(
         {"priority": str(last.priority), "at": last.submitted_at.isoformat(), "id": str(last.id)}
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 from typing import Any
@@ -12,18 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
 from response_network.db import Base
+from shared.principals import Role
 
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    OPERATOR = "operator"
-    USER = "user"
-
-    def at_least(self, minimum: Role) -> bool:
-        return _RANK[self] >= _RANK[minimum]
-
-
-_RANK = {Role.USER: 0, Role.OPERATOR: 1, Role.ADMIN: 2}
+__all__ = ["Role", "User"]
 
 
 class User(Base):

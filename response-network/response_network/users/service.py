@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
 from core.errors import Conflict, Invalid, NotFound
+from core.pagination import decode_position, encode_position
 from core.security import generate_password, hash_password, password_policy_violation
 from response_network.audit.models import AuditEvent
 from response_network.catalog.models import Profile
-from response_network.pagination import decode_cursor, encode_cursor
 from response_network.users.models import Role, User
 from response_network.users.schemas import UserCreate, UserUpdate
 
@@ -95,13 +95,13 @@ async def list_users(
             )
         )
     if cursor is not None:
-        after = decode_cursor(cursor, keys=frozenset({"after"}))["after"]
+        after = decode_position(cursor, keys=frozenset({"after"}))["after"]
         statement = statement.where(User.username > after)
     users = list((await session.scalars(statement)).all())
     if len(users) <= limit:
         return users, None
     page = users[:limit]
-    return page, encode_cursor({"after": page[-1].username})
+    return page, encode_position({"after": page[-1].username})
 
 
 async def _ensure_unique(
@@ -257,11 +257,6 @@ async def deactivate_user(*, session: AsyncSession, user: User, actor: Actor) ->
         object_id=user.id,
     )
     return True
-
-
-async def count_admins(*, session: AsyncSession) -> int:
-    statement = select(func.count()).select_from(User).where(User.role == Role.ADMIN)
-    return int((await session.execute(statement)).scalar_one())
 
 
 async def ensure_admin(

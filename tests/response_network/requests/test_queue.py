@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 
 from core.db import utcnow
-from response_network.pagination import encode_cursor
+from core.pagination import encode_position
 from response_network.users.models import User
 from tests.response_network.conftest import UserFactory
 from tests.response_network.requests.conftest import Headers, HeadersFor, Master
@@ -81,10 +81,10 @@ async def test_the_queue_filters_by_status_type_and_owner(
     assert len(await ids(request_type="manual")) == 2
     wrong = await response_client.get("/requests", params={"cursor": "bm9wZQ"}, headers=olga)
     assert (wrong.status_code, wrong.json()["code"]) == (422, "invalid.cursor")
-    forged = encode_cursor({"priority": "high", "at": "now", "id": "me"})
+    forged = encode_position({"priority": "high", "at": "now", "id": "me"})
     refused = await response_client.get("/requests", params={"cursor": forged}, headers=olga)
     assert (refused.status_code, refused.json()["code"]) == (422, "invalid.cursor")
-    naive = encode_cursor({"priority": "5", "at": "2026-01-01T00:00:00", "id": str(uuid.uuid4())})
+    naive = encode_position({"priority": "5", "at": "2026-01-01T00:00:00", "id": str(uuid.uuid4())})
     refused = await response_client.get("/requests", params={"cursor": naive}, headers=olga)
     assert (refused.status_code, refused.json()["code"]) == (422, "invalid.cursor")
     bad_status = await response_client.get("/requests", params={"status": "lost"}, headers=olga)

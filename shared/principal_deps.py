@@ -1,0 +1,85 @@
+"""The identity dependencies both networks declare, built over the network's own caller
+dependency (each network authenticates against its own tables; the checks are the same).
+
+No `from __future__ import annotations` here: FastAPI reads the parameter annotations of the
+closures below, and postponed ones could not see the closure's `get_caller`.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends
+
+from core.audit import Actor
+from core.credentials import Caller, ensure_scope
+from core.deps import ClientAddress, RuntimeDep, declare_scope
+from core.errors import Forbidden
+from shared.principals import Role
+from shared.scopes import Scope
+
+UserT = TypeVar("UserT")
+SettingsT = TypeVar("SettingsT")
+
+
+def current_user(
+    get_caller: Callable[..., Awaitable[Caller[UserT]]],
+) -> Callable[..., Awaitable[UserT]]:
+    """`get_current_user`: the caller's user, whatever its credentials allow."""
+
+    async def get_current_user(caller: Annotated[Caller[Any], Depends(get_caller)]) -> Any:
+        return caller.user
+
+    return get_current_user
+
+
+def require_scope(
+    get_caller: Callable[..., Awaitable[Caller[UserT]]], scope: Scope | None
+) -> Callable[..., Awaitable[UserT]]:
+    """A dependency that lets through credentials carrying `scope` (None: any), else 403."""
+
+    async def check(caller: Annotated[Caller[Any], Depends(get_caller)]) -> Any:
+        ensure_scope(caller.scopes, scope)
+        return caller.user
+
+    check.__name__ = f"require_scope_{scope or 'any'}"
+    return declare_scope(check, scope)
+
+
+def require_role(
+    get_caller: Callable[..., Awaitable[Caller[UserT]]], minimum: Role, scope: Scope
+) -> Callable[..., Awaitable[UserT]]:
+    """A dependency that lets through users of `minimum` role or above whose credentials
+    carry `scope`, else 403 (`forbidden.role`, then `forbidden.scope`)."""
+
+    async def check(caller: Annotated[Caller[Any], Depends(get_caller)]) -> Any:
+        if not caller.user.role.at_least(minimum):
+            raise Forbidden(f"this needs the {minimum.value} role", code="forbidden.role")
+        ensure_scope(caller.scopes, scope)
+        return caller.user
+
+    check.__name__ = f"require_{minimum.value}"
+    return declare_scope(check, scope)
+
+
+def current_actor(
+    get_current_user: Callable[..., Awaitable[Any]],
+) -> Callable[..., Awaitable[Actor]]:
+    """`get_current_actor`: the caller as the audit trail names them, who and from where."""
+
+    async def get_current_actor(
+        user: Annotated[Any, Depends(get_current_user)], address: ClientAddress
+    ) -> Actor:
+        return Actor(id=user.id, name=user.username, address=address)
+
+    return get_current_actor
+
+
+def settings_of(settings_type: type[SettingsT]) -> Callable[..., Awaitable[SettingsT]]:
+    """`get_settings`: the runtime's settings, as the network's own settings class."""
+
+    async def get_settings(runtime: RuntimeDep) -> Any:
+        settings = runtime.settings
+        assert isinstance(settings, settings_type)
+        return settings
+
+    return get_settings
