@@ -81,6 +81,9 @@ def make_index_cli(settings: Callable[[], ResponseSettings]) -> typer.Typer:
             BarColumn(),
             MofNCompleteColumn(),
             console=console,
+            # A bar only for a person at a terminal: its refresh thread redraws for nobody in a
+            # pipe, and under a captured stdout it was seen spinning a core for good.
+            disable=not console.is_terminal,
         ) as progress:
             task = progress.add_task(name, total=size)
 
