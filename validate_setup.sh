@@ -20,5 +20,5 @@ if [ ! -x "$python" ]; then
   echo "FAIL  setup: no Airlock environment at $here/.venv - fix: make install" >&2
   exit 1
 fi
-exec "$python" -m shared.cli validate \
+exec "$python" -m shared.platform.cli validate \
   --compose-file "$here/docker-compose.dev.yml" --env-file "$here/.env.dev" "$@"

@@ -1,6 +1,6 @@
 """Who is calling, the same on both networks: one role ladder, and the bearer token or API key
-checked against the network's own `user` and `api_key` tables (passed in, as `shared.login`
-takes the password check). Nothing here knows HTTP; `shared.principal_deps` wraps it.
+checked against the network's own `user` and `api_key` tables (passed in, as `shared.platform.login`
+takes the password check). Nothing here knows HTTP; `shared.platform.principal_deps` wraps it.
 """
 
 from __future__ import annotations

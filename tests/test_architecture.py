@@ -92,3 +92,24 @@ def test_services_do_not_import_the_http_layer() -> None:
         if any(target == name or target.startswith(f"{name}.") for name in HTTP_MODULES)
     ]
     assert arrows == []
+
+
+PLATFORM = PACKAGES["shared"] / "platform"
+FRONT_END_MODULES = ("fastapi", "starlette", "core.deps", "typer", "rich", "shared.platform")
+
+
+def test_the_contract_in_shared_has_no_front_end() -> None:
+    """`shared/` outside `shared/platform/` is what both networks agree on (records, batch
+    format, ledgers, streams, exchange): it mounts no routes and draws no command line, and it
+    never reaches up into the platform built over it."""
+    contract = [
+        path for path in sorted(PACKAGES["shared"].rglob("*.py")) if PLATFORM not in path.parents
+    ]
+    assert len(contract) > 20  # a moved folder would leave nothing to check
+    arrows = [
+        f"{path.relative_to(ROOT)}:{line} imports {target}"
+        for path in contract
+        for target, line in sorted(_imports("shared", path))
+        if any(target == name or target.startswith(f"{name}.") for name in FRONT_END_MODULES)
+    ]
+    assert arrows == []

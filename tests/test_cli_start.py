@@ -17,10 +17,10 @@ from typer import _click
 from core.lazy_cli import LazyCommand
 from request_network.cli import app as request_cli
 from response_network.cli import app as response_cli
-from shared.cli import app as airlock
+from shared.platform.cli import app as airlock
 
 COMMAND_LINES = {
-    "airlock": ("shared.cli", airlock),
+    "airlock": ("shared.platform.cli", airlock),
     "airlock-response": ("response_network.cli", response_cli),
     "airlock-request": ("request_network.cli", request_cli),
 }

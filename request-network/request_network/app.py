@@ -14,22 +14,22 @@ from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
 from request_network.audit.router import router as audit_router
 from request_network.auth.service import build_token_issuer, check_password
-from request_network.cache.router import router as cache_router
 from request_network.catalog.router import router as catalog_router
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
 from request_network.requests.models import UNANSWERED, Request
 from request_network.requests.router import admin_router as admin_requests_router
 from request_network.requests.router import router as requests_router
+from request_network.responses.cache_router import router as cache_router
 from request_network.responses.router import router as responses_router
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.router import router as users_router
-from shared.alerts.api import install_alerts
-from shared.alerts.metrics import alert_probe
-from shared.exchange.api import transfer_router
 from shared.exchange.context import open_gaps_probe
-from shared.login import login_router
+from shared.platform.alerts.api import install_alerts
+from shared.platform.alerts.metrics import alert_probe
+from shared.platform.exchange_api import transfer_router
+from shared.platform.login import login_router
 
 DESCRIPTION = (
     "The exposed side of Airlock: users log in, submit typed requests and read the answers "

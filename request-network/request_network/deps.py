@@ -26,7 +26,7 @@ from request_network.requests.models import Request
 from request_network.responses.cache import ResponseCache, response_cache
 from request_network.settings import RequestSettings
 from request_network.users.models import Role, User
-from shared import principal_deps
+from shared.platform import principal_deps
 from shared.principals import ensure_owner_or_admin
 from shared.scopes import Scope
 

@@ -10,8 +10,8 @@ from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
 from request_network.operations.models import WorkerHeartbeat
 from request_network.transfer.service import transfer_context
-from shared.alerts.jobs import register_alert_jobs
 from shared.exchange.jobs import register_transfer_jobs
+from shared.platform.alerts.jobs import register_alert_jobs
 
 registry = JobRegistry("request")
 

@@ -6,9 +6,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from core.security import MIN_SECRET_LENGTH
-from shared.alerts.settings import AlertSettings
 from shared.exchange.settings import TransferNetworkSettings
-from shared.login_settings import LoginSettings
+from shared.platform.alerts.settings import AlertSettings
+from shared.platform.login_settings import LoginSettings
 
 
 class RequestSettings(TransferNetworkSettings, AlertSettings, LoginSettings):

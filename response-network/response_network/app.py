@@ -26,11 +26,11 @@ from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context
 from response_network.users.router import admin_router as admin_users_router
 from response_network.users.router import router as users_router
-from shared.alerts.api import install_alerts
-from shared.alerts.metrics import alert_probe
-from shared.exchange.api import transfer_router
 from shared.exchange.context import open_gaps_probe
-from shared.login import login_router
+from shared.platform.alerts.api import install_alerts
+from shared.platform.alerts.metrics import alert_probe
+from shared.platform.exchange_api import transfer_router
+from shared.platform.login import login_router
 
 DESCRIPTION = (
     "The master side of Airlock: owns users and the catalog, receives requests through "

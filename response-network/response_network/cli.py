@@ -91,7 +91,7 @@ def seed(
 def init() -> None:
     """Create the var and transfer directories, migrate and seed: ready to run."""
     from response_network.bootstrap import migrate as migrate_database
-    from shared.exchange.setup import ensure_keys
+    from shared.exchange.keys import ensure_keys
 
     settings = _settings()
     settings.resolved_transfer_dir.mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,7 @@ def run(
     from core.process import serve
     from response_network.app import create_app
     from response_network.bootstrap import migrate as migrate_database
-    from shared.exchange.setup import check_keys, ensure_keys
+    from shared.exchange.keys import check_keys, ensure_keys
 
     settings = _settings(host=host, port=port)
     ensure_keys(settings)
@@ -125,7 +125,7 @@ def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
     from core.process import run_celery
     from core.runtime import celery_app_for
     from response_network.jobs import registry
-    from shared.exchange.setup import check_keys
+    from shared.exchange.keys import check_keys
 
     settings = _settings()
     check_keys(settings)
@@ -160,8 +160,8 @@ def _prepare() -> Callable[..., None]:
     from core.entrypoint import prepare_command
     from response_network.bootstrap import MIGRATIONS
     from response_network.bootstrap import migrate as migrate_database
+    from shared.platform.validate import key_files
     from shared.transfer import parse_public_key
-    from shared.validate import key_files
 
     return prepare_command(
         _settings,
@@ -181,7 +181,7 @@ def _validate() -> Callable[..., None]:
     from response_network.bootstrap import MIGRATIONS
     from response_network.jobs import registry
     from response_network.operations.models import WorkerHeartbeat
-    from shared.validate import validate_command
+    from shared.platform.validate import validate_command
 
     return validate_command(
         _settings, migrations=MIGRATIONS, heartbeats=WorkerHeartbeat, registry=registry
@@ -224,14 +224,14 @@ def _api_keys() -> typer.Typer:
 
 @app.lazy_command("transfer", help="Inspect and repair the transfer.")
 def _transfer() -> typer.Typer:
-    from shared.exchange.cli import make_transfer_cli
+    from shared.platform.exchange_cli import make_transfer_cli
 
     return make_transfer_cli(_open_context)
 
 
 @app.lazy_command("keys", help="This network's signing keys.")
 def _keys() -> typer.Typer:
-    from shared.exchange.cli import make_keys_cli
+    from shared.platform.exchange_cli import make_keys_cli
 
     return make_keys_cli(_settings)
 

@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "response_network.transfer.models",
     "response_network.catalog.models",
     "response_network.requests.models",
+    "response_network.responses.models",
     "response_network.alerts.models",
 )
 

@@ -20,7 +20,7 @@ from response_network.auth.service import authenticate
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from response_network.users.service import get_user
-from shared import principal_deps
+from shared.platform import principal_deps
 from shared.principals import ensure_owner_or_admin
 from shared.scopes import Scope
 

@@ -15,9 +15,9 @@ from response_network.operations.models import WorkerHeartbeat
 from response_network.requests.answering import answer_due_requests, poll_due_requests
 from response_network.requests.stream import REQUESTS
 from response_network.transfer.service import transfer_context
-from shared.alerts.jobs import register_alert_jobs
 from shared.exchange.importing import ImportResult
 from shared.exchange.jobs import register_transfer_jobs
+from shared.platform.alerts.jobs import register_alert_jobs
 
 registry = JobRegistry("response")
 

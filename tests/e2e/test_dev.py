@@ -24,7 +24,12 @@ def test_dev_serves_both_networks_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         AIRLOCK_ADMIN_PASSWORD="the first admin's password",
     )
     dev = start_module(
-        "airlock-dev", "shared.cli", "dev", log_dir=tmp_path / "logs", env=env, cwd=tmp_path
+        "airlock-dev",
+        "shared.platform.cli",
+        "dev",
+        log_dir=tmp_path / "logs",
+        env=env,
+        cwd=tmp_path,
     )
     try:
         started = time.monotonic()

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from request_network.cli import app as request_cli
 from response_network.cli import app as response_cli
-from shared.cli import app as airlock
+from shared.platform.cli import app as airlock
 
 
 def test_users_cross_with_the_command_lines_alone(shell: CliRunner, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from core.process import load_settings
 from request_network.cli import app as request_cli
 from request_network.settings import RequestSettings
-from shared.exchange.setup import check_keys, load_keys
+from shared.exchange.keys import check_keys, load_keys
 from shared.transfer import (
     generate_age_identity,
     generate_signing_key,

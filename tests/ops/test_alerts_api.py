@@ -16,9 +16,9 @@ from response_network.auth.service import build_token_issuer
 from response_network.jobs import registry as response_registry
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
-from shared.alerts.flows import LOCK, evaluate_alerts
-from shared.alerts.settings import AlertSettings
 from shared.exchange.files import quarantine
+from shared.platform.alerts.flows import LOCK, evaluate_alerts
+from shared.platform.alerts.settings import AlertSettings
 from tests.ops.test_alerts_support import alerts, context_of, evaluate, open_alerts, tables_of
 from tests.services import free_port
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from core.cache import InProcessCache
 from core.db import utcnow
-from shared.alerts.http_outcomes import FLUSH_SECONDS, count_answer, read_outcomes, tally_for
-from shared.alerts.rules import HttpOutcomes
+from shared.platform.alerts.http_outcomes import (
+    FLUSH_SECONDS,
+    count_answer,
+    read_outcomes,
+    tally_for,
+)
+from shared.platform.alerts.rules import HttpOutcomes
 from tests.waiting import until
 
 

@@ -17,9 +17,9 @@ from core.runtime import Runtime
 from request_network.jobs import registry as request_registry
 from request_network.settings import RequestSettings
 from response_network.settings import ResponseSettings
-from shared.alerts.rules import Rule
 from shared.exchange.export import send_heartbeat_if_quiet
 from shared.exchange.importing import import_pending
+from shared.platform.alerts.rules import Rule
 from tests.conftest import METRICS_AUTH
 from tests.ops.test_alerts_support import context_of, evaluate
 from tests.shared.exchange.conftest import exchange_keys

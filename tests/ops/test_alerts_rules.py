@@ -20,10 +20,10 @@ from request_network.transfer.models import InboundGap, OutboxBatch
 from response_network.jobs import registry as response_registry
 from response_network.operations.models import WorkerHeartbeat as ResponseHeartbeat
 from response_network.settings import ResponseSettings
-from shared.alerts.observe import disk_usage
 from shared.exchange.export import export_stream, send_heartbeat_if_quiet
 from shared.exchange.files import requeue
 from shared.exchange.importing import ImportStatus, import_pending
+from shared.platform.alerts.observe import disk_usage
 from shared.streams import CONTROL_STREAM
 from tests.ops.test_alerts_support import alerts, context_of, evaluate, open_alerts, tables_of
 from tests.shared.exchange.conftest import exchange_keys

@@ -12,10 +12,10 @@ from request_network.alerts.models import TABLES as REQUEST_TABLES
 from request_network.transfer.service import transfer_context as request_context
 from response_network.alerts.models import TABLES as RESPONSE_TABLES
 from response_network.transfer.service import transfer_context as response_context
-from shared.alerts.flows import Evaluation, evaluate_alerts
-from shared.alerts.models import AlertMixin, AlertTables
-from shared.alerts.settings import AlertSettings
 from shared.exchange.context import TransferContext
+from shared.platform.alerts.flows import Evaluation, evaluate_alerts
+from shared.platform.alerts.models import AlertMixin, AlertTables
+from shared.platform.alerts.settings import AlertSettings
 
 SIDES: dict[str, tuple[AlertTables, Callable[[Runtime], TransferContext]]] = {
     "request": (REQUEST_TABLES, request_context),

@@ -14,9 +14,9 @@ from response_network.app import create_app as create_response_app
 from response_network.jobs import registry as response_registry
 from response_network.operations.models import WorkerHeartbeat
 from response_network.settings import ResponseSettings
-from shared.alerts.flows import LAST_EVALUATED_KEY
-from shared.alerts.models import AlertMixin
-from shared.alerts.watch import evaluations_stalled
+from shared.platform.alerts.flows import LAST_EVALUATED_KEY
+from shared.platform.alerts.models import AlertMixin
+from shared.platform.alerts.watch import evaluations_stalled
 from tests.ops.test_alerts_support import evaluate, open_alerts
 from tests.waiting import until
 

@@ -34,8 +34,7 @@ from response_network.bootstrap import MIGRATIONS as RESPONSE_MIGRATIONS
 from response_network.jobs import registry
 from response_network.operations.models import WorkerHeartbeat
 from response_network.settings import ResponseSettings
-from shared.transfer import generate_signing_key, public_key_text
-from shared.validate import (
+from shared.platform.validate import (
     CHECKS,
     Check,
     Compose,
@@ -44,6 +43,7 @@ from shared.validate import (
     run_validation,
     validate_network,
 )
+from shared.transfer import generate_signing_key, public_key_text
 from tests.conftest import Databases
 from tests.ops.processes import (
     ENTRYPOINT,
@@ -98,7 +98,9 @@ def test_all_ok_against_make_run_then_a_replaced_peer_key_fails(tmp_path: Path) 
         AIRLOCK_REQUEST_PORT=str(ports["request"]),
         AIRLOCK_ADMIN_PASSWORD="the first admin's password",
     )
-    dev = start_module("airlock-dev", "shared.cli", "dev", log_dir=tmp_path, env=env, cwd=tmp_path)
+    dev = start_module(
+        "airlock-dev", "shared.platform.cli", "dev", log_dir=tmp_path, env=env, cwd=tmp_path
+    )
     try:
         for port in ports.values():
             wait_for_http(f"http://127.0.0.1:{port}/health/ready", dev)

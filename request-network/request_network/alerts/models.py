@@ -1,11 +1,11 @@
-"""The request network's alerts (rules and delivery: `shared.alerts`)."""
+"""The request network's alerts (rules and delivery: `shared.platform.alerts`)."""
 
 from __future__ import annotations
 
 from request_network.audit.models import AuditEvent
 from request_network.db import Base
 from request_network.operations.models import WorkerHeartbeat
-from shared.alerts.models import AlertMixin, AlertTables
+from shared.platform.alerts.models import AlertMixin, AlertTables
 
 
 class Alert(AlertMixin, Base):

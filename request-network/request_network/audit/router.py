@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from request_network.audit.models import AuditEvent
 from request_network.deps import require_admin
-from shared.audit import audit_router
+from shared.platform.audit import audit_router
 
 router = audit_router(AuditEvent, require_admin)

@@ -17,7 +17,7 @@ from request_network.api_keys.models import ApiKey
 from request_network.settings import RequestSettings
 from request_network.users.models import User
 from shared import principals as principals_service
-from shared.login import PasswordCheck
+from shared.platform.login import PasswordCheck
 from shared.principals import build_token_issuer
 
 __all__ = ["Principals", "authenticate", "build_token_issuer", "check_password", "principals"]

@@ -24,3 +24,19 @@ class ResponseRead(Schema):
     answered_at: datetime | None
     answered_by: str | None
     """`handler:<name>` for an automated answer, else the operator's username."""
+
+
+class CacheStatsRead(Schema):
+    hits: int
+    misses: int
+    hit_ratio: float
+    """hits / (hits + misses); 0 before any read."""
+    keys: int
+    """Answers cached now."""
+    memory_bytes: int | None
+    """Memory the cache server uses (Redis); null where the backend cannot tell."""
+
+
+class CacheClearRead(Schema):
+    deleted: int
+    """Cached answers dropped."""

@@ -13,7 +13,7 @@ from request_network.settings import RequestSettings
 from request_network.transfer.models import LEDGER
 from request_network.users.stream import users_inbound
 from shared.exchange.context import TransferContext
-from shared.exchange.setup import audit_hook, build_context
+from shared.exchange.wiring import audit_hook, build_context
 from shared.streams import StreamRegistry
 
 

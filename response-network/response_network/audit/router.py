@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from response_network.audit.models import AuditEvent
 from response_network.deps import require_admin
-from shared.audit import audit_router
+from shared.platform.audit import audit_router
 
 router = audit_router(AuditEvent, require_admin)

@@ -16,7 +16,7 @@ from response_network.audit.models import AuditEvent
 from response_network.users.models import User
 from response_network.users.service import bump_version
 from shared import principals as principals_service
-from shared.login import PasswordCheck
+from shared.platform.login import PasswordCheck
 from shared.principals import build_token_issuer
 
 __all__ = ["authenticate", "build_token_issuer", "check_password"]

@@ -1,9 +1,9 @@
-"""Requests imported from the request network, and the master's response to each.
+"""Requests imported from the request network.
 
 `request` holds what travelled (the imported columns, written only by the `requests` stream's
 versioned upsert) plus this side's bookkeeping (status, claim, attempts), which never travels
-back as such: every status change is mirrored onto the request's `response` row, which is
-tracked and exported on the `responses` stream.
+back as such: every status change is mirrored onto the request's `response` row
+(`response_network.responses`), which is tracked and exported on the `responses` stream.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Uuid, func
+from sqlalchemy import JSON, Index, Integer, SmallInteger, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, utcnow
@@ -70,24 +70,3 @@ class Request(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, server_default=func.now()
     )
-
-
-class Response(Base):
-    """The master's state of one request and its latest answer: the `responses` stream's
-    record. `id` is the request's id; every change bumps `version` (change tracking)."""
-
-    __tablename__ = "response"
-
-    id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("request.id", ondelete="CASCADE"), primary_key=True
-    )
-    status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str | None] = mapped_column(String(1000))
-    body: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
-    """JSON, or a string when `content_type` is a text type; null before an answer."""
-    content_type: Mapped[str | None] = mapped_column(String(100))
-    answer_number: Mapped[int] = mapped_column(Integer, default=0)
-    answered_by: Mapped[str | None] = mapped_column(String(100))
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer)

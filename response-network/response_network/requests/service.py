@@ -30,12 +30,7 @@ from core.pagination import (
     refuse_cursor,
 )
 from response_network.audit.models import AuditEvent
-from response_network.requests.models import (
-    UNANSWERED,
-    Request,
-    RequestStatus,
-    Response,
-)
+from response_network.requests.models import UNANSWERED, Request, RequestStatus
 from response_network.requests.recheck import recheck_request, refuse_operator
 from response_network.requests.schemas import ResponseCreate
 from response_network.requests.transitions import (
@@ -45,6 +40,7 @@ from response_network.requests.transitions import (
     show_decision,
     show_progress,
 )
+from response_network.responses.models import Response
 from response_network.users.models import Role, User
 
 HANDLER_HOLDER = "handler"

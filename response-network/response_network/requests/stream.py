@@ -1,4 +1,5 @@
-"""The `requests` stream (imported) and the `responses` stream (exported), master side."""
+"""The `requests` stream, imported on the master side (the `responses` stream it answers on
+is `response_network.responses.stream`)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditResult, record_audit
 from response_network.audit.models import AuditEvent
-from response_network.requests.models import Request, RequestStatus, Response
-from response_network.transfer.models import ChangeLog
-from shared.changes import track
+from response_network.requests.models import Request, RequestStatus
+from response_network.responses.models import Response
 from shared.records import RequestsStreamRecord
-from shared.streams import IN_CHUNK, ApplyOutcome, InboundStream, OutboundStream, load_changed
+from shared.streams import IN_CHUNK, ApplyOutcome, InboundStream
 from shared.upsert import versioned_upsert
 
 log = structlog.get_logger(__name__)
 
 REQUESTS = "requests"
-RESPONSES = "responses"
-
-track(Response, stream=RESPONSES, record_type="response", change_log=ChangeLog)
 
 
 WRITE_ONCE = (
@@ -130,28 +127,4 @@ async def apply_request_records(
     return ApplyOutcome(applied=applied)
 
 
-def _response_record(response: Response) -> dict[str, Any]:
-    return {
-        "kind": "response",
-        "id": response.id,
-        "status": response.status,
-        "reason": response.reason,
-        "body": response.body,
-        "content_type": response.content_type,
-        "answer_number": response.answer_number,
-        "answered_by": response.answered_by,
-        "answered_at": response.answered_at,
-        "updated_at": response.updated_at,
-        "version": response.version,
-    }
-
-
-async def load_response_records(
-    session: AsyncSession, refs: Sequence[tuple[str, uuid.UUID]]
-) -> list[dict[str, Any]]:
-    """The current state and answer of each changed request."""
-    return await load_changed(session, refs, (("response", Response, _response_record),))
-
-
 REQUESTS_IN = InboundStream(REQUESTS, RequestsStreamRecord, apply_request_records)
-RESPONSES_OUT = OutboundStream(RESPONSES, load_response_records)

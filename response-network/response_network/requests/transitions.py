@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from response_network.requests.models import Request, RequestStatus, Response
+from response_network.requests.models import Request, RequestStatus
+from response_network.responses.models import Response
 from shared.streams import IN_CHUNK
 
 REASON_LENGTH = 1000

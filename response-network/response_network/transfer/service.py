@@ -5,12 +5,13 @@ from __future__ import annotations
 from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
 from response_network.catalog.stream import CATALOG_OUT
-from response_network.requests.stream import REQUESTS_IN, RESPONSES_OUT
+from response_network.requests.stream import REQUESTS_IN
+from response_network.responses.stream import RESPONSES_OUT
 from response_network.settings import ResponseSettings
 from response_network.transfer.models import LEDGER
 from response_network.users.stream import USERS_OUT
 from shared.exchange.context import TransferContext
-from shared.exchange.setup import audit_hook, build_context
+from shared.exchange.wiring import audit_hook, build_context
 from shared.streams import StreamRegistry
 
 

@@ -15,7 +15,7 @@ from request_network.transfer.models import OutboxBatch
 from request_network.transfer.service import transfer_context
 from request_network.users.models import User
 from shared.exchange.export import export_all
-from shared.exchange.setup import generate_keys
+from shared.exchange.keys import generate_keys
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.requests.conftest import Headers, Submit
 

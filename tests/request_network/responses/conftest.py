@@ -20,7 +20,7 @@ from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.models import User
 from shared.exchange.importing import ImportResult, import_pending
-from shared.exchange.setup import peer_key_path
+from shared.exchange.keys import peer_key_path
 from shared.records import ResponseRecord, ResponsesStreamRecord
 from shared.streams import ApplyOutcome
 from shared.transfer import generate_signing_key, save_public_key, write_batches

@@ -33,8 +33,9 @@ from response_network.handlers import (
     build_handler_registry,
 )
 from response_network.requests.answering import AnsweringRun, answer_due_requests
-from response_network.requests.models import Request, Response
+from response_network.requests.models import Request
 from response_network.requests.stream import apply_request_records
+from response_network.responses.models import Response
 from response_network.settings import ResponseSettings
 from response_network.transfer.models import ChangeLog
 from response_network.users.models import Role, User

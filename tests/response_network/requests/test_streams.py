@@ -16,8 +16,9 @@ from core.jobs import InProcessRunner
 from core.runtime import Runtime
 from request_network.requests.models import Request as SubmittedRequest
 from response_network.jobs import registry
-from response_network.requests.models import Request, Response
+from response_network.requests.models import Request
 from response_network.requests.stream import apply_request_records
+from response_network.responses.models import Response
 from response_network.users.models import User
 from shared.exchange.context import TransferContext
 from shared.exchange.export import export_all

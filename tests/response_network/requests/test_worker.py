@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.runtime import Runtime
-from response_network.requests.models import Response
+from response_network.responses.models import Response
 from tests.integration.test_celery import response_worker  # noqa: F401 - a real worker
 from tests.response_network.requests.conftest import Master
 from tests.waiting import Started, until

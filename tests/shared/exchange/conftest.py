@@ -20,7 +20,7 @@ from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context as response_context
 from response_network.users.models import Role, User
 from shared.exchange.context import TransferContext
-from shared.exchange.setup import generate_keys, peer_key_path, public_key_path
+from shared.exchange.keys import generate_keys, peer_key_path, public_key_path
 
 PASSWORD_HASH = hash_password("a long enough password")
 

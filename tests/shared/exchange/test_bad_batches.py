@@ -23,7 +23,7 @@ from response_network.transfer.models import OutboxBatch
 from shared.exchange import importing
 from shared.exchange.export import export_all
 from shared.exchange.importing import ImportStatus, import_file, import_pending
-from shared.exchange.setup import signing_key_path
+from shared.exchange.keys import signing_key_path
 from shared.transfer import BatchReader, load_private_key
 from shared.transfer import open_batch as real_open_batch
 from tests.shared.exchange.conftest import Networks, outbox_files

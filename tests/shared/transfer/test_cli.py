@@ -8,7 +8,7 @@ import bagit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-from shared.cli import app as airlock
+from shared.platform.cli import app as airlock
 from shared.transfer import (
     generate_age_identity,
     generate_signing_key,

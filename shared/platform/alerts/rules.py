@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.alerts.models import Severity
-from shared.alerts.settings import AlertSettings
 from shared.exchange.files import QuarantineReason
+from shared.platform.alerts.models import Severity
+from shared.platform.alerts.settings import AlertSettings
 
 
 class Rule(enum.StrEnum):

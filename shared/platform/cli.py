@@ -71,14 +71,14 @@ def dev() -> None:
     help="Check a running Airlock, one line per check; exit status 1 when any check fails.",
 )
 def _validate() -> Callable[..., None]:
-    from shared.validate.cli import validate
+    from shared.platform.validate.cli import validate
 
     return validate
 
 
 @app.lazy_command("transfer", help="Verify, inspect and unpack batch files.")
 def _transfer() -> typer.Typer:
-    from shared.transfer.cli import transfer_app
+    from shared.platform.transfer_cli import transfer_app
 
     return transfer_app
 

@@ -25,9 +25,9 @@ from core.heartbeat import WorkerHeartbeatMixin
 from core.jobs import JobRegistry
 from core.process import fail
 from shared.exchange.settings import TransferNetworkSettings
-from shared.validate.checks import validate_network
-from shared.validate.keys import peer_key_checks
-from shared.validate.model import CHECKS, Check, NetworkReport, Target
+from shared.platform.validate.checks import validate_network
+from shared.platform.validate.keys import peer_key_checks
+from shared.platform.validate.model import CHECKS, Check, NetworkReport, Target
 
 NETWORK_MODULES = {"response": "response_network", "request": "request_network"}
 

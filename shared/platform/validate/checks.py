@@ -22,10 +22,10 @@ from core.entrypoint import describe, env_name, reason, schema_revision
 from core.heartbeat import latest_heartbeats
 from core.migrations import head_revision
 from core.runtime import celery_app_for, check_writable
-from shared.exchange.setup import PEERS
+from shared.exchange.keys import PEERS
+from shared.platform.validate.keys import key_files, same_key
+from shared.platform.validate.model import CHECKS, Check, NetworkReport, Target
 from shared.transfer import key_fingerprint, load_private_key, parse_public_key, public_key_text
-from shared.validate.keys import key_files, same_key
-from shared.validate.model import CHECKS, Check, NetworkReport, Target
 
 MAX_CLOCK_SKEW = timedelta(minutes=1)
 

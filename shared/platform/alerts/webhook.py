@@ -18,14 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import UnitOfWork, utcnow
-from shared.alerts.metrics import AlertMetrics
-from shared.alerts.models import (
+from shared.platform.alerts.metrics import AlertMetrics
+from shared.platform.alerts.models import (
     DELIVERY_ERROR_LENGTH,
     AlertMixin,
     AlertState,
     DeliveryState,
 )
-from shared.alerts.settings import AlertSettings
+from shared.platform.alerts.settings import AlertSettings
 
 log = structlog.get_logger(__name__)
 

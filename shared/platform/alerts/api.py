@@ -13,13 +13,13 @@ from pydantic import BaseModel, ConfigDict
 from core.deps import UnitOfWorkDep
 from core.pagination import MAX_CURSOR_LENGTH
 from core.runtime import Runtime
-from shared.alerts import service
-from shared.alerts.http_outcomes import outcome_observer
-from shared.alerts.metrics import alert_metrics
-from shared.alerts.models import AlertMixin, AlertState, AlertTables
-from shared.alerts.rules import Rule
-from shared.alerts.watch import watch_lifespan
 from shared.exchange.context import TransferContext
+from shared.platform.alerts import service
+from shared.platform.alerts.http_outcomes import outcome_observer
+from shared.platform.alerts.metrics import alert_metrics
+from shared.platform.alerts.models import AlertMixin, AlertState, AlertTables
+from shared.platform.alerts.rules import Rule
+from shared.platform.alerts.watch import watch_lifespan
 
 
 class Schema(BaseModel):

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache import Cache
 from core.heartbeat import WorkerHeartbeatMixin
-from shared.alerts.http_outcomes import read_outcomes
-from shared.alerts.rules import (
+from shared.exchange.context import TransferContext
+from shared.exchange.files import list_quarantined
+from shared.platform.alerts.http_outcomes import read_outcomes
+from shared.platform.alerts.rules import (
     DiskUsage,
     Heartbeat,
     InboundLag,
@@ -22,9 +24,7 @@ from shared.alerts.rules import (
     OpenGaps,
     Unacknowledged,
 )
-from shared.alerts.settings import AlertSettings
-from shared.exchange.context import TransferContext
-from shared.exchange.files import list_quarantined
+from shared.platform.alerts.settings import AlertSettings
 
 
 async def unacknowledged_batches(

@@ -15,15 +15,15 @@ from sqlalchemy import func, select
 
 from core.metrics import Probe
 from core.runtime import Runtime
-from shared.alerts.models import AlertState, AlertTables
-from shared.alerts.observe import (
+from shared.exchange.context import TransferContext
+from shared.platform.alerts.models import AlertState, AlertTables
+from shared.platform.alerts.observe import (
     disk_usage,
     newest_heartbeat,
     open_gaps,
     unacknowledged_batches,
 )
-from shared.alerts.rules import Rule
-from shared.exchange.context import TransferContext
+from shared.platform.alerts.rules import Rule
 
 
 class AlertMetrics:

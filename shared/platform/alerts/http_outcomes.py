@@ -19,7 +19,7 @@ import structlog
 from core.cache import Cache
 from core.db import utcnow
 from core.tally import Tally
-from shared.alerts.rules import HttpOutcomes
+from shared.platform.alerts.rules import HttpOutcomes
 
 log = structlog.get_logger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
 from core.pagination import decode_cursor, encode_cursor
-from shared.alerts.models import (
+from shared.platform.alerts.models import (
     SUBJECT_LENGTH,
     SUMMARY_LENGTH,
     AlertMixin,
@@ -20,7 +20,7 @@ from shared.alerts.models import (
     AlertTables,
     DeliveryState,
 )
-from shared.alerts.rules import Finding, Rule
+from shared.platform.alerts.rules import Finding, Rule
 
 ALERTS_ACTOR = Actor(id=None, name="alerts")
 

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from shared.validate.command import NETWORK_MODULES, Compose, Mode, Networks, run_validation
+from shared.platform.validate.command import (
+    NETWORK_MODULES,
+    Compose,
+    Mode,
+    Networks,
+    run_validation,
+)
 
 
 def validate(

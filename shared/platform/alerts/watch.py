@@ -19,10 +19,10 @@ from fastapi import FastAPI
 from core.cache import Cache
 from core.db import utcnow
 from core.runtime import Runtime
-from shared.alerts.flows import LAST_EVALUATED_KEY, evaluate_alerts_when_due
-from shared.alerts.models import AlertTables
-from shared.alerts.settings import AlertSettings
 from shared.exchange.context import TransferContext
+from shared.platform.alerts.flows import LAST_EVALUATED_KEY, evaluate_alerts_when_due
+from shared.platform.alerts.models import AlertTables
+from shared.platform.alerts.settings import AlertSettings
 
 log = structlog.get_logger(__name__)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from core.signing_keys import KeyFiles
+from shared.exchange.keys import PEERS, peer_key_path, public_key_path, signing_key_path
 from shared.exchange.settings import TransferNetworkSettings
-from shared.exchange.setup import PEERS, peer_key_path, public_key_path, signing_key_path
+from shared.platform.validate.model import Check, NetworkReport
 from shared.transfer import parse_public_key
-from shared.validate.model import Check, NetworkReport
 
 
 def key_files(settings: TransferNetworkSettings) -> KeyFiles:

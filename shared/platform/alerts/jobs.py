@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from core.jobs import JobRegistry
 from core.runtime import Runtime
-from shared.alerts.flows import evaluate_alerts_when_due
-from shared.alerts.models import AlertTables
 from shared.exchange.context import TransferContext
+from shared.platform.alerts.flows import evaluate_alerts_when_due
+from shared.platform.alerts.models import AlertTables
 
 EVALUATE_TICK = 5.0
 """The schedule ticks this often; evaluation runs every `alert_evaluate_seconds`."""

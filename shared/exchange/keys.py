@@ -1,25 +1,19 @@
-"""Build a network's TransferContext from its settings and runtime; manage its keys."""
+"""A network's transfer keys: where they live, generating them, loading and checking them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit import Actor, AuditEventMixin, AuditResult, record_audit
 from core.entrypoint import env_name
 from core.process import fail
-from core.runtime import Runtime
-from shared.exchange.context import AuditHook, Keys, Ledger, TransferContext, TransferMetrics
+from shared.exchange.context import Keys
 from shared.exchange.settings import TransferNetworkSettings as Settings
-from shared.streams import StreamRegistry
 from shared.transfer import (
-    BatchLimits,
     generate_signing_key,
     load_age_identity,
     load_private_key,
@@ -124,75 +118,3 @@ def check_keys(settings: Settings) -> None:
         load_keys(settings)
     except KeySettingInvalid as invalid:
         fail(str(invalid))
-
-
-TRANSFER_ACTOR = Actor(id=None, name="transfer")
-
-
-def audit_hook(model: type[AuditEventMixin]) -> AuditHook:
-    """Transfer events go to the network's audit table, in the caller's transaction."""
-
-    async def record(
-        *,
-        session: AsyncSession,
-        action: str,
-        object_type: str,
-        object_id: str,
-        result: str,
-        details: dict[str, Any],
-        actor: Actor | None = None,
-    ) -> None:
-        record_audit(
-            session=session,
-            model=model,
-            actor=actor or TRANSFER_ACTOR,
-            action=action,
-            object_type=object_type,
-            object_id=object_id[:64],
-            result=AuditResult.SUCCESS if result == "ok" else AuditResult.FAILURE,
-            details=details,
-        )
-
-    return record
-
-
-def build_context(
-    runtime: Runtime,
-    settings: Settings,
-    *,
-    ledger: Ledger,
-    streams: StreamRegistry,
-    audit: AuditHook | None = None,
-) -> TransferContext:
-    network = settings.network_name
-    peer = PEERS[network]
-    root = settings.resolved_transfer_dir
-    metrics = runtime.state.get("transfer_metrics")
-    if metrics is None:
-        metrics = runtime.state["transfer_metrics"] = TransferMetrics(runtime.metrics_registry)
-    return TransferContext(
-        network=network,
-        peer=peer,
-        root=root,
-        inbox_dir=settings.inbox_dir or root / peer / "outbox",
-        ledger=ledger,
-        streams=streams,
-        keys=load_keys(settings),
-        locks=runtime.locks,
-        unit_of_work=runtime.unit_of_work,
-        limits=BatchLimits(
-            max_batch_bytes=settings.batch_max_bytes,
-            max_records=settings.batch_max_records,
-            max_record_bytes=settings.record_max_bytes,
-        ),
-        acks_enabled=settings.acknowledgements,
-        retention=timedelta(hours=settings.retention_hours),
-        processed_retention=timedelta(
-            hours=settings.processed_retention_hours or settings.retention_hours
-        ),
-        file_mode=settings.batch_file_mode,
-        resend_after=timedelta(seconds=settings.resend_after_seconds),
-        heartbeat_every=timedelta(seconds=settings.heartbeat_seconds),
-        metrics=metrics,
-        audit=audit,
-    )

@@ -6,8 +6,8 @@ runs both, adds the checks that need both sides (each trusts the other's key) an
 line per check.
 """
 
-from shared.validate.checks import MAX_CLOCK_SKEW, validate_network
-from shared.validate.command import (
+from shared.platform.validate.checks import MAX_CLOCK_SKEW, validate_network
+from shared.platform.validate.command import (
     NETWORK_MODULES,
     Compose,
     Mode,
@@ -16,8 +16,8 @@ from shared.validate.command import (
     run_validation,
     validate_command,
 )
-from shared.validate.keys import key_files, peer_key_checks, same_key
-from shared.validate.model import CHECKS, Check, NetworkReport, Target
+from shared.platform.validate.keys import key_files, peer_key_checks, same_key
+from shared.platform.validate.model import CHECKS, Check, NetworkReport, Target
 
 __all__ = [
     "CHECKS",

@@ -17,9 +17,9 @@ from shared.exchange.export import export_all
 from shared.exchange.files import pending_files
 from shared.exchange.files import requeue as requeue_file
 from shared.exchange.importing import import_file
+from shared.exchange.keys import generate_keys, public_key_path
 from shared.exchange.reconcile import reconcile
 from shared.exchange.settings import TransferNetworkSettings
-from shared.exchange.setup import generate_keys, public_key_path
 from shared.exchange.status import transfer_status
 
 ContextOpener = Callable[[], AbstractAsyncContextManager[TransferContext]]

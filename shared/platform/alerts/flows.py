@@ -8,14 +8,14 @@ import structlog
 
 from core.db import utcnow
 from core.runtime import Runtime
-from shared.alerts.metrics import alert_metrics
-from shared.alerts.models import AlertMixin, AlertTables
-from shared.alerts.observe import observe
-from shared.alerts.rules import Finding, find_problems
-from shared.alerts.service import reconcile
-from shared.alerts.settings import AlertSettings
-from shared.alerts.webhook import Deliveries, deliver_alerts
 from shared.exchange.context import TransferContext
+from shared.platform.alerts.metrics import alert_metrics
+from shared.platform.alerts.models import AlertMixin, AlertTables
+from shared.platform.alerts.observe import observe
+from shared.platform.alerts.rules import Finding, find_problems
+from shared.platform.alerts.service import reconcile
+from shared.platform.alerts.settings import AlertSettings
+from shared.platform.alerts.webhook import Deliveries, deliver_alerts
 
 log = structlog.get_logger(__name__)
 

@@ -6,9 +6,9 @@ import uuid
 
 from fastapi import APIRouter, Depends
 
-from request_network.cache import service
-from request_network.cache.schemas import CacheClearRead, CacheStatsRead
 from request_network.deps import CurrentActor, ResponseCacheDep, UnitOfWorkDep, require_admin
+from request_network.responses import cache_admin as service
+from request_network.responses.schemas import CacheClearRead, CacheStatsRead
 
 router = APIRouter(
     prefix="/admin/cache", tags=["admin-cache"], dependencies=[Depends(require_admin)]

@@ -1,0 +1,1 @@
+"""The master's answer to each request: the `response` row and the `responses` stream."""
