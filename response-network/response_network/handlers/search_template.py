@@ -24,7 +24,6 @@ from response_network.search import search_backend_for
 from response_network.search.mustache import MAX_RESULTS_PARAM, check_source, sample_parameters
 from response_network.search.query import IndexName
 from response_network.search.template import (
-    MAX_TEMPLATE_BYTES,
     as_json,
     declared_parameters,
     parse_template,
@@ -39,8 +38,8 @@ class TemplateSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     index: IndexName
-    source: str | None = Field(default=None, max_length=MAX_TEMPLATE_BYTES)
-    """Elasticsearch mustache template."""
+    source: str | None = None
+    """Elasticsearch mustache template (bounded by `check_source`, like the structured one)."""
     query: dict[str, Any] | None = None
     """Structured template."""
     max_results: int = Field(default=100, ge=1, le=10_000)

@@ -25,7 +25,7 @@ MAX_RESULTS_PARAM = "airlock_max_results"
 results, for a template's `"size": {{airlock_max_results}}`."""
 LAMBDAS_OF_NAMES = ("toJson", "join")
 """Elasticsearch's lambdas whose content is a parameter name, not a template."""
-_TAG = re.compile(r"\{\{(\{?)\s*([#^/!&>=<$]?)\s*(.*?)\s*(\}?)\}\}", re.DOTALL)
+_TAG = re.compile(r"\{\{(\{)?\s*([#^/!&>=<$]?)\s*(.*?)\s*(?(1)\}\}\}|\}\})", re.DOTALL)
 _NAME = re.compile(r"^(\.|[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*)$")
 _UNQUOTED_TYPES = {"integer", "number", "boolean"}
 WHERE = "handler_settings.source"
@@ -48,7 +48,7 @@ def check_source(source: Any, *, parameter_schema: Mapping[str, Any]) -> None:
         in_string = _string_state(source[position : tag.start()], in_string)
         position = tag.end()
         triple, sigil, name = tag.group(1), tag.group(2), tag.group(3)
-        if triple or tag.group(4) or sigil == "&":
+        if triple or sigil == "&":
             raise malformed(WHERE, f"unescaped output {tag.group(0)!r} is not allowed")
         if sigil in (">", "<", "=", "$"):
             raise malformed(WHERE, f"{tag.group(0)!r}: partials and delimiters are not allowed")
@@ -83,8 +83,8 @@ def check_source(source: Any, *, parameter_schema: Mapping[str, Any]) -> None:
             )
     if sections:
         raise malformed(WHERE, f"{{{{#{sections[-1]}}}}} is never closed")
-    if "{{" in _TAG.sub("", source) or "}}" in _TAG.sub("", source):
-        raise malformed(WHERE, "an unbalanced {{ or }}")
+    if "{{" in _TAG.sub("", source):
+        raise malformed(WHERE, "a {{ that opens no tag")
 
 
 def _properties(schema: Mapping[str, Any]) -> dict[str, Any]:
