@@ -36,6 +36,9 @@ from response_network.users.models import User
 from shared.parameters import check_parameter_schema, check_parameters
 
 DEFAULT_MAX_RESULTS = 100
+DEFINITION_FIELDS = frozenset({"handler", "handler_settings", "parameter_schema"})
+"""What `check_definition` depends on: a change to a title alone does not ask a search
+cluster to render the type's template again."""
 
 
 @dataclass(frozen=True)
@@ -136,12 +139,13 @@ async def update_request_type(
     }
     if not wanted:
         return item
-    await check_definition(
-        handlers=handlers,
-        handler=wanted.get("handler", item.handler),
-        settings=wanted.get("handler_settings", item.handler_settings),
-        schema=wanted.get("parameter_schema", item.parameter_schema),
-    )
+    if wanted.keys() & DEFINITION_FIELDS:
+        await check_definition(
+            handlers=handlers,
+            handler=wanted.get("handler", item.handler),
+            settings=wanted.get("handler_settings", item.handler_settings),
+            schema=wanted.get("parameter_schema", item.parameter_schema),
+        )
     for name, value in wanted.items():
         setattr(item, name, value)
     await session.flush()

@@ -8,10 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
+from core.audit import Actor
 from core.runtime import Runtime
+from response_network.catalog import service
+from response_network.catalog.schemas import RequestTypeCreate, RequestTypeUpdate
+from response_network.handlers import build_handler_registry
 from response_network.search import IndexSchema, search_backend_for
 from response_network.settings import ResponseSettings
 from tests.response_network.identity import audit_events
+from tests.response_network.search.fake_elasticsearch import fake_cluster
 
 SCHEMA = {
     "type": "object",
@@ -141,3 +146,37 @@ async def test_a_change_that_breaks_the_template_changes_nothing(
     )
     actions = [event.action for event in await audit_events(response_runtime)]
     assert actions == ["request_type.create"]
+
+
+async def test_an_elasticsearch_template_is_rendered_again_only_when_its_definition_changes(
+    response_runtime: Runtime, response_settings: ResponseSettings
+) -> None:
+    with fake_cluster() as cluster:
+        settings = response_settings.model_copy(
+            update={"search_backend": "elasticsearch", "elasticsearch_url": cluster.url}
+        )
+        handlers = build_handler_registry(settings, plugins=[])
+        source = '{"query": {"match": {"title": "{{q}}"}}, "size": {{since}}}'
+        data = RequestTypeCreate.model_validate(
+            TYPE | {"handler_settings": {"index": "books", "source": source}}
+        )
+        actor = Actor(id=None, name="test-admin")
+        async with response_runtime.unit_of_work() as uow:
+            item = await service.create_request_type(
+                session=uow.session, handlers=handlers, data=data, actor=actor
+            )
+            renders = [cluster.bodies()]
+            for change in ({"title": "Find them"}, {"parameter_schema": SCHEMA | {"title": "x"}}):
+                await service.update_request_type(
+                    session=uow.session,
+                    handlers=handlers,
+                    item=item,
+                    data=RequestTypeUpdate.model_validate(change),
+                    actor=actor,
+                )
+                renders.append(cluster.bodies())
+    assert [len(bodies) for bodies in renders] == [1, 1, 2]
+    assert renders[0][0] == {
+        "source": source,
+        "params": {"q": "x", "since": 1, "airlock_max_results": 10},
+    }
