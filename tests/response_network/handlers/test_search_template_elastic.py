@@ -175,3 +175,15 @@ async def test_a_structured_template_becomes_query_dsl_with_the_values_in_place(
         "size": 2,
         "track_total_hits": True,
     }
+
+
+async def test_an_escaped_quote_does_not_end_the_string_around_a_value(
+    handler: Handler, cluster: FakeCluster
+) -> None:
+    inside = '{"query": {"match": {"title": "say \\"{{q}}\\" twice"}}}'
+    await handler.check_definition(settings=template(inside), parameter_schema=SCHEMA)
+    assert len(cluster.requests) == 1
+    outside = '{"query": {"match": {"title": "say \\"", "x": {{q}}}}}'
+    with pytest.raises(Invalid) as refused:
+        await handler.check_definition(settings=template(outside), parameter_schema=SCHEMA)
+    assert refused.value.code == "invalid.search_template"
