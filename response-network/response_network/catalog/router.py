@@ -115,10 +115,11 @@ async def delete_type(item: ManagedType, actor: CurrentActor, uow: UnitOfWorkDep
 async def try_type(
     item: ManagedType, data: TryRequest, handlers: HandlersDep, settings: SettingsDep
 ) -> TryAnswer:
-    answer = await service.try_request_type(
+    tried = await service.try_request_type(
         handlers=handlers, settings=settings, item=item, parameters=data.parameters
     )
-    return TryAnswer(content_type=answer.content_type, body=answer.body)
+    answer = tried.answer
+    return TryAnswer(content_type=answer.content_type, body=answer.body, query=tried.query)
 
 
 @profiles_router.post("", status_code=status.HTTP_201_CREATED, summary="Define a profile")

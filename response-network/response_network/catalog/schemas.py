@@ -151,3 +151,6 @@ class TryRequest(Schema):
 class TryAnswer(Schema):
     content_type: str
     body: Any
+    query: Any = None
+    """The query the handler sent, for handlers that have one (`search_template`: the body
+    Elasticsearch rendered, or the resolved structured template)."""

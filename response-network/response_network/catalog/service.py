@@ -6,6 +6,7 @@ the `catalog` stream by the change tracking (`shared.changes`), so no function h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,12 +24,28 @@ from response_network.catalog.schemas import (
     RequestTypeCreate,
     RequestTypeUpdate,
 )
-from response_network.handlers import HandlerAnswer, HandlerLimits, HandlerRegistry, run_handler
+from response_network.handlers import (
+    HandlerAnswer,
+    HandlerLimits,
+    HandlerRegistry,
+    render_handler_query,
+    run_handler,
+)
 from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from shared.parameters import check_parameter_schema, check_parameters
 
 DEFAULT_MAX_RESULTS = 100
+DEFINITION_FIELDS = frozenset({"handler", "handler_settings", "parameter_schema"})
+"""What `check_definition` depends on: a change to a title alone does not ask a search
+cluster to render the type's template again."""
+
+
+@dataclass(frozen=True)
+class TriedType:
+    answer: HandlerAnswer
+    query: Any
+    """What the handler sent (`Handler.render`), None for handlers without a query."""
 
 
 def _audit(
@@ -53,13 +70,14 @@ async def _flush(session: AsyncSession, what: str, name: str) -> None:
         raise Conflict(f"a {what} named {name!r} exists", code=f"conflict.{what}") from exc
 
 
-def check_definition(
+async def check_definition(
     *, handlers: HandlerRegistry, handler: str, settings: dict[str, Any], schema: dict[str, Any]
 ) -> None:
     """What `create`/`update` refuse with 422: bad or unsafe JSON Schema (non-local `$ref`,
-    cycles, backtracking patterns: `shared.parameters`), unknown handler, bad settings."""
+    cycles, backtracking patterns: `shared.parameters`), unknown handler, bad settings (a
+    search template naming a parameter the schema lacks). Runs before anything changes."""
     check_parameter_schema(schema)
-    handlers.get(handler).validate_settings(settings)
+    await handlers.get(handler).check_definition(settings=settings, parameter_schema=schema)
 
 
 # Request types ---------------------------------------------------------------------------
@@ -86,7 +104,7 @@ async def list_request_types(
 async def create_request_type(
     *, session: AsyncSession, handlers: HandlerRegistry, data: RequestTypeCreate, actor: Actor
 ) -> RequestType:
-    check_definition(
+    await check_definition(
         handlers=handlers,
         handler=data.handler,
         settings=data.handler_settings,
@@ -121,12 +139,13 @@ async def update_request_type(
     }
     if not wanted:
         return item
-    check_definition(
-        handlers=handlers,
-        handler=wanted.get("handler", item.handler),
-        settings=wanted.get("handler_settings", item.handler_settings),
-        schema=wanted.get("parameter_schema", item.parameter_schema),
-    )
+    if wanted.keys() & DEFINITION_FIELDS:
+        await check_definition(
+            handlers=handlers,
+            handler=wanted.get("handler", item.handler),
+            settings=wanted.get("handler_settings", item.handler_settings),
+            schema=wanted.get("parameter_schema", item.parameter_schema),
+        )
     for name, value in wanted.items():
         setattr(item, name, value)
     await session.flush()
@@ -178,15 +197,19 @@ async def try_request_type(
     settings: ResponseSettings,
     item: RequestType,
     parameters: dict[str, Any],
-) -> HandlerAnswer:
-    """A dry run: check the parameters, run the handler, return its answer; nothing is stored."""
+) -> TriedType:
+    """A dry run: check the parameters, run the handler, return its answer and the query it
+    sent (search templates: as rendered); nothing is stored."""
     check_parameters(item.parameter_schema, parameters)
-    return await run_handler(
-        handler=handlers.get(item.handler),
-        parameters=parameters,
-        settings=item.handler_settings,
-        limits=handler_limits(settings, item),
+    handler = handlers.get(item.handler)
+    limits = handler_limits(settings, item)
+    answer = await run_handler(
+        handler=handler, parameters=parameters, settings=item.handler_settings, limits=limits
     )
+    query = await render_handler_query(
+        handler=handler, parameters=parameters, settings=item.handler_settings, limits=limits
+    )
+    return TriedType(answer=answer, query=query)
 
 
 # Profiles ------------------------------------------------------------------------------------

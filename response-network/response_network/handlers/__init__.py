@@ -10,6 +10,7 @@ from response_network.handlers.registry import (
     ENTRY_POINT_GROUP,
     HandlerRegistry,
     build_handler_registry,
+    render_handler_query,
     run_handler,
     runtime_handlers,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "HandlerLimits",
     "HandlerRegistry",
     "build_handler_registry",
+    "render_handler_query",
     "run_handler",
     "runtime_handlers",
 ]

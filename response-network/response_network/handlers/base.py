@@ -53,7 +53,22 @@ class Handler(ABC):
     def validate_settings(self, settings: Mapping[str, Any]) -> None:
         """Refuse settings it cannot run with: `Invalid` (`invalid.handler_settings`)."""
 
+    async def check_definition(
+        self, *, settings: Mapping[str, Any], parameter_schema: Mapping[str, Any]
+    ) -> None:
+        """Every check a type's definition must pass, for handlers whose settings depend on
+        the parameter schema or need a backend to check (`search_template`); by default
+        `validate_settings`."""
+        self.validate_settings(settings)
+
     @abstractmethod
     async def run(
         self, *, parameters: Mapping[str, Any], settings: Mapping[str, Any], limits: HandlerLimits
     ) -> HandlerAnswer: ...
+
+    async def render(
+        self, *, parameters: Mapping[str, Any], settings: Mapping[str, Any], limits: HandlerLimits
+    ) -> Any:
+        """The query `run` would send for these parameters, as JSON, shown by `try`; None for
+        handlers that have no query to show."""
+        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -15,11 +15,18 @@ from core.runtime import Runtime
 from response_network.handlers.base import Handler, HandlerAnswer, HandlerLimits
 from response_network.handlers.builtin import EchoHandler, ManualHandler
 from response_network.handlers.search import SearchHandler
+from response_network.handlers.search_template import SearchTemplateHandler
 from response_network.handlers.sql import SqlHandler
 from response_network.settings import ResponseSettings
 
 ENTRY_POINT_GROUP = "airlock.handlers"
-BUILTIN: tuple[type[Handler], ...] = (EchoHandler, ManualHandler, SqlHandler, SearchHandler)
+BUILTIN: tuple[type[Handler], ...] = (
+    EchoHandler,
+    ManualHandler,
+    SqlHandler,
+    SearchHandler,
+    SearchTemplateHandler,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +101,29 @@ def answer_size(answer: HandlerAnswer) -> int:
     return len(json.dumps(answer.body, default=str, separators=(",", ":")).encode())
 
 
+async def _in_time(handler: Handler, work: Awaitable[Any], limits: HandlerLimits) -> Any:
+    try:
+        return await asyncio.wait_for(work, timeout=limits.timeout_seconds)
+    except TimeoutError:
+        raise Unavailable(
+            f"the {handler.name} handler took longer than {limits.timeout_seconds:g} s",
+            code="unavailable.handler_timeout",
+        ) from None
+
+
+async def render_handler_query(
+    *,
+    handler: Handler,
+    parameters: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    limits: HandlerLimits,
+) -> Any:
+    """The query the handler would send (`Handler.render`), within the same time limit."""
+    return await _in_time(
+        handler, handler.render(parameters=parameters, settings=settings, limits=limits), limits
+    )
+
+
 async def run_handler(
     *,
     handler: Handler,
@@ -102,16 +132,9 @@ async def run_handler(
     limits: HandlerLimits,
 ) -> HandlerAnswer:
     """Run with the time limit and check the answer's size: a handler cannot hang or flood."""
-    try:
-        answer = await asyncio.wait_for(
-            handler.run(parameters=parameters, settings=settings, limits=limits),
-            timeout=limits.timeout_seconds,
-        )
-    except TimeoutError:
-        raise Unavailable(
-            f"the {handler.name} handler took longer than {limits.timeout_seconds:g} s",
-            code="unavailable.handler_timeout",
-        ) from None
+    answer: HandlerAnswer = await _in_time(
+        handler, handler.run(parameters=parameters, settings=settings, limits=limits), limits
+    )
     size = answer_size(answer)
     if size > limits.max_answer_bytes:
         raise PayloadTooLarge(

@@ -9,6 +9,7 @@ from core.errors import ConfigurationError
 from response_network.search.fts5 import Fts5SearchBackend
 from response_network.search.query import IndexInfo, IndexSchema, SearchQuery, SearchResult
 from response_network.search.tantivy_backend import TantivySearchBackend
+from response_network.search.template import Clause
 from response_network.settings import ResponseSettings
 
 
@@ -25,6 +26,12 @@ class SearchBackend(Protocol):
         ...
 
     async def search(self, *, index: str, query: SearchQuery) -> SearchResult: ...
+
+    async def search_structured(
+        self, *, index: str, template: Clause | None, limit: int
+    ) -> SearchResult:
+        """A resolved structured template (`search.template`); None matches everything."""
+        ...
 
     async def indexes(self) -> list[IndexInfo]: ...
 

@@ -28,6 +28,7 @@ from response_network.search.query import (
     SearchQuery,
     SearchResult,
 )
+from response_network.search.template import OCCURS, Bool, Clause, Match, Term
 
 log = structlog.get_logger(__name__)
 
@@ -55,6 +56,26 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     if query.sort:
         body["sort"] = [{key.field: {"order": key.direction}} for key in query.sort]
     return body
+
+
+def structured_query(clause: Clause | None) -> dict[str, Any]:
+    """A resolved structured template as query DSL, with the values in place."""
+    if clause is None:
+        return {"match_all": {}}
+    if isinstance(clause, Match):
+        return {"match": {clause.field: {"query": clause.text, "operator": "and"}}}
+    if isinstance(clause, Term):
+        return {"term": {clause.field: clause.value}}
+    if not isinstance(clause, Bool):
+        return {"range": {clause.field: dict(clause.bounds)}}
+    body: dict[str, Any] = {
+        occur: [structured_query(child) for child in getattr(clause, occur)]
+        for occur in OCCURS
+        if getattr(clause, occur)
+    }
+    if clause.should:
+        body["minimum_should_match"] = 1
+    return {"bool": body}
 
 
 class ElasticsearchBackend:
@@ -88,11 +109,54 @@ class ElasticsearchBackend:
         )
 
     async def search(self, *, index: str, query: SearchQuery) -> SearchResult:
+        return await self._search(index, self.client.search, body=search_body(query))
+
+    async def search_structured(
+        self, *, index: str, template: Clause | None, limit: int
+    ) -> SearchResult:
+        body = {"query": structured_query(template), "size": limit, "track_total_hits": True}
+        return await self._search(index, self.client.search, body=body)
+
+    async def search_template(
+        self, *, index: str, source: str, params: Mapping[str, Any], limit: int
+    ) -> SearchResult:
+        """Elasticsearch renders `source` with `params` (its mustache escapes them for JSON);
+        the template sets `size`, so the hits are cut to `limit` here as well."""
+        result = await self._search(
+            index, self.client.search_template, source=source, params=params
+        )
+        return SearchResult(total=result.total, hits=result.hits[:limit], took_ms=result.took_ms)
+
+    async def render_search_template(
+        self, *, source: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The body Elasticsearch makes of `source` and `params`; `invalid.search_template`
+        when it cannot (bad mustache, or not JSON once rendered)."""
+        try:
+            answer = await self.client.render_search_template(source=source, params=params)
+        except ApiError as exc:
+            log.warning("search_template_refused", status=exc.meta.status, error=exc.error)
+            if exc.meta.status == 400:
+                raise Invalid(
+                    f"Elasticsearch cannot render the template: {exc.error}",
+                    code="invalid.search_template",
+                    extra={"field": "handler_settings.source"},
+                ) from None
+            raise Unavailable(
+                "the search cluster refused the request", code="unavailable.search"
+            ) from exc
+        except TransportError as exc:
+            raise Unavailable(
+                "the search cluster did not answer", code="unavailable.search"
+            ) from exc
+        output: dict[str, Any] = answer.body.get("template_output", {})
+        return output
+
+    async def _search(self, index: str, call: Any, **arguments: Any) -> SearchResult:
         if index.startswith(("_", ".")) or any(c in index for c in ",*/ "):
             raise NotFound(f"no search index {index!r}", code="not_found.index")
-        body = search_body(query)
         try:
-            answer = await self.client.search(index=index, body=body)
+            answer = await call(index=index, **arguments)
         except NotFoundError as exc:
             raise NotFound(f"no search index {index!r}", code="not_found.index") from exc
         except ApiError as exc:
@@ -103,8 +167,9 @@ class ElasticsearchBackend:
                 "the search cluster did not answer", code="unavailable.search"
             ) from exc
         hits = answer["hits"]
+        total = hits["total"]
         return SearchResult(
-            total=int(hits["total"]["value"]),
+            total=int(total["value"] if isinstance(total, dict) else total),
             hits=[
                 SearchHit(id=hit["_id"], score=hit.get("_score"), source=hit.get("_source", {}))
                 for hit in hits["hits"]

@@ -36,6 +36,13 @@ from response_network.search.query import (
     check_fields,
     words_of,
 )
+from response_network.search.template import (
+    Clause,
+    Match,
+    RangeOf,
+    Term,
+    check_template_fields,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -85,6 +92,12 @@ class Fts5SearchBackend:
 
     async def search(self, *, index: str, query: SearchQuery) -> SearchResult:
         return await asyncio.to_thread(self._search, index, query)
+
+    async def search_structured(
+        self, *, index: str, template: Clause | None, limit: int
+    ) -> SearchResult:
+        """A resolved search template (`search.template`), hits by id, without scores."""
+        return await asyncio.to_thread(self._search_structured, index, template, limit)
 
     async def indexes(self) -> list[IndexInfo]:
         return await asyncio.to_thread(self._indexes)
@@ -185,6 +198,21 @@ class Fts5SearchBackend:
         ]
         return SearchResult(total=total[0], hits=hits, took_ms=_since(started))
 
+    def _search_structured(self, index: str, template: Clause | None, limit: int) -> SearchResult:
+        started = time.perf_counter()
+        with self._open(index) as connection:
+            schema = self._schema(connection)
+            check_template_fields(schema, template)
+            _interrupt_after(connection, self.timeout_seconds)
+            where, params = template_where(schema, template)
+            source = f"document AS d WHERE {where}"
+            total = connection.execute(f"SELECT count(*) FROM {source}", params).fetchone()
+            rows = connection.execute(
+                f"SELECT d.id, d.body FROM {source} ORDER BY d.id LIMIT ?", [*params, limit]
+            ).fetchall()
+        hits = [SearchHit(id=id_, score=None, source=orjson.loads(body)) for id_, body in rows]
+        return SearchResult(total=total[0], hits=hits, took_ms=_since(started))
+
     def _indexes(self) -> list[IndexInfo]:
         if not self.directory.is_dir():
             return []
@@ -257,6 +285,38 @@ def _plan(schema: IndexSchema, query: SearchQuery) -> tuple[str, str, list[Any],
     order.append("d.id")
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     return source, where, params, ", ".join(order)
+
+
+_OPERATORS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+def template_where(schema: IndexSchema, clause: Clause | None) -> tuple[str, list[Any]]:
+    """A resolved template as a WHERE condition over `document AS d` and its bound values:
+    field names come from the checked template, every value is a `?`; match text reaches
+    FTS5 only through `fts5_match` (quoted words). A `match` without words matches nothing."""
+    if clause is None:
+        return "1", []
+    if isinstance(clause, Match):
+        match = fts5_match(clause.text, columns=[f"c{schema.text_fields.index(clause.field)}"])
+        if match is None:
+            return "0", []
+        text = "d.rowid IN (SELECT rowid FROM document_text WHERE document_text MATCH ?)"
+        return text, [match]
+    if isinstance(clause, Term):
+        return f"{_value(clause.field)} = ?", [clause.value]
+    if isinstance(clause, RangeOf):
+        parts = [f"{_value(clause.field)} {_OPERATORS[op]} ?" for op in clause.bounds]
+        return "(" + " AND ".join(parts) + ")", list(clause.bounds.values())
+    conditions: list[str] = []
+    params: list[Any] = []
+    for occur, joiner, negate in (("must", " AND ", False), ("should", " OR ", False),
+                                  ("must_not", " OR ", True)):  # fmt: skip
+        children = [template_where(schema, child) for child in getattr(clause, occur)]
+        if children:
+            joined = "(" + joiner.join(f"({text})" for text, _ in children) + ")"
+            conditions.append(f"NOT {joined}" if negate else joined)
+            params += [value for _, values in children for value in values]
+    return " AND ".join(conditions) or "1", params
 
 
 def _interrupt_after(connection: sqlite3.Connection, seconds: float) -> None:

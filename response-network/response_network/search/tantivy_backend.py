@@ -49,6 +49,14 @@ from response_network.search.tantivy_layout import (
     value_column,
 )
 from response_network.search.tantivy_order import window
+from response_network.search.template import (
+    Clause,
+    Match,
+    RangeOf,
+    Term,
+    check_template_fields,
+    fields_of,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +96,20 @@ class TantivySearchBackend:
         try:
             async with asyncio.timeout(self.timeout_seconds):
                 return await asyncio.to_thread(self._search, index, query)
+        except TimeoutError:
+            log.warning("search_index_timed_out", index=index)
+            raise Unavailable(
+                "the search index did not answer in time", code="unavailable.search"
+            ) from None
+
+    async def search_structured(
+        self, *, index: str, template: Clause | None, limit: int
+    ) -> SearchResult:
+        """A resolved search template (`search.template`): best match first when it
+        matches text, else by id."""
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                return await asyncio.to_thread(self._search_structured, index, template, limit)
         except TimeoutError:
             log.warning("search_index_timed_out", index=index)
             raise Unavailable(
@@ -193,6 +215,22 @@ class TantivySearchBackend:
             raise Unavailable("the search index failed", code="unavailable.search") from exc
         return SearchResult(total=total, hits=hits, took_ms=_since(started))
 
+    def _search_structured(self, index: str, template: Clause | None, limit: int) -> SearchResult:
+        started = time.perf_counter()
+        opened = self._open(index)
+        check_template_fields(opened.schema, template)
+        plan = template_query(opened.schema, opened.columns, template)
+        # `window` orders by score when the query has text, by id otherwise.
+        order = SearchQuery(text="" if fields_of(template)[0] else None, limit=limit)
+        searcher = opened.index.searcher()
+        try:
+            total, found = window(searcher, opened.schema, opened.columns, order, plan)
+            hits = [_hit(searcher, address, score) for score, address in found]
+        except ValueError as exc:
+            log.warning("search_index_failed", index=index, error=str(exc))
+            raise Unavailable("the search index failed", code="unavailable.search") from exc
+        return SearchResult(total=total, hits=hits, took_ms=_since(started))
+
     def _indexes(self) -> list[IndexInfo]:
         if not self.directory.is_dir():
             return []
@@ -229,21 +267,54 @@ def _text_clauses(schema: IndexSchema, columns: tantivy.Schema, query: SearchQue
     fields = [text_column(schema, field) for field in query.text_fields or schema.text_fields]
     clauses = []
     for word in words_of(query.text or ""):
-        tokens = WORDS.analyze(word)
-        if not tokens:
+        per_field = [found for field in fields if (found := _word(columns, field, word))]
+        if not per_field:
             continue
-        per_field = [
-            Query.term_query(columns, field, tokens[0])
-            if len(tokens) == 1
-            else Query.phrase_query(columns, field, list(tokens))
-            for field in fields
-        ]
         clauses.append(
             per_field[0]
             if len(per_field) == 1
             else Query.boolean_query([(Occur.Should, clause) for clause in per_field])
         )
     return clauses
+
+
+def _word(columns: tantivy.Schema, column: str, word: str) -> Query | None:
+    """The word as a term, or a phrase when the tokenizer splits it; None when it drops it."""
+    tokens = WORDS.analyze(word)
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return Query.term_query(columns, column, tokens[0])
+    return Query.phrase_query(columns, column, list(tokens))
+
+
+def template_query(schema: IndexSchema, columns: tantivy.Schema, clause: Clause | None) -> Query:
+    """A resolved template as tantivy `Query` objects: values are terms and bounds, never
+    parsed. Only `match` scores; `should` needs one match; `must_not` alone excludes from
+    every document. A `match` without words matches nothing, as in `search`."""
+    if clause is None:
+        return Query.all_query()
+    if isinstance(clause, Match):
+        words = [
+            _word(columns, text_column(schema, clause.field), w) for w in words_of(clause.text)
+        ]
+        kept = [(Occur.Must, word) for word in words if word is not None]
+        return Query.boolean_query(kept)  # empty: matches nothing
+    if isinstance(clause, Term):
+        return Query.const_score_query(_term(schema, columns, clause.field, clause.value), 0.0)
+    if isinstance(clause, RangeOf):
+        bounds = _range(schema, columns, clause.field, Range.model_validate(clause.bounds))
+        return Query.const_score_query(
+            Query.boolean_query([(Occur.Must, bound) for bound in bounds]), 0.0
+        )
+    parts = [(Occur.Must, template_query(schema, columns, child)) for child in clause.must]
+    if clause.should:
+        either = [(Occur.Should, template_query(schema, columns, c)) for c in clause.should]
+        parts.append((Occur.Must, Query.boolean_query(either)))
+    if not parts:
+        parts.append((Occur.Must, Query.all_query()))
+    parts += [(Occur.MustNot, template_query(schema, columns, c)) for c in clause.must_not]
+    return Query.boolean_query(parts)
 
 
 def _term(schema: IndexSchema, columns: tantivy.Schema, field: str, value: Scalar) -> Query:

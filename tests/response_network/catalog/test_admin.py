@@ -53,6 +53,7 @@ async def test_define_change_try_and_delete_a_type(
     assert tried.json() == {
         "content_type": "application/json",
         "body": {"word": "'; DROP TABLE x; --"},
+        "query": None,  # echo sends no query
     }
     refused = await response_client.post(
         "/admin/request-types/lookup/try", json={"parameters": {"word": 1}}, headers=admin_headers

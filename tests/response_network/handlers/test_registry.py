@@ -71,7 +71,7 @@ def test_built_ins_and_entry_point_handlers_are_registered(settings: ResponseSet
             plugin("echo", "Impostor"),
         ],
     )
-    assert registry.names() == ["echo", "manual", "search", "shout", "sql"]
+    assert registry.names() == ["echo", "manual", "search", "search_template", "shout", "sql"]
     assert type(registry.get("echo")).__name__ == "EchoHandler"
     with pytest.raises(Invalid) as raised:
         registry.get("teleport")

@@ -1,8 +1,10 @@
-"""A stand-in for an Elasticsearch cluster: records requests, answers canned `_search` replies."""
+"""A stand-in for an Elasticsearch cluster: records requests, answers canned `_search` replies
+and renders simple search templates."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +31,25 @@ def search_answer(*documents: dict[str, Any], total: int | None = None) -> dict[
             ],
         },
     }
+
+
+def render_template(body: dict[str, Any]) -> tuple[int, Any]:
+    """`_render/template` for sources that use only `{{name}}`: each replaced by its value,
+    JSON-escaped as Elasticsearch's mustache does; 400 when the result is not JSON."""
+    params = body.get("params") or {}
+
+    def value(match: re.Match[str]) -> str:
+        found = params.get(match.group(1), "")
+        return json.dumps(found)[1:-1] if isinstance(found, str) else json.dumps(found)
+
+    rendered = re.sub(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}", value, body["source"])
+    try:
+        return 200, {"template_output": json.loads(rendered)}
+    except ValueError:
+        return 400, {
+            "error": {"type": "x_content_parse_exception", "reason": "not JSON"},
+            "status": 400,
+        }
 
 
 @dataclass
@@ -61,7 +82,10 @@ def fake_cluster() -> Iterator[FakeCluster]:
             cluster.requests.append(
                 Recorded(self.command, self.path, json.loads(raw) if raw else None)
             )
-            status, body = cluster.answers.get(path, (200, search_answer()))
+            if path == "/_render/template" and path not in cluster.answers:
+                status, body = render_template(json.loads(raw))
+            else:
+                status, body = cluster.answers.get(path, (200, search_answer()))
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
