@@ -41,7 +41,13 @@ class JobStatus:
 
     @property
     def schedule(self) -> str:
-        return f"every {self.every_seconds:g}s" if self.every_seconds else "on demand"
+        """`every 10s`, `every 1h`, `every 1d`, or `on demand`."""
+        if not self.every_seconds:
+            return "on demand"
+        for unit, seconds in (("d", 86_400), ("h", 3600), ("min", 60)):
+            if self.every_seconds % seconds == 0:
+                return f"every {self.every_seconds / seconds:g}{unit}"
+        return f"every {self.every_seconds:g}s"
 
 
 @dataclass(frozen=True)
