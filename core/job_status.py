@@ -87,6 +87,7 @@ async def tasks_overview(
     redis: Redis | None,
     inspect_timeout: float = INSPECT_TIMEOUT,
 ) -> TasksOverview:
+    """Every job of `registry` by name, and what `runner` can tell of its queue and workers."""
     jobs = [
         JobStatus(job.name, job.every, history.last_run, history.last_failure)
         for job in sorted(registry.jobs.values(), key=lambda job: job.name)

@@ -111,6 +111,7 @@ async def run_job(job: Job, runtime: object, kwargs: dict[str, Any]) -> Any:
     """Run one job with logging and metrics; exceptions propagate to the runner (retries)."""
     registry = getattr(runtime, "metrics_registry", None)
     metrics = metrics_for(registry, JobMetrics) if isinstance(registry, CollectorRegistry) else None
+    # The last run goes into the runtime's cache: on Redis the API process sees the workers'.
     cache = getattr(runtime, "cache", None)
     recorded = cache if isinstance(cache, InProcessCache | RedisCache) else None
     log.debug("job_started", job=job.name)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from core.job_status import INSPECT_GRACE, INSPECT_TIMEOUT, tasks_overview
-from core.jobs import InProcessRunner, run_job
+from core.jobs import InProcessRunner, Job, run_job
 from core.runtime import Runtime
 from request_network.auth.service import build_token_issuer as request_token_issuer
 from request_network.settings import RequestSettings
@@ -170,7 +170,7 @@ async def test_a_long_multiline_error_is_kept_as_one_bounded_line(
     async def explode(runtime: Runtime) -> None:
         raise RuntimeError("first line " + "x" * 1000 + "\nsecond line")
 
-    failing = type(job)(job.name, explode, job.every)
+    failing = Job(job.name, explode, job.every)
     with pytest.raises(RuntimeError):
         await run_job(failing, response_runtime, {})
     overview = await tasks_overview(

@@ -34,8 +34,10 @@ def cli(
 
 
 def test_tasks_lists_every_job_with_its_schedule(
-    cli: CliRunner, backend: str, response_settings: ResponseSettings
+    cli: CliRunner, backend: str, response_settings: ResponseSettings, redis_url: str
 ) -> None:
+    """`redis_url` empties the Redis the production backend uses: no queue or run left over."""
+
     async def run_heartbeat() -> None:
         runtime = build_runtime(response_settings, registry, start_scheduler=False)
         try:
