@@ -68,14 +68,14 @@ clean:
 # ---- containers (docker-compose.dev.yml); secrets come from .env.dev, which is never committed
 COMPOSE := docker compose --env-file .env.dev -f docker-compose.dev.yml
 PROFILE ?= all
-ALL_PROFILES := --profile all --profile search
+ALL_PROFILES := --profile all --profile search --profile monitoring
 
 .PHONY: env up down down-volumes validate
 
 env: install                       ## write .env.dev (secrets, key pairs) unless it exists; FORCE=1 replaces it
 	$(VENV)/python deploy/make_env.py .env.dev $(if $(FORCE),--force)
 
-up: env                            ## build and start PROFILE (response, request, all; search instead of response)
+up: env                            ## build and start PROFILE (response, request, all; search instead of response; + monitoring: Flower)
 	$(COMPOSE) $(foreach profile,$(PROFILE),--profile $(profile)) up -d --build
 
 down:                              ## stop every Airlock container, keep the volumes

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -26,6 +27,8 @@ from redis import Redis
 from redis.exceptions import RedisError
 from watchfiles import awatch
 
+from core.cache import InProcessCache, RedisCache
+from core.job_runs import JobRun, error_line, record_job_run
 from core.logging import bind_request_id, current_request_id
 from core.metrics import JobMetrics, metrics_for
 
@@ -108,18 +111,27 @@ async def run_job(job: Job, runtime: object, kwargs: dict[str, Any]) -> Any:
     """Run one job with logging and metrics; exceptions propagate to the runner (retries)."""
     registry = getattr(runtime, "metrics_registry", None)
     metrics = metrics_for(registry, JobMetrics) if isinstance(registry, CollectorRegistry) else None
+    # The last run goes into the runtime's cache: on Redis the API process sees the workers'.
+    cache = getattr(runtime, "cache", None)
+    recorded = cache if isinstance(cache, InProcessCache | RedisCache) else None
     log.debug("job_started", job=job.name)
-    started = time.perf_counter()
+    started_at, started = datetime.now(UTC), time.perf_counter()
     try:
         result = await job.function(runtime, **kwargs)
-    except Exception:
+    except Exception as exc:
+        elapsed = time.perf_counter() - started
         if metrics is not None:
-            metrics.observe(job=job.name, succeeded=False, seconds=time.perf_counter() - started)
+            metrics.observe(job=job.name, succeeded=False, seconds=elapsed)
         log.exception("job_failed", job=job.name)
+        if recorded is not None:
+            run = JobRun(started_at, elapsed, "failed", error_line(exc))
+            await record_job_run(recorded, job.name, run)
         raise
     elapsed = time.perf_counter() - started
     if metrics is not None:
         metrics.observe(job=job.name, succeeded=True, seconds=elapsed)
+    if recorded is not None:
+        await record_job_run(recorded, job.name, JobRun(started_at, elapsed, "ok"))
     log.debug("job_finished", job=job.name, seconds=round(elapsed, 3))
     return result
 
@@ -153,6 +165,11 @@ class InProcessRunner(Generic[RuntimeT]):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+
+    @property
+    def pending(self) -> int:
+        """Enqueued jobs not yet started."""
+        return self._queue.qsize()
 
     async def drain(self) -> None:
         """Wait until every enqueued job has run (tests and the CLI use this)."""
@@ -331,6 +348,10 @@ async def _record_given_up(runtime: object, given_up: GivenUp, hooks: list[Given
     registry = getattr(runtime, "metrics_registry", None)
     if isinstance(registry, CollectorRegistry):
         metrics_for(registry, JobMetrics).given_up.labels(given_up.job).inc()
+    cache = getattr(runtime, "cache", None)
+    if isinstance(cache, InProcessCache | RedisCache):
+        error = f"given up after {given_up.deliveries} deliveries (task {given_up.task_id})"
+        await record_job_run(cache, given_up.job, JobRun(datetime.now(UTC), 0.0, "given_up", error))
     for hook in hooks:
         await hook(runtime, given_up)
 
@@ -364,14 +385,18 @@ class CeleryRunner:
     """Production mode: enqueue sends a message; the worker and beat do the running."""
 
     def __init__(self, app: Celery, registry: JobRegistry) -> None:
-        self._app = app
+        self.app = app
         self._registry = registry
+
+    @property
+    def queue(self) -> str:
+        return str(self.app.conf.task_default_queue)
 
     async def enqueue(self, name: str, **kwargs: Any) -> None:
         job = self._registry.get(name)
         kwargs = {**kwargs, "request_id": current_request_id()}
         # send_task does blocking broker I/O; keep it off the event loop.
-        await asyncio.to_thread(self._app.send_task, job.name, kwargs=kwargs)
+        await asyncio.to_thread(self.app.send_task, job.name, kwargs=kwargs)
 
     async def start(self) -> None:
         return None

@@ -1,9 +1,9 @@
 """Write the development env file docker-compose.dev.yml reads (`make env`).
 
 Every secret is fresh: database and Redis passwords, token secrets, metrics scrape tokens,
-the first admin's password, and an Ed25519 key pair per network. The file is mode 0600 and
-never committed; an existing file is kept unless --force (new secrets lock you out of
-existing volumes).
+Flower's basic auth, the first admin's password, and an Ed25519 key pair per network. The
+file is mode 0600 and never committed; an existing file is kept unless --force (new secrets
+lock you out of existing volumes).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def generate() -> dict[str, str]:
         values[f"{prefix}_REDIS_PASSWORD"] = secrets.token_urlsafe(24)
         values[f"{prefix}_SECRET_KEY"] = secrets.token_urlsafe(48)
         values[f"{prefix}_METRICS_TOKEN"] = secrets.token_urlsafe(32)
+        # user:password, as Flower's basic auth takes it (the `monitoring` profile).
+        values[f"{prefix}_FLOWER_AUTH"] = f"flower:{secrets.token_urlsafe(24)}"
         key = generate_signing_key()
         der = key.private_bytes(
             serialization.Encoding.DER,

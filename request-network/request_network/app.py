@@ -30,6 +30,7 @@ from shared.platform.alerts.api import install_alerts
 from shared.platform.alerts.metrics import alert_probe
 from shared.platform.exchange_api import transfer_router
 from shared.platform.login import login_router
+from shared.platform.tasks.api import tasks_router
 
 DESCRIPTION = (
     "The exposed side of Airlock: users log in, submit typed requests and read the answers "
@@ -56,6 +57,7 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
             cache_router,
             audit_router,
             transfer_router(transfer_context, require_admin, get_current_actor),
+            tasks_router(require_admin),
         ],
         metrics_probes=[
             oldest_age_probe(

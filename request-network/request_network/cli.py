@@ -16,6 +16,7 @@ from rich.console import Console
 from core.lazy_cli import LazyTyper
 
 if TYPE_CHECKING:
+    from core.runtime import Runtime
     from request_network.settings import RequestSettings
     from shared.exchange.context import TransferContext
 
@@ -143,16 +144,23 @@ def _validate() -> Callable[..., None]:
 
 
 @asynccontextmanager
-async def _open_context() -> AsyncIterator[TransferContext]:
+async def _open_runtime() -> AsyncIterator[Runtime]:
     from core.runtime import build_runtime
     from request_network.jobs import registry
-    from request_network.transfer.service import transfer_context
 
     runtime = build_runtime(_settings(), registry, start_scheduler=False)
     try:
-        yield transfer_context(runtime)
+        yield runtime
     finally:
         await runtime.close()
+
+
+@asynccontextmanager
+async def _open_context() -> AsyncIterator[TransferContext]:
+    from request_network.transfer.service import transfer_context
+
+    async with _open_runtime() as runtime:
+        yield transfer_context(runtime)
 
 
 @app.lazy_command("transfer", help="Inspect and repair the transfer.")
@@ -160,6 +168,15 @@ def _transfer() -> typer.Typer:
     from shared.platform.exchange_cli import make_transfer_cli
 
     return make_transfer_cli(_open_context)
+
+
+@app.lazy_command(
+    "tasks", help="Jobs with their schedule and last runs, the queue, the Celery workers."
+)
+def _tasks() -> Callable[..., None]:
+    from shared.platform.tasks.cli import make_tasks_command
+
+    return make_tasks_command(_open_runtime)
 
 
 @app.lazy_command("keys", help="This network's signing keys.")

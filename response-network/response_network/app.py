@@ -31,6 +31,7 @@ from shared.platform.alerts.api import install_alerts
 from shared.platform.alerts.metrics import alert_probe
 from shared.platform.exchange_api import transfer_router
 from shared.platform.login import login_router
+from shared.platform.tasks.api import tasks_router
 
 DESCRIPTION = (
     "The master side of Airlock: owns users and the catalog, receives requests through "
@@ -59,6 +60,7 @@ def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None
             admin_requests_router,
             audit_router,
             transfer_router(transfer_context, require_admin, get_current_actor),
+            tasks_router(require_admin),
         ],
         metrics_probes=[
             oldest_age_probe(

@@ -229,6 +229,15 @@ def _transfer() -> typer.Typer:
     return make_transfer_cli(_open_context)
 
 
+@app.lazy_command(
+    "tasks", help="Jobs with their schedule and last runs, the queue, the Celery workers."
+)
+def _tasks() -> Callable[..., None]:
+    from shared.platform.tasks.cli import make_tasks_command
+
+    return make_tasks_command(_open_runtime)
+
+
 @app.lazy_command("keys", help="This network's signing keys.")
 def _keys() -> typer.Typer:
     from shared.platform.exchange_cli import make_keys_cli

@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from core.runtime import Runtime
 from response_network.operations.models import WorkerHeartbeat
 from response_network.settings import ResponseSettings
+from tests.ops.test_tasks import response_headers
 from tests.waiting import Started, start_module, until
 
 
@@ -39,8 +42,11 @@ def response_worker(
 
 
 @pytest.mark.parametrize("backend", ["production"], indirect=True)
-async def test_enqueued_job_runs_on_the_celery_worker(
-    response_runtime: Runtime, response_worker: Started
+async def test_enqueued_job_runs_on_the_celery_worker_which_admins_see(
+    response_runtime: Runtime,
+    response_settings: ResponseSettings,
+    response_client: httpx.AsyncClient,
+    response_worker: Started,
 ) -> None:
     await response_runtime.jobs.enqueue("heartbeat")
 
@@ -52,3 +58,19 @@ async def test_enqueued_job_runs_on_the_celery_worker(
     assert len(rows) == 1
     # Written by the worker process, not by this one.
     assert rows[0].pid != os.getpid()
+
+    # The same worker, as an admin sees it: its run recorded, itself answering `inspect`.
+    headers = await response_headers(response_runtime, response_settings)
+
+    async def tasks() -> dict[str, Any] | None:
+        answer = (await response_client.get("/admin/tasks", headers=headers)).json()
+        return answer if answer["workers"] else None
+
+    overview = await until(tasks, what="the worker in /admin/tasks", watch=[response_worker])
+    (worker,) = overview["workers"]
+    assert worker["name"].startswith("celery@")
+    assert worker["concurrency"] == 1
+    assert worker["processed"] >= 1
+    assert overview["note"] is None
+    heartbeat = next(job for job in overview["jobs"] if job["name"] == "response.heartbeat")
+    assert heartbeat["last_run"]["outcome"] == "ok"

@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import select
 
+from core.job_runs import job_history
 from core.jobs import CeleryRunner
 from core.runtime import Runtime, celery_app_for
 from response_network.audit.models import AuditEvent
@@ -126,6 +127,14 @@ async def test_a_task_killing_its_worker_runs_cap_plus_one_times_then_is_given_u
     counted = await response_runtime.redis.get(f"airlock:poison:deliveries:{event.object_id}")
     assert counted == str(MAX_REDELIVERIES + 2).encode()
     assert given_up_count(metrics_dir, "poison.kill_worker") == 1
+    # What /admin/tasks shows: the job's last run and last failure, given up.
+    history = await job_history(response_runtime.cache, "poison.kill_worker")
+    assert history.last_run is not None
+    assert history.last_run == history.last_failure
+    assert history.last_run.outcome == "given_up"
+    assert history.last_run.error == (
+        f"given up after {MAX_REDELIVERIES + 2} deliveries (task {event.object_id})"
+    )
     logged = [
         json.loads(line)
         for line in worker_log.read_text(errors="replace").splitlines()

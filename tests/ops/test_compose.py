@@ -35,6 +35,8 @@ PROFILE_SETS: dict[tuple[str, ...], tuple[set[int], set[str]]] = {
     ("all",): (RESPONSE_PORTS | REQUEST_PORTS, BOTH),
     ("search",): (RESPONSE_PORTS | {9200}, {"response"}),
     ("request", "search"): (RESPONSE_PORTS | REQUEST_PORTS | {9200}, BOTH),
+    ("all", "monitoring"): (RESPONSE_PORTS | REQUEST_PORTS | {5555, 5556}, BOTH),
+    ("monitoring",): ({5555, 5556}, set()),
 }
 
 
@@ -131,6 +133,31 @@ def test_the_search_profile_puts_the_response_network_on_elasticsearch(
         assert services[name]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
     for name in ("response-api", "response-worker"):
         assert "AIRLOCK_RESPONSE_SEARCH_BACKEND" not in services[name]["environment"]
+
+
+def test_the_monitoring_profile_runs_flower_on_each_networks_broker_behind_basic_auth(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    flowers = {name: s for name, s in services.items() if "monitoring" in s.get("profiles", [])}
+    assert set(flowers) == {"response-flower", "request-flower"}
+    for name, service in flowers.items():
+        network = name.split("-")[0]
+        # Only when asked for: no other profile (what validate_setup.sh checks) starts Flower.
+        assert service["profiles"] == ["monitoring"], name
+        assert service["image"].startswith("mher/flower:"), name
+        assert service["networks"] == [network]
+        environment = service["environment"]
+        auth = REFERENCE.fullmatch(environment["FLOWER_BASIC_AUTH"])
+        assert auth is not None, name
+        assert auth.group(1) == f"{network.upper()}_FLOWER_AUTH"
+        broker = environment["CELERY_BROKER_URL"]
+        assert broker.startswith("redis://:${" + network.upper() + "_REDIS_PASSWORD")
+        assert broker.endswith(f"@{network}-redis:6379/0")
+        assert "FLOWER_BASIC_AUTH" in " ".join(service["healthcheck"]["test"])
+    ports = [port for service in flowers.values() for port in host_ports(service)]
+    others = {port for n, s in services.items() if n not in flowers for port in host_ports(s)}
+    assert sorted(ports) == [5555, 5556]
+    assert not set(ports) & others
 
 
 def test_each_network_has_its_own_database_redis_and_network(

@@ -35,7 +35,7 @@ TRANSFER_ROUTES = {
     ("POST", "/admin/transfer/quarantine/{name}/requeue"): ADMIN,
     ("POST", "/admin/transfer/gaps/{stream}/{sequence}/lost"): ADMIN,
 }
-ALERT_ROUTES = {("GET", "/admin/alerts"): ADMIN}
+ALERT_ROUTES = {("GET", "/admin/alerts"): ADMIN, ("GET", "/admin/tasks"): ADMIN}
 RESPONSE_ROUTES = {
     ("POST", "/auth/token"): PUBLIC,
     ("GET", "/users/me"): USER,

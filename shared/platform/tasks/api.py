@@ -1,0 +1,76 @@
+"""`GET /admin/tasks`, the same on both networks: what the jobs did last and who runs them.
+
+Reading only, so not audited (like `GET /admin/audit` and `GET /admin/transfer`).
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the closure-built dependencies.
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+
+from core.deps import RuntimeDep
+from core.job_status import tasks_overview
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class JobRunRead(Schema):
+    started_at: datetime
+    seconds: float
+    outcome: str
+    """`ok`, `failed`, or `given_up` (a Celery task that killed its worker every time)."""
+    error: str | None
+    """One line, at most 300 characters."""
+
+
+class JobRead(Schema):
+    name: str
+    schedule: str
+    """`every 10s`, or `on demand` for jobs that run only when enqueued."""
+    every_seconds: float | None
+    last_run: JobRunRead | None
+    last_failure: JobRunRead | None
+    """Kept when later runs succeed: the latest run that did not."""
+
+
+class ActiveTaskRead(Schema):
+    job: str
+    task_id: str
+    started_at: datetime | None
+
+
+class WorkerRead(Schema):
+    name: str
+    concurrency: int | None
+    active: list[ActiveTaskRead]
+    processed: int
+
+
+class TasksRead(Schema):
+    runner: str
+    """`in-process` (embedded: the API process runs the jobs) or `celery`."""
+    queue: str | None
+    queue_length: int | None
+    jobs: list[JobRead]
+    workers: list[WorkerRead]
+    note: str | None
+    """Why `workers` is empty, when it is (embedded mode, or no worker answered)."""
+
+
+def tasks_router(admin: Callable[..., Any]) -> APIRouter:
+    """The route for one network; `admin` requires the admin role and scope."""
+    router = APIRouter(prefix="/admin/tasks", tags=["tasks"], dependencies=[Depends(admin)])
+
+    @router.get("", response_model=TasksRead, summary="Jobs, their last runs, queue, workers")
+    async def overview(runtime: RuntimeDep) -> Any:
+        return await tasks_overview(
+            registry=runtime.registry, cache=runtime.cache, runner=runtime.jobs, redis=runtime.redis
+        )
+
+    return router
