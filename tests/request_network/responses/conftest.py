@@ -64,7 +64,7 @@ async def insert_request(
     request = Request(
         id=request_id or uuid.uuid4(),
         owner_id=owner.id,
-        kind="weather",
+        request_type="weather",
         type_version=1,
         parameters={"city": "Oslo"},
         priority=5,
