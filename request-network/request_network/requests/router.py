@@ -28,7 +28,6 @@ from request_network.requests.schemas import (
     RequestRead,
     refuse_renamed,
 )
-from request_network.responses import service as responses_service
 from shared.scopes import Scope
 
 router = APIRouter(tags=["requests"])
@@ -126,7 +125,7 @@ async def list_requests(
     dependencies=READS,
 )
 async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetail:
-    await responses_service.settle_request(session=uow.session, request=request)
+    # Only reads: the `responses` import already moved the status and wrote its events.
     history = await service.request_history(session=uow.session, request_id=request.id)
     return RequestDetail.model_validate(
         RequestRead.model_validate(request).model_dump()
