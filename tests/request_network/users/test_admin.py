@@ -92,6 +92,7 @@ async def test_one_user_shows_the_synced_fields_never_the_password_hash(
         "alice",
         "user",
     )
+    assert alice.password_hash
     for shown in (one.json(), *listed.json()["items"]):
         assert "password_hash" not in shown
         assert alice.password_hash not in str(shown)
