@@ -69,10 +69,10 @@ def _request_moves(
     written: Sequence[Row],
     held: Mapping[uuid.UUID, tuple[int, int]],
     requests: Mapping[uuid.UUID, Any],
-) -> list[dict[str, Any]]:
+) -> list[uuid.UUID]:
     """Requests whose status, reason or answer changed: the request keeps `delivered` for
     the answer its owner read; a newer answer makes it `answered` again."""
-    moves: list[dict[str, Any]] = []
+    moves: list[uuid.UUID] = []
     for row in written:
         request = requests.get(row["id"])
         if request is None:
@@ -90,7 +90,7 @@ def _request_moves(
             and row["answer_number"] <= previous_answer
         ):
             continue
-        moves.append({"id": row["id"], "status": row["status"], "status_reason": row["reason"]})
+        moves.append(row["id"])
     return moves
 
 
@@ -141,7 +141,7 @@ async def apply_response_records(
     requests = await _requests(session, ids)
     moves = _request_moves(written, held, requests)
     for start in range(0, len(moves), IN_CHUNK):
-        await _settle_requests(session, [move["id"] for move in moves[start : start + IN_CHUNK]])
+        await _settle_requests(session, moves[start : start + IN_CHUNK])
     await cache.invalidate(session=session, request_ids=[row["id"] for row in written])
     return ApplyOutcome(applied=applied, unknown=[str(key) for key in ids if key not in requests])
 
