@@ -117,7 +117,7 @@ async def prepare(settings: RequestSettings) -> tuple[str, str]:
                 Request(
                     id=request_id,
                     owner_id=user_id,
-                    kind="search",
+                    request_type="search",
                     type_version=1,
                     parameters={"q": "pump"},
                     priority=5,

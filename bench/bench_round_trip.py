@@ -43,7 +43,7 @@ async def main(count: int) -> None:
                 submitted = await client.post(
                     f"{deployment.request_url}/requests",
                     headers=user,
-                    json={"kind": "echo", "parameters": {"message": f"ping {number}"}},
+                    json={"request_type": "echo", "parameters": {"message": f"ping {number}"}},
                 )
                 submits.append(time.perf_counter() - started)
                 submitted.raise_for_status()

@@ -42,24 +42,27 @@ class ProfileRules(Protocol):
     def max_priority(self) -> int: ...
 
 
-def profile_opens(profile: ProfileRules | None, kind: str) -> bool:
+def profile_opens(profile: ProfileRules | None, request_type: str) -> bool:
     """All types or the allowed list, minus the blocked list; no profile opens nothing."""
-    if profile is None or kind in profile.blocked_types:
+    if profile is None or request_type in profile.blocked_types:
         return False
-    return profile.allow_all or kind in profile.allowed_types
+    return profile.allow_all or request_type in profile.allowed_types
 
 
 def check_access(
     *,
     profile: ProfileRules | None,
     granted: Collection[str],
-    kind: str,
+    request_type: str,
     parameters: Mapping[str, Any],
 ) -> None:
-    """`Forbidden` (`forbidden.kind`) unless the profile or a grant opens `kind`; `Invalid`
-    (`invalid.parameters_size`) when the parameters are larger than the profile allows."""
-    if not profile_opens(profile, kind) and kind not in granted:
-        raise Forbidden(f"your profile does not allow {kind!r}", code="forbidden.kind")
+    """`Forbidden` (`forbidden.request_type`) unless the profile or a grant opens
+    `request_type`; `Invalid` (`invalid.parameters_size`) when the parameters are larger than
+    the profile allows."""
+    if not profile_opens(profile, request_type) and request_type not in granted:
+        raise Forbidden(
+            f"your profile does not allow {request_type!r}", code="forbidden.request_type"
+        )
     size = parameter_bytes(parameters)
     limit = profile.max_parameter_bytes if profile is not None else GRANT_ONLY_PARAMETER_BYTES
     if size > limit:

@@ -24,6 +24,7 @@ from request_network.responses.cache_router import router as cache_router
 from request_network.responses.router import router as responses_router
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
+from request_network.users.router import admin_router as admin_users_router
 from request_network.users.router import router as users_router
 from shared.exchange.context import open_gaps_probe
 from shared.platform.alerts.api import install_alerts
@@ -51,6 +52,7 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
             responses_router,
             login_router(check_password, AuditEvent),
             users_router,
+            admin_users_router,
             catalog_router,
             requests_router,
             admin_requests_router,

@@ -25,6 +25,7 @@ from request_network.requests import service as requests_service
 from request_network.requests.models import Request
 from request_network.responses.cache import ResponseCache, response_cache
 from request_network.settings import RequestSettings
+from request_network.users import service as users_service
 from request_network.users.models import Role, User
 from shared.platform import principal_deps
 from shared.principals import ensure_owner_or_admin
@@ -35,6 +36,7 @@ __all__ = [
     "CurrentActor",
     "CurrentCaller",
     "CurrentUser",
+    "ManagedUser",
     "OwnedRequest",
     "RateLimiterDep",
     "ResponseCacheDep",
@@ -119,6 +121,14 @@ async def get_owned_request(
 
 
 OwnedRequest = Annotated[Request, Depends(get_owned_request)]
+
+
+async def get_managed_user(user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep) -> User:
+    """The user an admin route reads (the role is checked before the lookup); else 404."""
+    return await users_service.get_user(session=uow.session, user_id=user_id)
+
+
+ManagedUser = Annotated[User, Depends(get_managed_user)]
 
 
 async def get_response_cache(request: HttpRequest) -> ResponseCache:

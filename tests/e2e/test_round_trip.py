@@ -141,20 +141,20 @@ async def test_ask_answer_and_read_across_the_gap(deployment: Deployment) -> Non
         refused = await client.post(
             f"{deployment.request_url}/requests",
             headers=user,
-            json={"kind": "equipment_search", "parameters": {"q": "pump"}},
+            json={"request_type": "equipment_search", "parameters": {"q": "pump"}},
         )
-        assert (refused.status_code, refused.json()["code"]) == (403, "forbidden.kind")
+        assert (refused.status_code, refused.json()["code"]) == (403, "forbidden.request_type")
 
         echo = await client.post(
             f"{deployment.request_url}/requests",
             headers=user,
-            json={"kind": "echo", "parameters": {"message": "hello across"}},
+            json={"request_type": "echo", "parameters": {"message": "hello across"}},
         )
         site = await _a_site(client, deployment)
         search = await client.post(
             f"{deployment.request_url}/requests",
             headers=user,
-            json={"kind": "equipment_at_site", "parameters": {"q": "pump", "site": site}},
+            json={"request_type": "equipment_at_site", "parameters": {"q": "pump", "site": site}},
         )
         assert (echo.status_code, search.status_code) == (201, 201), (echo.text, search.text)
         echo_id, search_id = echo.json()["id"], search.json()["id"]

@@ -71,7 +71,7 @@ async def test_login_and_submission_leave_no_password_and_no_parameters_in_the_l
     token = (await _log_in(request_client, PASSWORD)).json()["access_token"]
     submitted = await request_client.post(
         "/requests",
-        json={"kind": "weather", "parameters": {"city": SECRET_CITY}},
+        json={"request_type": "weather", "parameters": {"city": SECRET_CITY}},
         headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-submit-1"},
     )
 
@@ -118,7 +118,7 @@ async def test_a_job_enqueued_by_a_request_logs_that_request_id(
 
     answer = await request_client.post(
         "/requests",
-        json={"kind": "weather", "parameters": {"city": "Oslo"}},
+        json={"request_type": "weather", "parameters": {"city": "Oslo"}},
         headers={"Authorization": f"Bearer {bearer}", "X-Request-ID": "req-job-7"},
     )
     assert isinstance(request_runtime.jobs, InProcessRunner)

@@ -90,7 +90,7 @@ async def test_rate_limit_rejections_are_counted_by_window(
         row = await uow.session.get(User, user.id)
         assert row is not None
         row.limit_overrides = {"per_minute": 1}
-    body = {"kind": "weather", "parameters": {"city": "Oslo"}}
+    body = {"request_type": "weather", "parameters": {"city": "Oslo"}}
     headers = bearer_for(request_settings, user)
 
     answers = [
@@ -109,7 +109,7 @@ def request_row(owner: uuid.UUID, *, age: timedelta, status: RequestStatus) -> R
     return RequestRow(
         id=uuid.uuid4(),
         owner_id=owner,
-        kind="weather",
+        request_type="weather",
         type_version=1,
         parameters={},
         priority=5,

@@ -12,7 +12,7 @@ from core.security import TokenIssuer
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.replica import insert_api_key, insert_user
 
-SUBMISSION = {"kind": "weather", "parameters": {"city": "Oslo"}}
+SUBMISSION = {"request_type": "weather", "parameters": {"city": "Oslo"}}
 
 
 async def with_catalog(runtime: Runtime) -> None:

@@ -84,6 +84,8 @@ REQUEST_ROUTES = {
     ("GET", "/requests/{request_id}"): USER,
     ("GET", "/requests/{request_id}/response"): USER,
     ("GET", "/admin/requests"): ADMIN,
+    ("GET", "/admin/users"): ADMIN,
+    ("GET", "/admin/users/{user_id}"): ADMIN,
     ("GET", "/admin/cache/stats"): ADMIN,
     ("DELETE", "/admin/cache/clear"): ADMIN,
     ("DELETE", "/admin/cache/user/{user_id}"): ADMIN,

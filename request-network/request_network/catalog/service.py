@@ -1,6 +1,6 @@
 """What a user here may submit, checked locally against the synced catalog.
 
-`admissible_type` (kind, profile, grants, size: cheap) and then `check_parameters` (the
+`admissible_type` (request type, profile, grants, size: cheap) and then `check_parameters` (the
 schema) are the gates a submission passes; the requests service counts the submission against
 the user's rate limits between the two, so a refusal by the schema is not free.
 `check_submission` runs both, for callers that do not count.
@@ -51,36 +51,42 @@ async def submittable_types(*, session: AsyncSession, user: User) -> list[Reques
 
 
 async def admissible_type(
-    *, session: AsyncSession, user: User, kind: str, parameters: Mapping[str, Any]
+    *, session: AsyncSession, user: User, request_type: str, parameters: Mapping[str, Any]
 ) -> RequestType:
-    """The type `kind` names, if `user` may submit it with parameters of this size.
+    """The type `request_type` names, if `user` may submit it with parameters of this size.
 
-    `Invalid` (`invalid.kind`): no such type, deleted or inactive; `Forbidden`
-    (`forbidden.kind`): the profile and grants do not open it; `Invalid`
+    `Invalid` (`invalid.request_type`): no such type, deleted or inactive; `Forbidden`
+    (`forbidden.request_type`): the profile and grants do not open it; `Invalid`
     (`invalid.parameters_size`): larger than the profile allows. The schema is not checked.
     """
     found = (
         await session.scalars(
-            select(RequestType).where(RequestType.name == kind).order_by(RequestType.created_at)
+            select(RequestType)
+            .where(RequestType.name == request_type)
+            .order_by(RequestType.created_at)
         )
     ).all()
     item = next((t for t in found if t.deleted_at is None), found[-1] if found else None)
     if item is None:
-        raise Invalid(f"no request type {kind!r}", code="invalid.kind")
+        raise Invalid(f"no request type {request_type!r}", code="invalid.request_type")
     if item.deleted_at is not None:
-        raise Invalid(f"the request type {kind!r} was deleted", code="invalid.kind")
+        raise Invalid(f"the request type {request_type!r} was deleted", code="invalid.request_type")
     if not item.active:
-        raise Invalid(f"the request type {kind!r} is not active", code="invalid.kind")
+        raise Invalid(
+            f"the request type {request_type!r} is not active", code="invalid.request_type"
+        )
     profile = await user_profile(session=session, user=user)
     granted = await _granted(session, user)
-    check_access(profile=profile, granted=granted, kind=kind, parameters=parameters)
+    check_access(profile=profile, granted=granted, request_type=request_type, parameters=parameters)
     return item
 
 
 async def check_submission(
-    *, session: AsyncSession, user: User, kind: str, parameters: Mapping[str, Any]
+    *, session: AsyncSession, user: User, request_type: str, parameters: Mapping[str, Any]
 ) -> RequestType:
     """`admissible_type`, then the parameters against its schema (`invalid.parameters`)."""
-    item = await admissible_type(session=session, user=user, kind=kind, parameters=parameters)
+    item = await admissible_type(
+        session=session, user=user, request_type=request_type, parameters=parameters
+    )
     check_parameters(item.parameter_schema, parameters)
     return item

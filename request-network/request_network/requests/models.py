@@ -1,8 +1,8 @@
 """Requests as submitted here, and the history of their status.
 
-A request's id is minted on this network; what travels to the master (kind, parameters,
-priority, ...) bumps `version`, while the status is this side's own bookkeeping: it learns of
-`received`, `answered` and the rest from batches coming back.
+A request's id is minted on this network; what travels to the master (request type,
+parameters, priority, ...) bumps `version`, while the status is this side's own bookkeeping:
+it learns of `received`, `answered` and the rest from batches coming back.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Request(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    kind: Mapped[str] = mapped_column(String(64))
+    request_type: Mapped[str] = mapped_column(String(64))
     type_version: Mapped[int] = mapped_column(Integer)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(SmallInteger)
@@ -69,7 +69,7 @@ class Request(Base):
     """The `answer_number` the owner read when the request became `delivered`; a higher one
     arriving makes it `answered` again."""
     request_hash: Mapped[str] = mapped_column(String(64))
-    """sha256 of the submitted kind, parameters and priority: a replay must match it."""
+    """sha256 of the submitted request type, parameters and priority: a replay must match it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from request_network.deps import (
     AdminUser,
@@ -26,8 +26,8 @@ from request_network.requests.schemas import (
     RequestMonitor,
     RequestPage,
     RequestRead,
+    refuse_renamed,
 )
-from request_network.responses import service as responses_service
 from shared.scopes import Scope
 
 router = APIRouter(tags=["requests"])
@@ -95,14 +95,20 @@ async def list_requests(
     user: CurrentUser,
     uow: UnitOfWorkDep,
     status: RequestStatus | None = None,
-    kind: Annotated[str | None, Query(max_length=64)] = None,
+    request_type: Annotated[str | None, Query(max_length=64)] = None,
+    # The old name is refused rather than ignored: ignored, it would silently list everything.
+    _kind: Annotated[
+        str | None,
+        Query(alias="kind", max_length=64, include_in_schema=False),
+        AfterValidator(refuse_renamed),
+    ] = None,
     created_from: AwareDatetime | None = None,
     created_to: AwareDatetime | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> RequestPage:
     filters = service.RequestFilters(
-        status=status, kind=kind, created_from=created_from, created_to=created_to
+        status=status, request_type=request_type, created_from=created_from, created_to=created_to
     )
     requests, next_cursor = await service.list_requests(
         session=uow.session, viewer=user, filters=filters, cursor=cursor, limit=limit
@@ -119,7 +125,7 @@ async def list_requests(
     dependencies=READS,
 )
 async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetail:
-    await responses_service.settle_request(session=uow.session, request=request)
+    # Only reads: the `responses` import already moved the status and wrote its events.
     history = await service.request_history(session=uow.session, request_id=request.id)
     return RequestDetail.model_validate(
         RequestRead.model_validate(request).model_dump()

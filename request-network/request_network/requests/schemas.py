@@ -6,24 +6,39 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from request_network.requests.models import RequestStatus
 from request_network.schemas import Schema
 
+RENAMED = "`kind` is now called `request_type`"
+
+
+def refuse_renamed(value: object) -> object:
+    """A client still sending the old name gets a 422 that names the new one, rather than a
+    bare "extra field" (no released client sends `kind`, so nothing accepts it any more)."""
+    raise ValueError(RENAMED)
+
 
 class RequestCreate(Schema):
-    kind: str = Field(min_length=1, max_length=64)
+    request_type: str = Field(min_length=1, max_length=64)
     """A request type of the catalog (`GET /request-types`)."""
     parameters: dict[str, Any] = Field(default_factory=dict)
     """Checked against the type's parameter schema before anything is stored."""
     priority: int = Field(default=5, ge=0, le=9)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "kind" in data:
+            refuse_renamed(data["kind"])
+        return data
+
 
 class RequestRead(Schema):
     id: uuid.UUID
     owner_id: uuid.UUID
-    kind: str
+    request_type: str
     type_version: int
     parameters: dict[str, Any]
     priority: int

@@ -43,14 +43,16 @@ class Submission:
 @dataclass(frozen=True)
 class RequestFilters:
     status: RequestStatus | None = None
-    kind: str | None = None
+    request_type: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
 
 
 def request_hash(data: RequestCreate) -> str:
+    # The canonical form keeps the field's old name `kind`: stored hashes were computed with
+    # it, and a replay of a request submitted before the rename must still match.
     canonical = json.dumps(
-        {"kind": data.kind, "parameters": data.parameters, "priority": data.priority},
+        {"kind": data.request_type, "parameters": data.parameters, "priority": data.priority},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -104,7 +106,7 @@ async def submit(
         if existing is not None:
             return _replay(existing, digest)
     request_type = await admissible_type(
-        session=session, user=owner, kind=data.kind, parameters=data.parameters
+        session=session, user=owner, request_type=data.request_type, parameters=data.parameters
     )
     profile = await user_profile(session=session, user=owner)
     rate = await admit_submission(limiter=limiter, profile=profile, user=owner)
@@ -120,7 +122,7 @@ async def submit(
     request = Request(
         id=uuid.uuid4(),
         owner_id=owner.id,
-        kind=request_type.name,
+        request_type=request_type.name,
         type_version=request_type.version,
         parameters=data.parameters,
         priority=data.priority,
@@ -186,8 +188,8 @@ async def list_requests(
         statement = statement.where(Request.owner_id == viewer.id)
     if filters.status is not None:
         statement = statement.where(Request.status == filters.status)
-    if filters.kind is not None:
-        statement = statement.where(Request.kind == filters.kind)
+    if filters.request_type is not None:
+        statement = statement.where(Request.request_type == filters.request_type)
     if filters.created_from is not None:
         statement = statement.where(Request.created_at >= filters.created_from)
     if filters.created_to is not None:

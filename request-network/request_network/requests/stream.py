@@ -37,7 +37,7 @@ def _record(request: Request) -> RequestRecord:
     return RequestRecord(
         id=request.id,
         owner_id=request.owner_id,
-        request_type=request.kind,
+        request_type=request.request_type,
         type_version=request.type_version,
         parameters=request.parameters,
         priority=request.priority,

@@ -2,9 +2,11 @@
 
 A request's status follows its response (the master's word), with one local rule: an answer
 its owner has read stays `delivered` until a newer answer (higher `answer_number`) arrives.
-The import applies that rule; reads apply it again when a request and its response were
-written out of step (a response that arrived before its request), so a read always shows
-what the response says.
+The `responses` import applies that rule and writes the status (`responses/stream.py`), so
+`GET /requests/{id}` only reads. Reading an answer writes on purpose: the owner's first read
+is what `delivered` means. That read also settles a request written out of step with its
+response (a response that arrived before its request, as after restoring a database), since
+it must serve that response's answer.
 """
 
 from __future__ import annotations
@@ -162,24 +164,6 @@ async def settle(*, session: AsyncSession, snapshot: Snapshot) -> bool:
     )
 
 
-async def settle_request(*, session: AsyncSession, request: Request) -> None:
-    """`settle` for a request already loaded (`GET /requests/{id}`); refreshes it if moved."""
-    response = await session.get(Response, request.id)
-    status = settled_status(request.status, request.delivered_answer, response)
-    if status == request.status or response is None:
-        return
-    moved = await _move(
-        session,
-        request.id,
-        expected=RequestStatus(request.status),
-        status=status,
-        values={"status_reason": response.reason},
-        reason=response.reason,
-    )
-    if moved:
-        await session.refresh(request)
-
-
 def _ensure_visible(viewer: User, owner_id: uuid.UUID) -> None:
     if viewer.id != owner_id and viewer.role != Role.ADMIN:
         raise NotFound("no such request", code="not_found.request")
@@ -241,6 +225,8 @@ async def _answer(
 async def _deliver(
     session: AsyncSession, cache: ResponseCache, request_id: uuid.UUID, entry: CachedAnswer
 ) -> CachedAnswer:
+    # A deliberate write on a read: `delivered` means "its owner read it", and only this read
+    # can know that. Conditional, so concurrent first reads record one delivery.
     await _move(
         session,
         request_id,

@@ -1,9 +1,10 @@
 """The `responses` stream, request side: the master's state and answer of each request.
 
-Applied with the versioned upsert, then, for the responses written, the requests they belong
-to follow their status (with a history event) and their cached answers are invalidated in
-the same step. Responses whose request is not here are kept and reported as unknown; the
-request shows its response once it exists (reads settle it).
+Applied with the versioned upsert; then, in the same transaction, the requests of the
+responses written are settled: one UPDATE per chunk moves each to the status its response
+implies and one INSERT writes their history events, so reading a request never has to write.
+Their cached answers are invalidated in the same step. Responses whose request is not here
+are kept and reported as unknown.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, and_, insert, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -68,10 +69,10 @@ def _request_moves(
     written: Sequence[Row],
     held: Mapping[uuid.UUID, tuple[int, int]],
     requests: Mapping[uuid.UUID, Any],
-) -> list[dict[str, Any]]:
+) -> list[uuid.UUID]:
     """Requests whose status, reason or answer changed: the request keeps `delivered` for
     the answer its owner read; a newer answer makes it `answered` again."""
-    moves: list[dict[str, Any]] = []
+    moves: list[uuid.UUID] = []
     for row in written:
         request = requests.get(row["id"])
         if request is None:
@@ -89,8 +90,35 @@ def _request_moves(
             and row["answer_number"] <= previous_answer
         ):
             continue
-        moves.append({"id": row["id"], "status": row["status"], "status_reason": row["reason"]})
+        moves.append(row["id"])
     return moves
+
+
+async def _settle_requests(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
+    """Move the requests `ids` to their response's status and reason, with one event each.
+
+    The delivered rule is checked in the statement itself, as `settle` checks the expected
+    status: an owner's read committed since `_requests` looked keeps its `delivered`.
+    """
+    now = utcnow()
+    kept_delivered = and_(
+        Request.status == RequestStatus.DELIVERED,
+        Request.delivered_answer.is_not(None),
+        Response.answer_number <= Request.delivered_answer,
+    )
+    moved = await session.execute(
+        update(Request)
+        .where(Request.id == Response.id, Request.id.in_(ids), not_(kept_delivered))
+        .values(status=Response.status, status_reason=Response.reason, updated_at=now)
+        .returning(Request.id, Request.status, Request.status_reason)
+        .execution_options(synchronize_session=False)
+    )
+    events = [
+        {"request_id": row.id, "status": row.status, "at": now, "reason": row.status_reason}
+        for row in moved
+    ]
+    if events:
+        await session.execute(insert(RequestEvent), events)
 
 
 async def apply_response_records(
@@ -112,21 +140,8 @@ async def apply_response_records(
     ]
     requests = await _requests(session, ids)
     moves = _request_moves(written, held, requests)
-    if moves:
-        now = utcnow()
-        await session.execute(update(Request), [move | {"updated_at": now} for move in moves])
-        await session.execute(
-            insert(RequestEvent),
-            [
-                {
-                    "request_id": move["id"],
-                    "status": move["status"],
-                    "at": now,
-                    "reason": move["status_reason"],
-                }
-                for move in moves
-            ],
-        )
+    for start in range(0, len(moves), IN_CHUNK):
+        await _settle_requests(session, moves[start : start + IN_CHUNK])
     await cache.invalidate(session=session, request_ids=[row["id"] for row in written])
     return ApplyOutcome(applied=applied, unknown=[str(key) for key in ids if key not in requests])
 

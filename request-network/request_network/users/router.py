@@ -1,15 +1,49 @@
-"""`/users/me`: read-only, like everything about users on this side."""
+"""`/users/me` for everyone; `/admin/users` for admins: read-only, like everything about
+users on this side (the response network masters them)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from typing import Annotated
 
-from request_network.deps import CurrentUser, any_scope
-from request_network.users.schemas import UserRead
+from fastapi import APIRouter, Depends, Query
+
+from request_network.deps import CurrentUser, ManagedUser, UnitOfWorkDep, any_scope, require_admin
+from request_network.users import service
+from request_network.users.models import Role
+from request_network.users.schemas import UserPage, UserRead
+from shared.platform.audit import NO_NUL
 
 router = APIRouter(tags=["users"], dependencies=[Depends(any_scope)])
+admin_router = APIRouter(
+    prefix="/admin/users", tags=["admin-users"], dependencies=[Depends(require_admin)]
+)
 
 
 @router.get("/users/me", summary="The account behind the credentials")
 async def me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@admin_router.get("", name="list", summary="Replicated users in username order, paged")
+async def list_users(
+    uow: UnitOfWorkDep,
+    username: Annotated[
+        str | None, Query(max_length=64, pattern=NO_NUL, description="A username prefix")
+    ] = None,
+    role: Role | None = None,
+    active: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> UserPage:
+    users, next_cursor = await service.list_users(
+        session=uow.session,
+        filters=service.UserFilters(username_prefix=username, role=role, active=active),
+        cursor=cursor,
+        limit=limit,
+    )
+    return UserPage(items=[UserRead.model_validate(u) for u in users], next_cursor=next_cursor)
+
+
+@admin_router.get("/{user_id}", name="get", summary="One replicated user")
+async def get_user(user: ManagedUser) -> UserRead:
     return UserRead.model_validate(user)

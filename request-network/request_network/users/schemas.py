@@ -11,6 +11,8 @@ from request_network.users.models import Role
 
 
 class UserRead(Schema):
+    """The synced fields an API may show; never the password hash."""
+
     id: uuid.UUID
     username: str
     email: str
@@ -23,3 +25,9 @@ class UserRead(Schema):
     """The master's version this replica holds."""
     created_at: datetime
     updated_at: datetime
+
+
+class UserPage(Schema):
+    items: list[UserRead]
+    next_cursor: str | None
+    """Pass it back as `cursor` for the next page; null on the last page."""

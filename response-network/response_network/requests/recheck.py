@@ -114,7 +114,12 @@ def recheck(
         detail = item.detail if item is not None else f"no request type {kind!r}"
         return Refusal("type", f"{CANNOT_ANSWER}: {detail}")
     try:
-        check_access(profile=owner.profile, granted=owner.granted, kind=kind, parameters=parameters)
+        check_access(
+            profile=owner.profile,
+            granted=owner.granted,
+            request_type=kind,
+            parameters=parameters,
+        )
     except AirlockError as exc:
         return Refusal("access", f"{CANNOT_ANSWER}: {exc.detail}")
     try:

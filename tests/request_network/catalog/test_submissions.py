@@ -97,10 +97,15 @@ async def catalog(request_runtime: Runtime, replica_user: ReplicaUserFactory) ->
     return user
 
 
-async def check(runtime: Runtime, user: User, kind: str, parameters: dict[str, Any]) -> str:
+async def check(runtime: Runtime, user: User, request_type: str, parameters: dict[str, Any]) -> str:
     async with runtime.unit_of_work() as uow:
         return (
-            await check_submission(session=uow.session, user=user, kind=kind, parameters=parameters)
+            await check_submission(
+                session=uow.session,
+                user=user,
+                request_type=request_type,
+                parameters=parameters,
+            )
         ).name
 
 
@@ -110,19 +115,19 @@ async def test_allowed_and_granted_types_pass(request_runtime: Runtime, catalog:
 
 
 @pytest.mark.parametrize(
-    ("kind", "error", "code"),
+    ("request_type", "error", "code"),
     [
-        ("nope", Invalid, "invalid.kind"),
-        ("old", Invalid, "invalid.kind"),
-        ("off", Invalid, "invalid.kind"),
-        ("census", Forbidden, "forbidden.kind"),
+        ("nope", Invalid, "invalid.request_type"),
+        ("old", Invalid, "invalid.request_type"),
+        ("off", Invalid, "invalid.request_type"),
+        ("census", Forbidden, "forbidden.request_type"),
     ],
 )
 async def test_unknown_deleted_inactive_and_blocked_types_are_refused(
-    request_runtime: Runtime, catalog: User, kind: str, error: type[Exception], code: str
+    request_runtime: Runtime, catalog: User, request_type: str, error: type[Exception], code: str
 ) -> None:
     with pytest.raises(error) as raised:
-        await check(request_runtime, catalog, kind, {"city": "Oslo"})
+        await check(request_runtime, catalog, request_type, {"city": "Oslo"})
     assert getattr(raised.value, "code", None) == code
 
 

@@ -50,12 +50,15 @@ def submit(request_client: httpx.AsyncClient, auth: Callable[[User], Headers]) -
     async def post(
         user: User,
         *,
-        kind: str = "weather",
+        request_type: str = "weather",
         parameters: dict[str, Any] | None = None,
         priority: int | None = None,
         key: str | None = None,
     ) -> httpx.Response:
-        body: dict[str, Any] = {"kind": kind, "parameters": parameters or {"city": "Oslo"}}
+        body: dict[str, Any] = {
+            "request_type": request_type,
+            "parameters": parameters or {"city": "Oslo"},
+        }
         if priority is not None:
             body["priority"] = priority
         headers = auth(user) | ({"Idempotency-Key": key} if key else {})

@@ -59,7 +59,9 @@ async def test_a_unique_items_bomb_is_answered_at_once_and_health_stays_prompt(
     assert 14_000 < parameter_bytes(parameters) < 16_384
     # The process's first submission opens its pools and broker connection: not measured here.
     assert (await submit(alice)).status_code == 201
-    submission = asyncio.create_task(timed(submit(alice, kind="bag", parameters=parameters)))
+    submission = asyncio.create_task(
+        timed(submit(alice, request_type="bag", parameters=parameters))
+    )
     probes: list[float] = []
     while not submission.done():
         # A probe every 10 ms, each timed from when it was due: a blocked event loop shows
@@ -84,17 +86,19 @@ async def test_a_unique_items_bomb_is_answered_at_once_and_health_stays_prompt(
 async def test_a_backtracking_pattern_is_refused_at_once(
     submit: Submit, alice: User, crafted: None
 ) -> None:
-    answer, took = await timed(submit(alice, kind="word", parameters={"word": "a" * 40 + "!"}))
+    answer, took = await timed(
+        submit(alice, request_type="word", parameters={"word": "a" * 40 + "!"})
+    )
 
     assert (answer.status_code, answer.json()["field"]) == (422, "parameters.word")
     assert took < 1.0
 
 
-@pytest.mark.parametrize("kind", sorted(HOSTILE))
+@pytest.mark.parametrize("request_type", sorted(HOSTILE))
 async def test_a_replica_holding_an_unsafe_schema_refuses_without_reaching_out(
-    submit: Submit, alice: User, crafted: None, kind: str
+    submit: Submit, alice: User, crafted: None, request_type: str
 ) -> None:
-    answer = await submit(alice, kind=kind, parameters={"a": "aa"})
+    answer = await submit(alice, request_type=request_type, parameters={"a": "aa"})
 
     assert (answer.status_code, answer.json()["code"]) == (422, "invalid.parameter_schema")
 

@@ -60,11 +60,11 @@ async def test_filters_and_cursor_pages_cover_every_request_once(
     auth: Callable[[User], Headers],
 ) -> None:
     ids = [(await submit(alice)).json()["id"] for _ in range(5)]
-    await submit(alice, kind="census")
+    await submit(alice, request_type="census")
     seen: list[str] = []
     cursor: str | None = None
     while True:
-        params = {"kind": "weather", "status": "pending", "limit": "2"}
+        params = {"request_type": "weather", "status": "pending", "limit": "2"}
         page = await request_client.get(
             "/requests", params=params | ({"cursor": cursor} if cursor else {}), headers=auth(alice)
         )

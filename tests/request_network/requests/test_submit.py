@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
 
+import httpx
+
+from core.db import utcnow
+from core.runtime import Runtime
+from request_network.requests.models import Request, RequestStatus
 from request_network.users.models import User
-from tests.request_network.requests.conftest import Submit
+from tests.request_network.requests.conftest import Headers, Submit
 
 
 async def test_a_submission_is_stored_pending_with_its_location(
@@ -16,7 +25,7 @@ async def test_a_submission_is_stored_pending_with_its_location(
     assert answer.status_code == 201, answer.text
     body = answer.json()
     assert answer.headers["Location"] == f"/requests/{body['id']}"
-    assert (body["kind"], body["priority"], body["status"]) == ("weather", 7, "pending")
+    assert (body["request_type"], body["priority"], body["status"]) == ("weather", 7, "pending")
     assert (body["owner_id"], body["type_version"]) == (str(alice.id), 1)
 
 
@@ -27,13 +36,13 @@ async def test_priority_defaults_to_five_and_stays_within_0_to_9(
     assert (await submit(alice, priority=10)).status_code == 422
 
 
-async def test_an_unknown_kind_or_bad_parameters_are_refused_and_nothing_stored(
+async def test_an_unknown_request_type_or_bad_parameters_are_refused_and_nothing_stored(
     submit: Submit, alice: User
 ) -> None:
-    unknown = await submit(alice, kind="nope")
+    unknown = await submit(alice, request_type="nope")
     broken = await submit(alice, parameters={"city": 3})
 
-    assert (unknown.status_code, unknown.json()["code"]) == (422, "invalid.kind")
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "invalid.request_type")
     assert (broken.status_code, broken.json()["code"]) == (422, "invalid.parameters")
 
 
@@ -66,3 +75,51 @@ async def test_racing_retries_with_one_key_store_one_request(submit: Submit, ali
 
     assert sorted(answer.status_code for answer in answers) == [200] * 4 + [201]
     assert len({answer.json()["id"] for answer in answers}) == 1
+
+
+async def test_the_old_field_name_is_refused_naming_the_new_one(
+    alice: User, request_client: httpx.AsyncClient, auth: Callable[[User], Headers]
+) -> None:
+    body = {"kind": "weather", "parameters": {"city": "Oslo"}}
+    old_body = await request_client.post("/requests", json=body, headers=auth(alice))
+    both = await request_client.post(
+        "/requests", json=body | {"request_type": "weather"}, headers=auth(alice)
+    )
+    old_filter = await request_client.get("/requests?kind=weather", headers=auth(alice))
+    listed = await request_client.get("/requests", headers=auth(alice))
+
+    for refused in (old_body, both, old_filter):
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "invalid.request"
+        assert "`kind` is now called `request_type`" in refused.json()["detail"]
+    assert listed.json()["items"] == []
+
+
+async def test_a_key_used_before_the_rename_still_replays_its_request(
+    submit: Submit, alice: User, request_runtime: Runtime
+) -> None:
+    # The hash as it was stored while the field was called `kind`.
+    old_body = {"kind": "weather", "parameters": {"city": "Oslo"}, "priority": 5}
+    digest = hashlib.sha256(
+        json.dumps(old_body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    now = utcnow()
+    stored = Request(
+        id=uuid.uuid4(),
+        owner_id=alice.id,
+        request_type="weather",
+        type_version=1,
+        parameters={"city": "Oslo"},
+        priority=5,
+        status=RequestStatus.EXPORTED,
+        idempotency_key="k-old",
+        request_hash=digest,
+        created_at=now,
+        updated_at=now,
+    )
+    async with request_runtime.unit_of_work() as uow:
+        uow.session.add(stored)
+
+    replay = await submit(alice, key="k-old")
+
+    assert (replay.status_code, replay.json()["id"]) == (200, str(stored.id)), replay.text

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.db import utcnow
 from core.runtime import Runtime
@@ -64,7 +65,7 @@ async def insert_request(
     request = Request(
         id=request_id or uuid.uuid4(),
         owner_id=owner.id,
-        kind="weather",
+        request_type="weather",
         type_version=1,
         parameters={"city": "Oslo"},
         priority=5,
@@ -176,3 +177,25 @@ def loads(runtime: Runtime) -> float:
 
 def misses(runtime: Runtime) -> float:
     return runtime.metrics_registry.get_sample_value("airlock_response_cache_misses_total") or 0.0
+
+
+@contextmanager
+def counted_statements(runtime: Runtime) -> Iterator[list[str]]:
+    """The SQL statements the runtime's engine runs inside the block (a real count, no mock)."""
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
+
+
+def writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().split(" ", 1)[0].upper() in WRITE_VERBS]
+
+
+WRITE_VERBS = frozenset({"INSERT", "UPDATE", "DELETE"})

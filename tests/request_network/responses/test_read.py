@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 import pytest
-from sqlalchemy import event
 
 from core.runtime import Runtime
 from request_network.requests.models import RequestStatus
@@ -21,6 +18,7 @@ from tests.request_network.replica import insert_api_key
 from tests.request_network.responses.conftest import (
     ApplyResponses,
     Headers,
+    counted_statements,
     history,
     insert_request,
     loads,
@@ -28,20 +26,6 @@ from tests.request_network.responses.conftest import (
     response,
     stored_request,
 )
-
-
-@contextmanager
-def counted_statements(runtime: Runtime) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(runtime.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def warm_pool(client: httpx.AsyncClient, headers: Headers) -> None:

@@ -17,10 +17,12 @@ from tests.request_network.responses.conftest import (
     ApplyResponses,
     Headers,
     ImportResponses,
+    counted_statements,
     history,
     insert_request,
     response,
     stored_request,
+    writes,
 )
 
 
@@ -155,23 +157,61 @@ async def test_a_batch_reports_unknown_requests_and_they_show_once_the_request_e
     ]
 
 
-async def test_reading_a_request_settles_it_with_a_response_that_came_first(
+async def test_an_imported_batch_settles_the_request_before_any_read_and_reading_writes_nothing(
+    request_runtime: Runtime,
+    alice: User,
+    import_responses: ImportResponses,
+    request_client: httpx.AsyncClient,
+    auth: Callable[[User], Headers],
+) -> None:
+    request_id = await insert_request(request_runtime, alice)
+
+    await import_responses(response(request_id, status="processing", version=1))
+    await import_responses(
+        response(request_id, status="rejected", version=2, reason="no such city", body="no")
+    )
+    settled = await stored_request(request_runtime, request_id)
+    settled_history = await history(request_runtime, request_id)
+    with counted_statements(request_runtime) as statements:
+        detail = await request_client.get(f"/requests/{request_id}", headers=auth(alice))
+    after = await stored_request(request_runtime, request_id)
+
+    assert (settled.status, settled.status_reason) == ("rejected", "no such city")
+    assert settled_history == [("processing", None), ("rejected", "no such city")]
+    assert detail.status_code == 200, detail.text
+    assert (detail.json()["status"], detail.json()["status_reason"]) == (
+        "rejected",
+        "no such city",
+    )
+    assert [(e["status"], e["reason"]) for e in detail.json()["history"]] == settled_history
+    assert statements, "the read was not counted"
+    assert writes(statements) == []
+    assert (after.version, after.updated_at) == (settled.version, settled.updated_at)
+
+
+async def test_a_request_whose_response_came_first_is_settled_by_reading_its_answer(
     request_runtime: Runtime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
     auth: Callable[[User], Headers],
 ) -> None:
+    """Only a restored database holds a request older than its response: the request's own
+    read shows what is stored; reading the answer (a write by design) settles it."""
     early = uuid.uuid4()
-    outcome = await apply_responses(response(early, status="processing"))
+    await apply_responses(response(early, body={"answer": "early"}))
     await insert_request(request_runtime, alice, request_id=early)
 
-    detail = await request_client.get(f"/requests/{early}", headers=auth(alice))
-    again = await request_client.get(f"/requests/{early}", headers=auth(alice))
+    with counted_statements(request_runtime) as statements:
+        before = await request_client.get(f"/requests/{early}", headers=auth(alice))
+    answer = await request_client.get(f"/requests/{early}/response", headers=auth(alice))
+    after = await request_client.get(f"/requests/{early}", headers=auth(alice))
 
-    assert outcome.unknown == [str(early)]
-    assert detail.json()["status"] == "processing"
-    assert [event["status"] for event in again.json()["history"]] == ["processing"]
+    assert (before.json()["status"], before.json()["history"]) == ("exported", [])
+    assert writes(statements) == []
+    assert answer.json()["body"] == {"answer": "early"}
+    assert after.json()["status"] == "delivered"
+    assert [event["status"] for event in after.json()["history"]] == ["answered", "delivered"]
 
 
 async def test_a_newer_version_saying_the_same_adds_no_event(
@@ -184,3 +224,19 @@ async def test_a_newer_version_saying_the_same_adds_no_event(
 
     assert outcome.applied == 1
     assert await history(request_runtime, request_id) == [("processing", None)]
+
+
+async def test_a_chunk_settles_its_requests_with_one_update_and_one_insert(
+    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+) -> None:
+    ids = [await insert_request(request_runtime, alice) for _ in range(3)]
+
+    with counted_statements(request_runtime) as statements:
+        await apply_responses(*(response(request_id, status="processing") for request_id in ids))
+
+    heads = [" ".join(s.split()[:3]) for s in writes(statements)]
+    assert [h for h in heads if h.startswith(("UPDATE request ", "INSERT INTO request_event"))] == [
+        "UPDATE request SET",
+        "INSERT INTO request_event",
+    ]
+    assert [await history(request_runtime, i) for i in ids] == [[("processing", None)]] * 3

@@ -61,9 +61,9 @@ async def test_a_forged_batch_fails_every_request_it_may_not_carry_and_answers_n
     forged: dict[str, dict[str, Any]] = {
         "inactive owner": {"owner_id": inactive.id},
         "unknown owner": {"owner_id": uuid.uuid4()},
-        "blocked type": {"owner_id": narrow.id, "kind": "count"},
-        "deleted type": {"owner_id": master.owner_id, "kind": "slow"},
-        "inactive type": {"owner_id": master.owner_id, "kind": "refuse"},
+        "blocked type": {"owner_id": narrow.id, "request_type": "count"},
+        "deleted type": {"owner_id": master.owner_id, "request_type": "slow"},
+        "inactive type": {"owner_id": master.owner_id, "request_type": "refuse"},
         "priority": {"owner_id": narrow.id, "priority": 9},
         "parameters": {"owner_id": master.owner_id, "parameters": {"q": "x" * 101}},
     }
@@ -181,7 +181,7 @@ async def test_a_later_version_cannot_rewrite_an_imported_request_and_is_audited
         submitted = await uow.session.get(SubmittedRequest, first)
         assert submitted is not None
         submitted.owner_id = uuid.uuid4()
-        submitted.kind = "count"
+        submitted.request_type = "count"
         submitted.parameters = {"q": "rewritten"}
         submitted.priority = 9
     [second] = await submit_on_the_request_network(networks, 1, owner_id=master.owner_id)

@@ -38,7 +38,7 @@ async def submit_on_the_request_network(
         SubmittedRequest(
             id=uuid.uuid4(),
             owner_id=fields.get("owner_id", uuid.uuid4()),
-            kind=fields.get("kind", "echo"),
+            request_type=fields.get("request_type", "echo"),
             type_version=1,
             parameters=fields.get("parameters", {"q": f"question {i}"}),
             priority=fields.get("priority", 5),

@@ -33,13 +33,13 @@ async def test_a_read_only_key_made_on_the_master_cannot_submit_on_the_replica(
 
     listed = await request_client.get("/requests", headers=read_only)
     submitted = await request_client.post(
-        "/requests", json={"kind": "echo", "parameters": {}}, headers=read_only
+        "/requests", json={"request_type": "echo", "parameters": {}}, headers=read_only
     )
     assert listed.status_code == 200
     assert (submitted.status_code, submitted.json()["code"]) == (403, "forbidden.scope")
     # The same user's login token is not bound by any key's scopes (the role still is).
     login = bearer(await token(request_client, "ursula", PASSWORD))
     anything = await request_client.post(
-        "/requests", json={"kind": "echo", "parameters": {}}, headers=login
+        "/requests", json={"request_type": "echo", "parameters": {}}, headers=login
     )
     assert anything.json()["code"] != "forbidden.scope"
