@@ -15,7 +15,7 @@ from shared.access import DEFAULT_MAX_PRIORITY
 
 
 class RequestType(Base):
-    """What users may ask (`name` is the `kind` they submit) and the handler that answers.
+    """What users may ask (`name` is the `request_type` they submit) and the handler that answers.
 
     Deleting is soft (`deleted_at`): the name stays taken, so requests in flight can still
     name the type they were submitted against and fail with a clear reason.

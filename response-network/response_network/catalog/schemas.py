@@ -25,7 +25,7 @@ def _bounded_json(value: dict[str, Any]) -> dict[str, Any]:
 TypeName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
 ]
-"""The `kind` users submit: a lowercase slug."""
+"""The `request_type` users submit: a lowercase slug."""
 ProfileName = TypeName
 HandlerName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")

@@ -167,14 +167,14 @@ async def runnable_request_type(*, session: AsyncSession, name: str) -> RequestT
     """The type a request names, or `Invalid` saying why it cannot run (deleted, inactive)."""
     item = await session.scalar(select(RequestType).where(RequestType.name == name))
     if item is None:
-        raise Invalid(f"no request type {name!r}", code="invalid.kind")
+        raise Invalid(f"no request type {name!r}", code="invalid.request_type")
     if item.deleted_at is not None:
         raise Invalid(
             f"the request type {name!r} was deleted at {item.deleted_at.isoformat()}",
-            code="invalid.kind",
+            code="invalid.request_type",
         )
     if not item.active:
-        raise Invalid(f"the request type {name!r} is not active", code="invalid.kind")
+        raise Invalid(f"the request type {name!r} is not active", code="invalid.request_type")
     return item
 
 

@@ -111,7 +111,7 @@ def _plan(
     refusal = recheck(
         owner=owner,
         item=item,
-        kind=row.request_type,
+        request_type=row.request_type,
         priority=row.priority,
         parameters=row.parameters,
     )

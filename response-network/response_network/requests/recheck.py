@@ -101,7 +101,7 @@ def recheck(
     *,
     owner: Owner | None,
     item: RequestType | Invalid | None,
-    kind: str,
+    request_type: str,
     priority: int,
     parameters: Mapping[str, Any],
 ) -> Refusal | None:
@@ -111,13 +111,13 @@ def recheck(
     if not owner.active:
         return Refusal("owner", f"{CANNOT_ANSWER}: the account that submitted it is not active")
     if item is None or isinstance(item, Invalid):
-        detail = item.detail if item is not None else f"no request type {kind!r}"
+        detail = item.detail if item is not None else f"no request type {request_type!r}"
         return Refusal("type", f"{CANNOT_ANSWER}: {detail}")
     try:
         check_access(
             profile=owner.profile,
             granted=owner.granted,
-            request_type=kind,
+            request_type=request_type,
             parameters=parameters,
         )
     except AirlockError as exc:
@@ -145,7 +145,7 @@ async def recheck_request(*, session: AsyncSession, request: Request) -> Refusal
     return recheck(
         owner=owners.get(request.owner_id),
         item=types.get(request.request_type),
-        kind=request.request_type,
+        request_type=request.request_type,
         priority=request.priority,
         parameters=request.parameters,
     )

@@ -202,4 +202,4 @@ async def test_requests_of_a_deleted_type_get_a_clear_reason(
     async with response_runtime.unit_of_work() as uow:
         with pytest.raises(Invalid, match="'lookup' was deleted at") as raised:
             await runnable_request_type(session=uow.session, name="lookup")
-    assert raised.value.code == "invalid.kind"
+    assert raised.value.code == "invalid.request_type"
