@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, and_, case, or_, select, update
+from sqlalchemy import Row, String, Uuid, and_, column, or_, select, update, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditResult, record_audit
@@ -246,16 +246,20 @@ async def _fail_at_once(
     *, session: AsyncSession, failed: Sequence[tuple[uuid.UUID, str]], now: datetime
 ) -> None:
     """The taken requests that cannot run become `failed`, each with its own reason: one
-    UPDATE per `IN_CHUNK` requests (three bound parameters each), whatever their number."""
+    UPDATE joined to a VALUES list per `IN_CHUNK` requests, whatever their number."""
     for start in range(0, len(failed), IN_CHUNK):
-        chunk = failed[start : start + IN_CHUNK]
-        reasons = case(*((Request.id == request_id, reason) for request_id, reason in chunk))
+        # UPDATE ... FROM (SQLite 3.33+, PostgreSQL): a join by key, not a CASE per row.
+        reasons = (
+            values(column("id", Uuid), column("reason", String), name="failed")
+            .data(list(failed[start : start + IN_CHUNK]))
+            .cte("failed")
+        )
         await session.execute(
             update(Request)
-            .where(Request.id.in_([request_id for request_id, _ in chunk]))
+            .where(Request.id == reasons.c.id)
             .values(
                 status=RequestStatus.FAILED,
-                status_reason=reasons,
+                status_reason=reasons.c.reason,
                 claim_expires_at=None,
                 updated_at=now,
             )
