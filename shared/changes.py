@@ -2,7 +2,9 @@
 
 Done in the session's `before_flush`, so no service can forget it: whatever writes a user or
 an API key through the ORM also writes the `change_log` row the exporter reads, in the same
-transaction.
+transaction. A model is tracked by declaring `__tracked__ = Tracked(...)` in its class body:
+no registry to fill, so a process that loaded the model (a CLI, a worker, a script) tracks
+it, whatever else it imported. Importing this module (which declaring does) installs the hook.
 """
 
 from __future__ import annotations
@@ -18,27 +20,20 @@ from core.db import utcnow
 
 @dataclass(frozen=True)
 class Tracked:
+    """Rows of the model that declares it travel on `stream` as `record_type` records."""
+
     stream: str
     record_type: str
+    change_log: type[Any]
+    """The network's `change_log` table (a `shared.ledger.ChangeLogMixin` model)."""
     local_only: frozenset[str] = frozenset()
     """Bookkeeping columns that do not travel (last login, last use): no version bump."""
 
 
-_tracked: dict[type[Any], Tracked] = {}
-_change_logs: dict[type[Any], type[Any]] = {}
-
-
-def track(
-    model: type[Any],
-    *,
-    stream: str,
-    record_type: str,
-    change_log: type[Any],
-    local_only: frozenset[str] = frozenset(),
-) -> None:
-    """Declare that rows of `model` travel on `stream`; `change_log` is the network's table."""
-    _tracked[model] = Tracked(stream, record_type, local_only)
-    _change_logs[model] = change_log
+def tracking_of(model: type[Any]) -> Tracked | None:
+    """How `model` is tracked, or None if its changes do not travel."""
+    tracked = getattr(model, "__tracked__", None)
+    return tracked if isinstance(tracked, Tracked) else None
 
 
 def _changed_attributes(instance: Any) -> set[str]:
@@ -48,12 +43,10 @@ def _changed_attributes(instance: Any) -> set[str]:
 
 @event.listens_for(Session, "before_flush")
 def _log_changes(session: Session, _context: object, _instances: object) -> None:
-    if not _tracked:
-        return
     now = utcnow()
-    entries: list[Any] = []
+    entries: list[tuple[Tracked, Any]] = []
     for instance in list(session.new) + list(session.dirty):
-        tracked = _tracked.get(type(instance))
+        tracked = tracking_of(type(instance))
         if tracked is None:
             continue
         if instance in session.dirty:
@@ -64,15 +57,14 @@ def _log_changes(session: Session, _context: object, _instances: object) -> None
                 instance.version = (instance.version or 0) + 1
         elif getattr(instance, "version", None) is None:
             instance.version = 1
-        change_log = _change_logs[type(instance)]
-        entries.append((change_log, tracked, instance))
-    for change_log, tracked, instance in entries:
+        entries.append((tracked, instance))
+    for tracked, instance in entries:
         if instance.id is None:
             # Defaults run at flush; mint the id now so the log row can name it.
             column_default = type(instance).__table__.c.id.default
             instance.id = column_default.arg(None) if column_default is not None else None
         session.add(
-            change_log(
+            tracked.change_log(
                 stream=tracked.stream,
                 record_type=tracked.record_type,
                 record_id=instance.id,

@@ -16,8 +16,16 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.changes import tracking_of
+
 CONTROL_STREAM = "control"
 """Carries no records: heartbeats that keep acknowledgements flowing when nothing else does."""
+USERS_STREAM = "users"
+CATALOG_STREAM = "catalog"
+REQUESTS_STREAM = "requests"
+RESPONSES_STREAM = "responses"
+"""The streams' names: both networks name them, the models of one declare their tracking
+with them (`shared.changes.Tracked`)."""
 
 LoadRecords = Callable[[AsyncSession, Sequence[tuple[str, uuid.UUID]]], Awaitable[list[Any]]]
 ApplyRecords = Callable[[AsyncSession, Sequence[Any]], Awaitable["ApplyOutcome"]]
@@ -65,6 +73,8 @@ class OutboundStream:
     name: str
     load: LoadRecords
     """Given (record_type, id) pairs that changed, return the records to send (any order)."""
+    models: tuple[type[Any], ...] = ()
+    """The models whose changes it sends: each declares `__tracked__` on this stream."""
 
 
 @dataclass(frozen=True)
@@ -100,3 +110,9 @@ class StreamRegistry:
     def __post_init__(self) -> None:
         self.outbound.setdefault(CONTROL_STREAM, CONTROL_OUT)
         self.inbound.setdefault(CONTROL_STREAM, CONTROL_IN)
+        for stream in self.outbound.values():
+            for model in stream.models:
+                tracked = tracking_of(model)
+                if tracked is None or tracked.stream != stream.name:
+                    # Its changes would write no `change_log` row this stream reads.
+                    raise ValueError(f"{model.__name__} is not tracked on {stream.name!r}")

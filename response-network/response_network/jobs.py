@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from core.audit import audit_given_up_jobs, register_retention_job
 from core.heartbeat import record_heartbeat, worker_name
 from core.jobs import JobRegistry
@@ -12,10 +10,12 @@ from response_network.alerts.models import TABLES as ALERT_TABLES
 from response_network.audit.models import AuditEvent
 from response_network.handlers import runtime_handlers
 from response_network.operations.models import WorkerHeartbeat
-from response_network.requests.answering import answer_due_requests, poll_due_requests
-from response_network.requests.stream import REQUESTS
+from response_network.requests.flow import (
+    answer_due_requests,
+    answer_imported_requests,
+    poll_due_requests,
+)
 from response_network.transfer.service import transfer_context
-from shared.exchange.importing import ImportResult
 from shared.exchange.jobs import register_transfer_jobs
 from shared.platform.alerts.jobs import register_alert_jobs
 
@@ -47,13 +47,8 @@ async def answer_poll(runtime: Runtime) -> None:
     await poll_due_requests(runtime=runtime, handlers=runtime_handlers(runtime))
 
 
-async def answer_new_requests(runtime: Runtime, results: Sequence[ImportResult]) -> None:
-    """New requests are answered at once, not at the next poll."""
-    if any(result.stream == REQUESTS and result.applied for result in results):
-        await runtime.jobs.enqueue("answer_requests")
-
-
-register_transfer_jobs(registry, transfer_context, on_imported=answer_new_requests)
+# Import, then answer (`requests.flow`): an import that applied requests starts a run.
+register_transfer_jobs(registry, transfer_context, on_imported=answer_imported_requests)
 register_alert_jobs(registry, ALERT_TABLES, transfer_context)
 register_retention_job(registry, AuditEvent)
 audit_given_up_jobs(registry, AuditEvent)

@@ -10,10 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from request_network.catalog.models import Grant, Profile, RequestType
 from shared.records import CatalogStreamRecord
-from shared.streams import ApplyOutcome, InboundStream
+from shared.streams import CATALOG_STREAM, ApplyOutcome, InboundStream
 from shared.upsert import versioned_upsert
 
-STREAM = "catalog"
 _TABLES: dict[str, Table] = {
     "request_type": RequestType.__table__,  # type: ignore[dict-item]
     "profile": Profile.__table__,  # type: ignore[dict-item]
@@ -36,4 +35,4 @@ async def apply_catalog_records(
     return ApplyOutcome(applied=applied)
 
 
-CATALOG_IN = InboundStream(STREAM, CatalogStreamRecord, apply_catalog_records)
+CATALOG_IN = InboundStream(CATALOG_STREAM, CatalogStreamRecord, apply_catalog_records)

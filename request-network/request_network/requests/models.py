@@ -27,6 +27,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
 from request_network.db import Base
+from request_network.transfer.models import ChangeLog
+from shared.changes import Tracked
+from shared.streams import REQUESTS_STREAM
 
 
 class RequestStatus(enum.StrEnum):
@@ -50,6 +53,15 @@ UNANSWERED = (
 
 class Request(Base):
     __tablename__ = "request"
+    __tracked__ = Tracked(
+        REQUESTS_STREAM,
+        "request",
+        ChangeLog,
+        # The status is local bookkeeping: changing it neither bumps `version` nor exports.
+        local_only=frozenset(
+            {"status", "status_reason", "delivered_answer", "idempotency_key", "request_hash"}
+        ),
+    )
     __table_args__ = (
         UniqueConstraint("owner_id", "idempotency_key"),
         Index("ix_request_owner_id_created_at", "owner_id", "created_at"),

@@ -14,23 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from request_network.requests.models import Request, RequestEvent, RequestStatus
-from request_network.transfer.models import ChangeLog
-from shared.changes import track
 from shared.records import RequestRecord
-from shared.streams import IN_CHUNK, OutboundStream
-
-STREAM = "requests"
-
-
-track(
-    Request,
-    stream=STREAM,
-    record_type="request",
-    change_log=ChangeLog,
-    local_only=frozenset(
-        {"status", "status_reason", "delivered_answer", "idempotency_key", "request_hash"}
-    ),
-)
+from shared.streams import IN_CHUNK, REQUESTS_STREAM, OutboundStream
 
 
 def _record(request: Request) -> RequestRecord:
@@ -88,4 +73,4 @@ async def export_request_records(
     return records
 
 
-REQUESTS_OUT = OutboundStream(STREAM, export_request_records)
+REQUESTS_OUT = OutboundStream(REQUESTS_STREAM, export_request_records, models=(Request,))

@@ -21,10 +21,8 @@ from request_network.requests.models import Request, RequestEvent, RequestStatus
 from request_network.responses.cache import ResponseCache
 from request_network.responses.models import Response
 from shared.records import ResponsesStreamRecord
-from shared.streams import IN_CHUNK, ApplyOutcome, InboundStream
+from shared.streams import IN_CHUNK, RESPONSES_STREAM, ApplyOutcome, InboundStream
 from shared.upsert import versioned_upsert
-
-STREAM = "responses"
 
 Row = Mapping[str, Any]
 
@@ -152,4 +150,4 @@ def responses_inbound(cache: ResponseCache) -> InboundStream:
     async def apply(session: AsyncSession, records: Sequence[Any]) -> ApplyOutcome:
         return await apply_response_records(session, records, cache=cache)
 
-    return InboundStream(STREAM, ResponsesStreamRecord, apply)
+    return InboundStream(RESPONSES_STREAM, ResponsesStreamRecord, apply)

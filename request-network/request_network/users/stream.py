@@ -12,10 +12,8 @@ from core.db import after_commit
 from request_network.api_keys.models import ApiKey
 from request_network.users.models import User
 from shared.records import UsersStreamRecord
-from shared.streams import ApplyOutcome, InboundStream
+from shared.streams import USERS_STREAM, ApplyOutcome, InboundStream
 from shared.upsert import versioned_upsert
-
-STREAM = "users"
 
 
 async def apply_user_records(
@@ -36,7 +34,7 @@ async def apply_user_records(
     return ApplyOutcome(applied=applied)
 
 
-USERS_IN = InboundStream(STREAM, UsersStreamRecord, apply_user_records)
+USERS_IN = InboundStream(USERS_STREAM, UsersStreamRecord, apply_user_records)
 
 
 def users_inbound(on_change: Callable[[], None]) -> InboundStream:
@@ -53,4 +51,4 @@ def users_inbound(on_change: Callable[[], None]) -> InboundStream:
             after_commit(session, changed)
         return outcome
 
-    return InboundStream(STREAM, UsersStreamRecord, apply)
+    return InboundStream(USERS_STREAM, UsersStreamRecord, apply)

@@ -10,12 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
 from response_network.db import Base
+from response_network.transfer.models import ChangeLog
+from shared.changes import Tracked
+from shared.streams import USERS_STREAM
 
 
 class ApiKey(Base):
     """`version` bumps on every change (revocation); `last_used_at` is local bookkeeping."""
 
     __tablename__ = "api_key"
+    __tracked__ = Tracked(
+        USERS_STREAM, "api_key", ChangeLog, local_only=frozenset({"last_used_at"})
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"), index=True)

@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
 from response_network.db import Base
+from response_network.transfer.models import ChangeLog
 from shared.access import DEFAULT_MAX_PRIORITY
+from shared.changes import Tracked
+from shared.streams import CATALOG_STREAM
 
 
 class RequestType(Base):
@@ -22,6 +25,7 @@ class RequestType(Base):
     """
 
     __tablename__ = "request_type"
+    __tracked__ = Tracked(CATALOG_STREAM, "request_type", ChangeLog)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -48,6 +52,7 @@ class Profile(Base):
     """
 
     __tablename__ = "profile"
+    __tracked__ = Tracked(CATALOG_STREAM, "profile", ChangeLog)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -69,6 +74,7 @@ class Grant(Base):
     """One request type a user may submit beyond their profile; revoking keeps the row."""
 
     __tablename__ = "type_grant"
+    __tracked__ = Tracked(CATALOG_STREAM, "grant", ChangeLog)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(

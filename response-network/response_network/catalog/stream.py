@@ -9,15 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_network.catalog.models import Grant, Profile, RequestType
-from response_network.transfer.models import ChangeLog
-from shared.changes import track
-from shared.streams import OutboundStream, RecordLoader, load_changed
-
-STREAM = "catalog"
-
-track(RequestType, stream=STREAM, record_type="request_type", change_log=ChangeLog)
-track(Profile, stream=STREAM, record_type="profile", change_log=ChangeLog)
-track(Grant, stream=STREAM, record_type="grant", change_log=ChangeLog)
+from shared.streams import CATALOG_STREAM, OutboundStream, RecordLoader, load_changed
 
 
 def _type_record(item: RequestType) -> dict[str, Any]:
@@ -84,4 +76,6 @@ async def load_catalog_records(
     return await load_changed(session, refs, _LOADERS)
 
 
-CATALOG_OUT = OutboundStream(STREAM, load_catalog_records)
+CATALOG_OUT = OutboundStream(
+    CATALOG_STREAM, load_catalog_records, models=tuple(model for _, model, _ in _LOADERS)
+)

@@ -1,17 +1,14 @@
-"""Automated answers: take due requests, run their handlers, write the answer or a retry.
+"""Run a planned request's handler and record its outcome (steps 3 and 4 of `requests.flow`).
 
-A run takes up to `answer_batch_size` due requests with one conditional UPDATE (a lease:
-two workers never run one request) and commits, runs their handlers concurrently outside any
-transaction, then writes each outcome in its own transaction, guarded by the lease: a worker
-whose lease ran out and was taken over writes nothing. A crashed worker's requests come due
-again when the lease expires. Requests that can no longer run (type deleted or deactivated,
-parameters no longer fit the schema) fail at once with a reason the user can read. Taking
-and planning live in `requests.due`; running and recording the outcomes here.
+The handler runs outside any transaction, within its bounds; the outcome is written in its
+own transaction, guarded by the lease: a worker whose lease ran out and was taken over
+writes nothing, and a crashed worker's request comes due again when its lease expires. An
+answer makes the request `answered`; an error makes it `received` again with a backoff until
+the attempts are used up, then `failed`.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,9 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
 from core.errors import AirlockError, Invalid
-from core.runtime import Runtime
-from response_network.handlers import AwaitsOperator, HandlerAnswer, HandlerRegistry, run_handler
-from response_network.requests.due import Plan, release_expired_claims, take_due_requests
+from response_network.handlers import AwaitsOperator, HandlerAnswer, run_handler
+from response_network.requests.due import Plan
 from response_network.requests.models import Request, RequestStatus
 from response_network.requests.transitions import (
     readable,
@@ -46,20 +42,6 @@ class Outcome:
     """The error cannot go away by retrying (the handler refused the parameters)."""
     hand_over: bool = False
     """The handler leaves the request to an operator."""
-
-
-@dataclass
-class AnsweringRun:
-    taken: int = 0
-    answered: int = 0
-    retrying: int = 0
-    failed: int = 0
-    released: int = 0
-    """Expired operator claims on `processing` requests, put back in the queue."""
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.taken or self.released)
 
 
 def retry_delay(settings: ResponseSettings, attempt: int) -> float:
@@ -170,55 +152,3 @@ async def record_outcome(
         status=status.value,
     )
     return status
-
-
-async def _answer(runtime: Runtime, settings: ResponseSettings, plan: Plan) -> RequestStatus | None:
-    outcome = await run_plan(plan)
-    try:
-        async with runtime.unit_of_work() as uow:
-            return await record_outcome(
-                session=uow.session, plan=plan, outcome=outcome, settings=settings
-            )
-    except Exception:
-        # The lease runs out and the request comes due again: nothing is lost.
-        log.exception("answer_not_recorded", request_id=str(plan.request_id))
-        return None
-
-
-async def answer_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) -> AnsweringRun:
-    """One answering run; exports what changed at once and asks for another run while a
-    full batch suggests more are due."""
-    settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
-    run = AnsweringRun()
-    async with runtime.unit_of_work() as uow:
-        run.released = await release_expired_claims(session=uow.session)
-        plans, run.failed = await take_due_requests(
-            session=uow.session, handlers=handlers, settings=settings
-        )
-    run.taken = len(plans) + run.failed
-    for status in await asyncio.gather(*(_answer(runtime, settings, plan) for plan in plans)):
-        if status == RequestStatus.ANSWERED:
-            run.answered += 1
-        elif status == RequestStatus.FAILED:
-            run.failed += 1
-        elif status == RequestStatus.RECEIVED:
-            run.retrying += 1
-    if run.changed:
-        await runtime.jobs.enqueue("transfer_export")
-    if run.taken >= settings.answer_batch_size:
-        await runtime.jobs.enqueue("answer_requests")
-    return run
-
-
-POLL_KEY = "answering:poll"
-
-
-async def poll_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) -> AnsweringRun | None:
-    """Answer due requests at most once per `answer_poll_seconds` across all workers (the
-    schedule ticks every second; the interval is a setting, read at run time)."""
-    settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
-    if await runtime.cache.incr(POLL_KEY, ttl=settings.answer_poll_seconds) > 1:
-        return None
-    return await answer_due_requests(runtime=runtime, handlers=handlers)

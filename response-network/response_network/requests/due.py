@@ -1,21 +1,22 @@
-"""Taking due requests for an answering run: the lease and the plan of each run.
+"""Take due requests and plan their runs (step 2 of `requests.flow`).
 
-Split from `answering` (which runs the plans and records their outcomes): it puts expired
-operator claims back in the queue, leases the due requests of automatic types with one
-conditional UPDATE (two workers never take one request), and plans each run or fails the
-request at once with a reason the user can read: first the re-checks of `requests.recheck`
-(owner, profile and grants, type, priority, parameters), then the handler and attempts.
+Puts expired operator claims back in the queue, leases the due requests of automatic types
+with one conditional UPDATE (two workers never take one request), and plans each run or
+fails the request at once with a reason the user can read: first the re-checks of
+`requests.recheck` (owner, profile and grants, type, priority, parameters), then the handler
+and attempts.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy import Row, String, Uuid, and_, column, or_, select, update, values
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditResult, record_audit
@@ -42,6 +43,7 @@ from response_network.requests.transitions import (
     show_progress,
 )
 from response_network.settings import ResponseSettings
+from shared.streams import IN_CHUNK
 
 log = structlog.get_logger(__name__)
 
@@ -235,18 +237,33 @@ async def take_due_requests(
             result=AuditResult.FAILURE,
             details={"request_type": row.request_type, "check": plan.check, "reason": reason},
         )
-    for request_id, reason in failed:
+    await _fail_at_once(session=session, failed=failed, now=now)
+    await session.flush()
+    return plans, len(failed)
+
+
+async def _fail_at_once(
+    *, session: AsyncSession, failed: Sequence[tuple[uuid.UUID, str]], now: datetime
+) -> None:
+    """The taken requests that cannot run become `failed`, each with its own reason: one
+    UPDATE joined to a VALUES list per `IN_CHUNK` requests, whatever their number."""
+    for start in range(0, len(failed), IN_CHUNK):
+        # UPDATE ... FROM (SQLite 3.33+, PostgreSQL): a join by key, not a CASE per row.
+        reasons = (
+            values(column("id", Uuid), column("reason", String), name="failed")
+            .data(list(failed[start : start + IN_CHUNK]))
+            .cte("failed")
+        )
         await session.execute(
             update(Request)
-            .where(Request.id == request_id)
+            .where(Request.id == reasons.c.id)
             .values(
                 status=RequestStatus.FAILED,
-                status_reason=reason,
+                status_reason=reasons.c.reason,
                 claim_expires_at=None,
                 updated_at=now,
             )
             .execution_options(synchronize_session=False)
         )
+    for request_id, _ in failed:
         log.info("request_failed", request_id=str(request_id), reason="cannot_run")
-    await session.flush()
-    return plans, len(failed)

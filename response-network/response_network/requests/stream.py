@@ -18,12 +18,10 @@ from response_network.audit.models import AuditEvent
 from response_network.requests.models import Request, RequestStatus
 from response_network.responses.models import Response
 from shared.records import RequestsStreamRecord
-from shared.streams import IN_CHUNK, ApplyOutcome, InboundStream
+from shared.streams import IN_CHUNK, REQUESTS_STREAM, ApplyOutcome, InboundStream
 from shared.upsert import versioned_upsert
 
 log = structlog.get_logger(__name__)
-
-REQUESTS = "requests"
 
 
 WRITE_ONCE = (
@@ -127,4 +125,4 @@ async def apply_request_records(
     return ApplyOutcome(applied=applied)
 
 
-REQUESTS_IN = InboundStream(REQUESTS, RequestsStreamRecord, apply_request_records)
+REQUESTS_IN = InboundStream(REQUESTS_STREAM, RequestsStreamRecord, apply_request_records)

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, utcnow
 from response_network.db import Base
+from response_network.transfer.models import ChangeLog
+from shared.changes import Tracked
+from shared.streams import RESPONSES_STREAM
 
 
 class Response(Base):
@@ -18,6 +21,7 @@ class Response(Base):
     record. `id` is the request's id; every change bumps `version` (change tracking)."""
 
     __tablename__ = "response"
+    __tracked__ = Tracked(RESPONSES_STREAM, "response", ChangeLog)
 
     id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("request.id", ondelete="CASCADE"), primary_key=True

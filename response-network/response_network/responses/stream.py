@@ -9,13 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_network.responses.models import Response
-from response_network.transfer.models import ChangeLog
-from shared.changes import track
-from shared.streams import OutboundStream, load_changed
-
-RESPONSES = "responses"
-
-track(Response, stream=RESPONSES, record_type="response", change_log=ChangeLog)
+from shared.streams import RESPONSES_STREAM, OutboundStream, load_changed
 
 
 def _response_record(response: Response) -> dict[str, Any]:
@@ -41,4 +35,4 @@ async def load_response_records(
     return await load_changed(session, refs, (("response", Response, _response_record),))
 
 
-RESPONSES_OUT = OutboundStream(RESPONSES, load_response_records)
+RESPONSES_OUT = OutboundStream(RESPONSES_STREAM, load_response_records, models=(Response,))

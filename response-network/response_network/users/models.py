@@ -11,7 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, new_id, utcnow
 from response_network.db import Base
+from response_network.transfer.models import ChangeLog
+from shared.changes import Tracked
 from shared.principals import Role
+from shared.streams import USERS_STREAM
 
 __all__ = ["Role", "User"]
 
@@ -22,6 +25,7 @@ class User(Base):
     """
 
     __tablename__ = "user"
+    __tracked__ = Tracked(USERS_STREAM, "user", ChangeLog, local_only=frozenset({"last_login_at"}))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -9,27 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from response_network.api_keys.models import ApiKey
-from response_network.transfer.models import ChangeLog
 from response_network.users.models import Role, User
-from shared.changes import track
-from shared.streams import OutboundStream, load_changed
-
-STREAM = "users"
-
-track(
-    User,
-    stream=STREAM,
-    record_type="user",
-    change_log=ChangeLog,
-    local_only=frozenset({"last_login_at"}),
-)
-track(
-    ApiKey,
-    stream=STREAM,
-    record_type="api_key",
-    change_log=ChangeLog,
-    local_only=frozenset({"last_used_at"}),
-)
+from shared.streams import USERS_STREAM, OutboundStream, load_changed
 
 
 def crossing_password_hash(user: User) -> str | None:
@@ -84,4 +65,4 @@ async def load_user_records(
     )
 
 
-USERS_OUT = OutboundStream(STREAM, load_user_records)
+USERS_OUT = OutboundStream(USERS_STREAM, load_user_records, models=(User, ApiKey))

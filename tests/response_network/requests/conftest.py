@@ -32,7 +32,7 @@ from response_network.handlers import (
     HandlerRegistry,
     build_handler_registry,
 )
-from response_network.requests.answering import AnsweringRun, answer_due_requests
+from response_network.requests.flow import AnsweringRun, answer_due_requests
 from response_network.requests.models import Request
 from response_network.requests.stream import apply_request_records
 from response_network.responses.models import Response

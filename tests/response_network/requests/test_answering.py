@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from core.audit import Actor
@@ -13,13 +14,10 @@ from core.runtime import Runtime
 from response_network.catalog.models import Profile, RequestType
 from response_network.catalog.service import delete_request_type
 from response_network.handlers import HandlerRegistry
-from response_network.requests.answering import (
-    POLL_KEY,
-    Outcome,
-    poll_due_requests,
-    record_outcome,
-)
+from response_network.requests import due
+from response_network.requests.answering import Outcome, record_outcome
 from response_network.requests.due import take_due_requests
+from response_network.requests.flow import POLL_KEY, poll_due_requests
 from response_network.requests.models import RequestStatus
 from response_network.settings import ResponseSettings
 from response_network.users.models import User
@@ -173,6 +171,35 @@ async def test_requests_of_a_type_deleted_or_changed_in_flight_fail_at_once(
     assert CountedHandler.runs == []
     for request_id in reasons:
         assert (await master.response(request_id)).version == 2  # received, then failed
+
+
+async def test_the_requests_a_run_fails_at_once_each_keep_their_own_reason(
+    master: Master, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One UPDATE fails a chunk of requests; chunks of 2 make five failures take three.
+    monkeypatch.setattr(due, "IN_CHUNK", 2)
+    unknown = {await master.arrive(f"teleport-{n}"): f"teleport-{n}" for n in range(3)}
+    unfit = [await master.arrive("flaky", parameters={"q": n}) for n in range(2)]
+    answered = await master.arrive("echo")
+
+    run = await master.answer()
+
+    assert (run.failed, run.answered) == (5, 1)
+    for request_id, name in unknown.items():
+        request = await master.request(request_id)
+        assert (request.status, request.status_reason, request.claim_expires_at) == (
+            "failed",
+            f"this request can no longer be answered: no request type {name!r}",
+            None,
+        )
+    for n, request_id in enumerate(unfit):
+        request = await master.request(request_id)
+        assert (request.status, request.status_reason) == (
+            "failed",
+            "the parameters no longer fit the request type 'flaky': "
+            f'parameters.q: {n} is not of type "string"',
+        )
+    assert (await master.request(answered)).status == "answered"
 
 
 async def test_manual_requests_wait_for_an_operator(master: Master) -> None:
