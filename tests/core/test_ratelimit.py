@@ -48,8 +48,11 @@ async def test_with_room_left_the_reset_is_when_the_oldest_admission_leaves(
 ) -> None:
     decision = await limiter.hit("bob", [MINUTE, DAY])
 
-    assert decision.tightest is not None and decision.tightest.window == MINUTE
-    assert 59 <= decision.tightest.reset_after <= 60
+    tightest = decision.tightest
+    assert tightest is not None
+    assert tightest.window == MINUTE
+    assert tightest.reset_after is not None
+    assert 59 <= tightest.reset_after <= 60
     assert decision.headers()["RateLimit-Reset"] == "60"
     assert decision.headers()["RateLimit"] == '"minute";r=2;t=60'
 
