@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from redis.asyncio import Redis
 
@@ -117,8 +117,7 @@ class RateDecision:
         return headers
 
 
-@dataclass(frozen=True)
-class _Count:
+class _Count(NamedTuple):
     """One window as the storage saw it, times in milliseconds of the storage's clock."""
 
     used: int
@@ -241,49 +240,50 @@ def _count(log: list[int], window: Window, now: int) -> _Count:
 # Redis -----------------------------------------------------------------------------------
 
 # KEYS: the subject's index (a set of its log keys), then one log (sorted set) per group.
-# ARGV: count (1/0), member, the windows as `log:seconds:hard,...` (log: 1-based among the
-# logs). Returns now, 1 if it counted (else 0), then per window: used, oldest, frees_room_at
-# (the entry whose expiry makes room; -1 for none; oldest -2: not read).
+# ARGV: 0 to read, 1 to count, 2 to count and trim; a member; the windows as
+# `log:seconds:hard,...` (log: 1-based among the logs). Returns now, 1 if it counted (else 0),
+# then per window: used, oldest, frees_room_at (the entry whose expiry makes room; -1 for
+# none; oldest -2: not read).
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local count = ARGV[1] == '1'
+local count = ARGV[1] ~= '0'
 local windows, longest = {}, {}
 for log, seconds, hard in string.gmatch(ARGV[3], '(%d+):(%d+):(%d+)') do
   log, seconds = tonumber(log) + 1, tonumber(seconds)
-  windows[#windows + 1] = {log, seconds * 1000, tonumber(hard)}
+  windows[#windows + 1] = {log, seconds * 1000, tonumber(hard), 0, '(' .. (now - seconds * 1000)}
   if (longest[log] or 0) < seconds then longest[log] = seconds end
 end
-if count then
+if ARGV[1] == '2' then
   for log, seconds in pairs(longest) do
     redis.call('ZREMRANGEBYSCORE', KEYS[log], '-inf', now - seconds * 1000)
   end
 end
 local function nth(w, n)
-  local found = redis.call(
-    'ZRANGEBYSCORE', KEYS[w[1]], '(' .. (now - w[2]), '+inf', 'WITHSCORES', 'LIMIT', n, 1)
+  local found = redis.call('ZRANGEBYSCORE', KEYS[w[1]], w[5], '+inf', 'WITHSCORES', 'LIMIT', n, 1)
   return tonumber(found[2])
 end
 local counted, fresh = 1, {}
 for _, w in ipairs(windows) do
-  w[4] = redis.call('ZCOUNT', KEYS[w[1]], '(' .. (now - w[2]), '+inf')
+  w[4] = redis.call('ZCOUNT', KEYS[w[1]], w[5], '+inf')
   if w[4] >= w[3] then counted = 0 end
   if w[4] == 0 and w[2] == longest[w[1]] * 1000 then fresh[w[1]] = true end
 end
 if not count then counted = 0 end
 if counted == 1 then
+  local keep = 0
   for log, seconds in pairs(longest) do
     redis.call('ZADD', KEYS[log], now, ARGV[2])
     redis.call('PEXPIRE', KEYS[log], seconds * 1000)
-    -- A log that held nothing may be new: list it in the subject's index (for a reset),
-    -- which must live as long as the logs it lists.
+    if seconds * 1000 > keep then keep = seconds * 1000 end
+    -- A log that held nothing may be new: list it in the subject's index (for a reset).
     if fresh[log] then
       redis.call('SADD', KEYS[1], KEYS[log])
-      if redis.call('PTTL', KEYS[1]) < seconds * 1000 then
-        redis.call('PEXPIRE', KEYS[1], seconds * 1000)
-      end
+      redis.call('PEXPIRE', KEYS[1], keep, 'NX')
     end
   end
+  -- The index outlives every log it lists: its expiry only ever moves later.
+  redis.call('PEXPIRE', KEYS[1], keep, 'GT')
 end
 -- An admission reads the oldest entry of the tightest window only (least room left, the
 -- shorter on a tie: the headers' window); a refusal or a read, of every window.
@@ -318,6 +318,8 @@ end
 return out
 """
 
+_TRIM_EVERY = 8
+
 _FORGET = """
 local keys = redis.call('SMEMBERS', KEYS[1])
 for _, key in ipairs(keys) do redis.call('DEL', key) end
@@ -337,6 +339,7 @@ class RedisStorage:
         # Members only need to be unique per log: a random prefix per process and a counter.
         self._member_prefix = secrets.token_hex(6)
         self._sequence = itertools.count()
+        self._trims = itertools.cycle(range(_TRIM_EVERY))
 
     def _log_key(self, subject: str, group: str | None) -> str:
         return f"{self._prefix}{subject}:{'' if group is None else group}"
@@ -347,20 +350,17 @@ class RedisStorage:
         groups = list(dict.fromkeys(w.group for w in windows))
         spec = ",".join(f"{groups.index(w.group) + 1}:{w.seconds}:{w.hard}" for w in windows)
         member = f"{self._member_prefix}{next(self._sequence)}"
-        args = ["1" if count else "0", member, spec]
+        # Counts ignore entries older than their window: trimming them is for memory only,
+        # so one check in _TRIM_EVERY does it.
+        mode = "0" if not count else "2" if next(self._trims) == 0 else "1"
+        args = [mode, member, spec]
         keys = [f"{self._prefix}{subject}", *(self._log_key(subject, g) for g in groups)]
         found = await self._check(keys=keys, args=args)
-        now, counted = int(found[0]), int(found[1]) == 1
         counts = [
-            _Count(
-                int(found[i]),
-                None if int(found[i + 1]) < 0 else int(found[i + 1]),
-                None if int(found[i + 2]) < 0 else int(found[i + 2]),
-                oldest_read=int(found[i + 1]) != -2,
-            )
-            for i in range(2, len(found), 3)
+            _Count(used, None if oldest < 0 else oldest, None if room < 0 else room, oldest != -2)
+            for used, oldest, room in zip(found[2::3], found[3::3], found[4::3], strict=True)
         ]
-        return now, counted, counts
+        return found[0], found[1] == 1, counts
 
     async def forget(self, subject: str) -> None:
         await self._forget(keys=[f"{self._prefix}{subject}"])

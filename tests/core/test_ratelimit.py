@@ -124,3 +124,21 @@ async def test_a_hard_limit_of_zero_refuses_everything(limiter: RateLimiter) -> 
     assert (refused.allowed, refused.refused_by) == (False, closed)
     assert refused.headers()["Retry-After"] == "3600"
     assert [u.used for u in await limiter.usage("ivan", [MINUTE])] == [0]
+
+
+async def test_on_redis_a_reset_finds_every_log_and_leaves_no_key(redis_url: str) -> None:
+    redis = Redis.from_url(redis_url)
+    limiter = build_rate_limiter(namespace="reset", redis=redis)
+    month = Window("month", 30 * 86_400, hard=100)
+    await limiter.hit("jo", [month, Window("minute", 60, hard=5, group="census")])
+    await limiter.hit("jo", [Window("minute", 60, hard=5)])  # a shorter call after a longer
+    keys = [key async for key in redis.scan_iter("reset:ratelimit:*")]
+    index_ttl = await redis.pttl("reset:ratelimit:jo")
+    log_ttls = [await redis.pttl(key) for key in keys if key != b"reset:ratelimit:jo"]
+
+    await limiter.reset("jo")
+
+    assert len(log_ttls) == 2
+    assert all(0 < ttl <= index_ttl for ttl in log_ttls)  # the index outlives its logs
+    assert [key async for key in redis.scan_iter("reset:ratelimit:*")] == []
+    await redis.aclose()
