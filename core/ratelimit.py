@@ -23,6 +23,7 @@ from typing import NamedTuple, Protocol
 from redis.asyncio import Redis
 
 _MILLI = 1000
+_SWEEP_EVERY = 1024
 """Log times are milliseconds: Lua formats numbers with 14 digits, enough for those."""
 
 
@@ -197,8 +198,11 @@ class MemoryStorage:
 
     def __init__(self) -> None:
         self._logs: dict[tuple[str, str | None], list[int]] = {}
+        self._expires: dict[tuple[str, str | None], int] = {}
+        """When each log holds nothing any more (as a Redis key's expiry)."""
         self._lock = asyncio.Lock()
         self._last = 0
+        self._counted = 0
 
     async def check(
         self, subject: str, windows: Sequence[Window], *, count: bool
@@ -206,7 +210,7 @@ class MemoryStorage:
         async with self._lock:
             # Never backwards, so each log stays sorted whatever the wall clock does.
             now = self._last = max(self._last, time.time_ns() // 1_000_000)
-            logs = {w.group: self._logs.setdefault((subject, w.group), []) for w in windows}
+            logs = {w.group: self._logs.get((subject, w.group), []) for w in windows}
             counts = [_count(logs[w.group], w, now) for w in windows]
             room = all(found.used < w.hard for w, found in zip(windows, counts, strict=True))
             if not (count and room):
@@ -220,12 +224,22 @@ class MemoryStorage:
                 if expired > 256 or expired * 2 > len(log):
                     del log[:expired]
                 log.append(now)
+                self._logs[(subject, group)] = log
+                self._expires[(subject, group)] = now + longest[group] * _MILLI
+            self._counted += 1
+            if self._counted % _SWEEP_EVERY == 0:
+                self._sweep(now)
             return now, True, [_count(logs[w.group], w, now) for w in windows]
+
+    def _sweep(self, now: int) -> None:
+        """Drop the logs of subjects gone quiet, as their Redis keys would expire."""
+        for key in [key for key, at in self._expires.items() if at <= now]:
+            del self._logs[key], self._expires[key]
 
     async def forget(self, subject: str) -> None:
         async with self._lock:
             for key in [key for key in self._logs if key[0] == subject]:
-                del self._logs[key]
+                del self._logs[key], self._expires[key]
 
 
 def _count(log: list[int], window: Window, now: int) -> _Count:
