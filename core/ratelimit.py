@@ -1,7 +1,7 @@
 """Rate limits over several windows at once: a sliding log per subject and group.
 
 Every admission of a subject is one timestamped entry in a log (a Redis sorted set in
-production, a deque in process); a window's count is the entries younger than the window.
+production, a sorted list in process); a window's count is the entries younger than the window.
 One log serves every window of a group (the windows count the same admissions), so a check of
 any number of windows and groups is one atomic step: one Lua script (`EVALSHA`) on Redis,
 under an asyncio lock in process. It reads every window, refuses without counting anything if
@@ -23,8 +23,9 @@ from typing import NamedTuple, Protocol
 from redis.asyncio import Redis
 
 _MILLI = 1000
-_SWEEP_EVERY = 1024
 """Log times are milliseconds: Lua formats numbers with 14 digits, enough for those."""
+_SWEEP_EVERY = 1024
+"""In process, quiet subjects' logs are dropped once per this many admissions."""
 
 
 @dataclass(frozen=True)
