@@ -269,6 +269,21 @@ async def list_grants(*, session: AsyncSession, user: User) -> list[Grant]:
     return list((await session.scalars(statement)).all())
 
 
+def _audit_grant(
+    session: AsyncSession, actor: Actor, action: str, grant: Grant, **details: Any
+) -> None:
+    _audit(
+        session,
+        actor,
+        action,
+        "grant",
+        grant,
+        user_id=str(grant.user_id),
+        request_type=grant.request_type,
+        **details,
+    )
+
+
 async def grant_request_type(
     *,
     session: AsyncSession,
@@ -293,30 +308,12 @@ async def grant_request_type(
         if wanted is not None and wanted != active.limits:
             active.limits = wanted
             await session.flush()
-            _audit(
-                session,
-                actor,
-                "grant.update",
-                "grant",
-                active,
-                user_id=str(user.id),
-                request_type=name,
-                limits=wanted,
-            )
+            _audit_grant(session, actor, "grant.update", active, limits=wanted)
         return active
     grant = Grant(user_id=user.id, request_type=name, limits=wanted or {})
     session.add(grant)
     await session.flush()
-    _audit(
-        session,
-        actor,
-        "grant.create",
-        "grant",
-        grant,
-        user_id=str(user.id),
-        request_type=name,
-        limits=grant.limits,
-    )
+    _audit_grant(session, actor, "grant.create", grant, limits=grant.limits)
     return grant
 
 
@@ -332,7 +329,5 @@ async def revoke_grant(*, session: AsyncSession, user: User, name: str, actor: A
         raise NotFound(f"no active grant of {name!r} to this user", code="not_found.grant")
     for grant in grants:
         grant.revoked_at = utcnow()
-        _audit(
-            session, actor, "grant.revoke", "grant", grant, user_id=str(user.id), request_type=name
-        )
+        _audit_grant(session, actor, "grant.revoke", grant)
     await session.flush()
