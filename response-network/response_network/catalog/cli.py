@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.db import UnitOfWork
+from core.errors import NotFound
 from core.process import fail
 from response_network.catalog import service
 from response_network.catalog.schemas import GrantCreate, ProfileUpdate, RequestTypeCreate
@@ -241,6 +242,10 @@ def make_grants_cli(open_runtime: OpenRuntime) -> typer.Typer:
                 for g in await service.list_grants(session=uow.session, user=user)
                 if g.request_type == request_type and g.revoked_at is None
             ]
+            if not active and hard is None:
+                raise NotFound(
+                    f"no active grant of {request_type!r} to {username}", code="not_found.grant"
+                )
             limits = dict(active[0].limits) if active else {}
             windows = [window] if window is not None else list(limits)
             for each in windows:

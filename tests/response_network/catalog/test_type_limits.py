@@ -132,6 +132,7 @@ def test_the_cli_sets_and_unsets_per_type_limits_on_profiles_and_grants(
     listed = cli.invoke(app, ["grants", "list", "ben"])
     unset_profile = cli.invoke(app, ["profiles", "unset-type-limit", "basic", "echo"])
     unset_grant = cli.invoke(app, ["grants", "unset-limit", "ben", "echo", "--window", "hour"])
+    not_granted = cli.invoke(app, ["grants", "unset-limit", "ben", "basic-only"])
 
     assert set_profile.exit_code == 0, set_profile.output
     assert "minute:2/3" in set_profile.output
@@ -142,3 +143,4 @@ def test_the_cli_sets_and_unsets_per_type_limits_on_profiles_and_grants(
     assert (unset_profile.exit_code, unset_grant.exit_code) == (0, 0)
     assert "echo: -" in unset_profile.output
     assert "echo: -" in unset_grant.output
+    assert (not_granted.exit_code, "not_found.grant" in not_granted.output) == (1, True)
