@@ -74,6 +74,9 @@ class WindowLimit(BaseModel):
         return self
 
 
+WindowLimits = dict[Window, WindowLimit]
+"""`{"minute": {"soft": 10, "hard": 20}, ...}`: a profile's global limits, a type's limits."""
+
 CatalogName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
@@ -101,7 +104,9 @@ class ProfileRecord(Record):
     id: uuid.UUID
     name: CatalogName
     description: str = Field(max_length=500)
-    limits: dict[Window, WindowLimit]
+    limits: WindowLimits
+    type_limits: dict[CatalogName, WindowLimits] = Field(default_factory=dict, max_length=1000)
+    """Per request type, on top of `limits`; empty when an older sender leaves it out."""
     allow_all: bool
     allowed_types: list[CatalogName] = Field(max_length=1000)
     blocked_types: list[CatalogName] = Field(max_length=1000)
@@ -121,6 +126,8 @@ class GrantRecord(Record):
     id: uuid.UUID
     user_id: uuid.UUID
     request_type: CatalogName
+    limits: WindowLimits = Field(default_factory=dict)
+    """The grantee's own limits on this type, on top of the profile's (the tighter applies)."""
     created_at: datetime
     revoked_at: datetime | None = None
 

@@ -80,9 +80,7 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
         # test client) the client address follows the setting; after uvicorn's, a no-op.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.state.rate_limiter = build_rate_limiter(
-        namespace=settings.network_name,
-        redis_url=settings.redis_url,
-        connection_pool=runtime.redis.connection_pool if runtime.redis is not None else None,
+        namespace=settings.network_name, redis=runtime.redis
     )
     install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
     return app

@@ -259,8 +259,15 @@ def _types() -> typer.Typer:
     return make_types_cli(_open_runtime, _settings)
 
 
-@app.lazy_command("profiles", help="List profiles and set their max priority.")
+@app.lazy_command("profiles", help="List profiles, set their max priority and per-type limits.")
 def _profiles() -> typer.Typer:
     from response_network.catalog.cli import make_profiles_cli
 
     return make_profiles_cli(_open_runtime)
+
+
+@app.lazy_command("grants", help="Grant request types to users, with their own limits.")
+def _grants() -> typer.Typer:
+    from response_network.catalog.cli import make_grants_cli
+
+    return make_grants_cli(_open_runtime)

@@ -41,6 +41,7 @@ REQUEST_SCOPES = {
     ("GET", "/requests"): READ,
     ("GET", "/requests/{request_id}"): READ,
     ("GET", "/requests/{request_id}/response"): READ,
+    ("GET", "/users/me/limits"): READ,
 }
 RESPONSE_SCOPES = {
     ("GET", "/users/me"): ANY,

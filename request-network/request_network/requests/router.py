@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AfterValidator, AwareDatetime
 
+from core.db import utcnow
+from core.ratelimit import WindowUsage
 from request_network.deps import (
     AdminUser,
+    CurrentActor,
     CurrentUser,
     OwnedRequest,
     RateLimiterDep,
@@ -17,15 +23,18 @@ from request_network.deps import (
     UnitOfWorkDep,
     require_scope,
 )
-from request_network.requests import service
+from request_network.requests import limits, service
 from request_network.requests.models import RequestStatus
 from request_network.requests.schemas import (
+    QuotaRead,
     RequestCreate,
     RequestDetail,
     RequestEventRead,
     RequestMonitor,
     RequestPage,
     RequestRead,
+    RequestTypeQuota,
+    WindowQuota,
     refuse_renamed,
 )
 from shared.scopes import Scope
@@ -143,3 +152,66 @@ async def monitor_requests(_admin: AdminUser, uow: UnitOfWorkDep) -> RequestMoni
         total=sum(figures.counts.values()),
         oldest_unanswered_age_seconds=figures.oldest_unanswered_age_seconds,
     )
+
+
+def _window(usage: WindowUsage) -> WindowQuota:
+    after = usage.reset_after or 0.0
+    return WindowQuota(
+        window=usage.window.name,
+        seconds=usage.window.seconds,
+        soft=usage.window.soft,
+        hard=usage.window.hard,
+        used=usage.used,
+        remaining=usage.remaining,
+        reset_at=utcnow() + timedelta(seconds=after) if usage.used else None,
+        reset_after_seconds=math.ceil(after),
+    )
+
+
+def _quota(quota: limits.Quota) -> QuotaRead:
+    return QuotaRead(
+        user_id=quota.user.id,
+        profile=quota.profile,
+        windows=[_window(usage) for usage in quota.windows],
+        request_types=[
+            RequestTypeQuota(request_type=name, windows=[_window(u) for u in usage])
+            for name, usage in quota.request_types.items()
+        ],
+    )
+
+
+@router.get(
+    "/users/me/limits",
+    name="limits",
+    summary="Your rate limits: per window (and per request type) used, remaining, reset",
+    dependencies=READS,
+)
+async def my_limits(user: CurrentUser, uow: UnitOfWorkDep, limiter: RateLimiterDep) -> QuotaRead:
+    quota = await limits.read_limits(session=uow.session, limiter=limiter, user=user)
+    return _quota(quota)
+
+
+@admin_router.get(
+    "/admin/users/{user_id}/limits", name="user_limits", summary="A user's rate-limit usage"
+)
+async def user_limits(
+    user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep, limiter: RateLimiterDep
+) -> QuotaRead:
+    quota = await limits.read_user_limits(session=uow.session, limiter=limiter, user_id=user_id)
+    return _quota(quota)
+
+
+@admin_router.post(
+    "/admin/users/{user_id}/limits/reset",
+    name="reset_user_limits",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Forget a user's counted submissions in every window (audited)",
+)
+async def reset_user_limits(
+    user_id: uuid.UUID,
+    _admin: AdminUser,
+    actor: CurrentActor,
+    uow: UnitOfWorkDep,
+    limiter: RateLimiterDep,
+) -> None:
+    await limits.reset_limits(session=uow.session, limiter=limiter, user_id=user_id, actor=actor)

@@ -71,3 +71,31 @@ class RequestMonitor(Schema):
     total: int
     oldest_unanswered_age_seconds: float | None
     """Age of the oldest request not answered yet (pending to processing); null if none."""
+
+
+class WindowQuota(Schema):
+    """One window: its limits, what is used and when the oldest counted submission leaves."""
+
+    window: str
+    seconds: int
+    soft: int | None
+    hard: int
+    used: int
+    remaining: int
+    reset_at: datetime | None
+    """When the window frees its oldest counted submission (null: nothing counted)."""
+    reset_after_seconds: int
+
+
+class RequestTypeQuota(Schema):
+    request_type: str
+    windows: list[WindowQuota]
+
+
+class QuotaRead(Schema):
+    user_id: uuid.UUID
+    profile: str
+    windows: list[WindowQuota]
+    """The windows every submission counts in."""
+    request_types: list[RequestTypeQuota]
+    """Types with limits of their own (the profile's or a grant's), counted on top."""

@@ -109,7 +109,13 @@ async def submit(
         session=session, user=owner, request_type=data.request_type, parameters=data.parameters
     )
     profile = await user_profile(session=session, user=owner)
-    rate = await admit_submission(limiter=limiter, profile=profile, user=owner)
+    rate = await admit_submission(
+        session=session,
+        limiter=limiter,
+        profile=profile,
+        user=owner,
+        request_type=request_type.name,
+    )
     try:
         check_priority(
             profile=profile, limit_overrides=owner.limit_overrides, priority=data.priority

@@ -46,7 +46,8 @@ class RequestType(Base):
 class Profile(Base):
     """Named limits and the request types they open; users name theirs in `user.profile`.
 
-    `limits` maps a window (`minute`, `hour`, `day`, `month`) to `{"soft": n, "hard": m}`.
+    `limits` maps a window (`minute`, `hour`, `day`, `month`) to `{"soft": n, "hard": m}`;
+    `type_limits` maps a request type to such windows, counted for that type on top.
     The rule reading `allow_all`, the lists and `max_priority` is `shared.access`, applied at
     submission on the request network and again here before an answer is planned.
     """
@@ -58,6 +59,7 @@ class Profile(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(String(500), default="")
     limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    type_limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     allow_all: Mapped[bool] = mapped_column(Boolean, default=False)
     allowed_types: Mapped[list[str]] = mapped_column(JSON, default=list)
     blocked_types: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -81,6 +83,8 @@ class Grant(Base):
         Uuid, ForeignKey("user.id", ondelete="CASCADE"), index=True
     )
     request_type: Mapped[str] = mapped_column(String(64))
+    limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Windows of this type for this user, on top of the profile's (the tighter applies)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

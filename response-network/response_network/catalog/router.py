@@ -156,12 +156,16 @@ async def delete_profile(item: ManagedProfile, actor: CurrentActor, uow: UnitOfW
     await service.delete_profile(session=uow.session, item=item, actor=actor)
 
 
-@grants_router.post("", status_code=status.HTTP_201_CREATED, summary="Grant a request type")
+@grants_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Grant a request type (with its own limits: replaces an active grant's)",
+)
 async def grant(
     user: ManagedUser, data: GrantCreate, actor: CurrentActor, uow: UnitOfWorkDep
 ) -> GrantRead:
     item = await service.grant_request_type(
-        session=uow.session, user=user, name=data.request_type, actor=actor
+        session=uow.session, user=user, name=data.request_type, actor=actor, limits=data.limits
     )
     return GrantRead.model_validate(item)
 

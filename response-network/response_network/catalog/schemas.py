@@ -35,6 +35,8 @@ Description = Annotated[str, StringConstraints(max_length=4000)]
 BoundedJson = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 TypeList = Annotated[list[TypeName], Field(max_length=1000)]
 Limits = Annotated[dict[Window, WindowLimit], Field(max_length=4)]
+TypeLimits = Annotated[dict[TypeName, Limits], Field(max_length=1000)]
+"""Per request type, windows counted for that type on top of the profile's `limits`."""
 Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY)]
 """A profile's `max_priority`: the highest priority its users may submit."""
 
@@ -96,6 +98,7 @@ class ProfileCreate(Schema):
     name: ProfileName
     description: Annotated[str, StringConstraints(max_length=500)] = ""
     limits: Limits = Field(default_factory=dict)
+    type_limits: TypeLimits = Field(default_factory=dict)
     allow_all: bool = False
     allowed_types: TypeList = Field(default_factory=list)
     blocked_types: TypeList = Field(default_factory=list)
@@ -107,6 +110,7 @@ class ProfileCreate(Schema):
 class ProfileUpdate(_NoNulls):
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
     limits: Limits | None = None
+    type_limits: TypeLimits | None = None
     allow_all: bool | None = None
     allowed_types: TypeList | None = None
     blocked_types: TypeList | None = None
@@ -120,6 +124,7 @@ class ProfileRead(Schema):
     name: str
     description: str
     limits: dict[str, WindowLimit]
+    type_limits: dict[str, dict[str, WindowLimit]]
     allow_all: bool
     allowed_types: list[str]
     blocked_types: list[str]
@@ -133,12 +138,16 @@ class ProfileRead(Schema):
 
 class GrantCreate(Schema):
     request_type: TypeName
+    limits: Limits | None = None
+    """This user's own windows for the type, on top of the profile's; granting an active
+    grant again with `limits` replaces them."""
 
 
 class GrantRead(Schema):
     id: uuid.UUID
     user_id: uuid.UUID
     request_type: str
+    limits: dict[str, WindowLimit]
     version: int
     created_at: datetime
     revoked_at: datetime | None

@@ -34,6 +34,7 @@ from response_network.handlers import (
 from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from shared.parameters import check_parameter_schema, check_parameters
+from shared.records import Window, WindowLimit
 
 DEFAULT_MAX_RESULTS = 100
 DEFINITION_FIELDS = frozenset({"handler", "handler_settings", "parameter_schema"})
@@ -230,11 +231,16 @@ def _limits(value: Any) -> dict[str, Any]:
     return {window: limit.model_dump() for window, limit in value.items()}
 
 
+def _type_limits(value: Any) -> dict[str, Any]:
+    return {name: _limits(windows) for name, windows in value.items()}
+
+
 async def create_profile(*, session: AsyncSession, data: ProfileCreate, actor: Actor) -> Profile:
     if await session.scalar(select(Profile.id).where(Profile.name == data.name)) is not None:
         raise Conflict(f"the profile name {data.name!r} is taken", code="conflict.profile")
     fields = data.model_dump()
     fields["limits"] = _limits(data.limits)
+    fields["type_limits"] = _type_limits(data.type_limits)
     item = Profile(**fields)
     session.add(item)
     await _flush(session, "profile", data.name)
@@ -250,6 +256,8 @@ async def update_profile(
         value = getattr(data, name)
         if name == "limits":
             value = _limits(value)
+        elif name == "type_limits":
+            value = _type_limits(value)
         if getattr(item, name) != value:
             wanted[name] = value
     if not wanted:
@@ -284,22 +292,51 @@ async def list_grants(*, session: AsyncSession, user: User) -> list[Grant]:
     return list((await session.scalars(statement)).all())
 
 
+def _audit_grant(
+    session: AsyncSession, actor: Actor, action: str, grant: Grant, **details: Any
+) -> None:
+    _audit(
+        session,
+        actor,
+        action,
+        "grant",
+        grant,
+        user_id=str(grant.user_id),
+        request_type=grant.request_type,
+        **details,
+    )
+
+
 async def grant_request_type(
-    *, session: AsyncSession, user: User, name: str, actor: Actor
+    *,
+    session: AsyncSession,
+    user: User,
+    name: str,
+    actor: Actor,
+    limits: dict[Window, WindowLimit] | None = None,
 ) -> Grant:
-    """Let `user` submit `name` beyond their profile; granting twice returns the same grant."""
+    """Let `user` submit `name` beyond their profile; granting twice returns the same grant.
+
+    `limits` (None: leave as they are) are the user's own windows for the type, counted on
+    top of the profile's; granting an active grant with other limits replaces them (audited).
+    """
     await get_request_type(session=session, name=name)
+    wanted = None if limits is None else _limits(limits)
     active = await session.scalar(
         select(Grant).where(
             Grant.user_id == user.id, Grant.request_type == name, Grant.revoked_at.is_(None)
         )
     )
     if active is not None:
+        if wanted is not None and wanted != active.limits:
+            active.limits = wanted
+            await session.flush()
+            _audit_grant(session, actor, "grant.update", active, limits=wanted)
         return active
-    grant = Grant(user_id=user.id, request_type=name)
+    grant = Grant(user_id=user.id, request_type=name, limits=wanted or {})
     session.add(grant)
     await session.flush()
-    _audit(session, actor, "grant.create", "grant", grant, user_id=str(user.id), request_type=name)
+    _audit_grant(session, actor, "grant.create", grant, limits=grant.limits)
     return grant
 
 
@@ -315,7 +352,5 @@ async def revoke_grant(*, session: AsyncSession, user: User, name: str, actor: A
         raise NotFound(f"no active grant of {name!r} to this user", code="not_found.grant")
     for grant in grants:
         grant.revoked_at = utcnow()
-        _audit(
-            session, actor, "grant.revoke", "grant", grant, user_id=str(user.id), request_type=name
-        )
+        _audit_grant(session, actor, "grant.revoke", grant)
     await session.flush()

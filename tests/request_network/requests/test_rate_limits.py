@@ -34,12 +34,13 @@ async def test_every_answer_carries_the_ratelimit_headers(submit: Submit, alice:
     answer = await submit(alice)
 
     assert answer.headers["RateLimit-Policy"] == '"minute";q=20;w=60, "day";q=1000;w=86400'
-    assert answer.headers["RateLimit"] == '"minute";r=19;t=0'
+    assert answer.headers["RateLimit"] == '"minute";r=19;t=60'
     assert (answer.headers["RateLimit-Limit"], answer.headers["RateLimit-Remaining"]) == (
         "20",
         "19",
     )
-    assert answer.headers["RateLimit-Reset"] == "0"
+    # With room left, the reset is when the minute frees the submission just counted.
+    assert answer.headers["RateLimit-Reset"] == "60"
 
 
 async def test_past_hard_the_answer_is_429_with_retry_after(

@@ -41,9 +41,14 @@ async def test_types_profiles_and_grants_reach_the_replica(networks: Networks) -
                 Profile(
                     name="analysts",
                     limits={"day": {"soft": 80, "hard": 100}},
+                    type_limits={"lookup": {"minute": {"soft": 1, "hard": 2}}},
                     allowed_types=["lookup"],
                 ),
-                Grant(user_id=user_id, request_type="lookup"),
+                Grant(
+                    user_id=user_id,
+                    request_type="lookup",
+                    limits={"hour": {"soft": 3, "hard": 4}},
+                ),
             ]
         )
     await sync(networks)
@@ -62,8 +67,9 @@ async def test_types_profiles_and_grants_reach_the_replica(networks: Networks) -
         ["lookup"],
         False,
     )
-    assert [(g.user_id, g.request_type, g.revoked_at) for g in grants] == [
-        (user_id, "lookup", None)
+    assert profile.type_limits == {"lookup": {"minute": {"soft": 1, "hard": 2}}}
+    assert [(g.user_id, g.request_type, g.limits, g.revoked_at) for g in grants] == [
+        (user_id, "lookup", {"hour": {"soft": 3, "hard": 4}}, None)
     ]
 
 
