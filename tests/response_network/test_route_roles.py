@@ -72,6 +72,8 @@ RESPONSE_ROUTES = {
     ("POST", "/requests/{request_id}/release"): OPERATOR,
     ("POST", "/requests/{request_id}/response"): OPERATOR,
     ("GET", "/admin/requests"): ADMIN,
+    ("POST", "/admin/requests/retry"): ADMIN,
+    ("POST", "/admin/requests/{request_id}/retry"): ADMIN,
     **TRANSFER_ROUTES,
     **ALERT_ROUTES,
 }
@@ -83,6 +85,7 @@ REQUEST_ROUTES = {
     ("GET", "/requests"): USER,
     ("GET", "/requests/{request_id}"): USER,
     ("GET", "/requests/{request_id}/response"): USER,
+    ("POST", "/requests/{request_id}/cancel"): USER,
     ("GET", "/admin/requests"): ADMIN,
     ("GET", "/admin/cache/stats"): ADMIN,
     ("DELETE", "/admin/cache/clear"): ADMIN,

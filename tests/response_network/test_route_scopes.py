@@ -41,6 +41,7 @@ REQUEST_SCOPES = {
     ("GET", "/requests"): READ,
     ("GET", "/requests/{request_id}"): READ,
     ("GET", "/requests/{request_id}/response"): READ,
+    ("POST", "/requests/{request_id}/cancel"): WRITE,
 }
 RESPONSE_SCOPES = {
     ("GET", "/users/me"): ANY,

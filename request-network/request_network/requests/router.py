@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
@@ -17,7 +18,7 @@ from request_network.deps import (
     UnitOfWorkDep,
     require_scope,
 )
-from request_network.requests import service
+from request_network.requests import cancel, service
 from request_network.requests.models import RequestStatus
 from request_network.requests.schemas import (
     RequestCreate,
@@ -125,6 +126,25 @@ async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetai
         RequestRead.model_validate(request).model_dump()
         | {"history": [RequestEventRead.model_validate(event) for event in history]}
     )
+
+
+@router.post(
+    "/requests/{request_id}/cancel",
+    name="cancel",
+    summary="Cancel your request before it is answered (asking again changes nothing)",
+    dependencies=[Depends(require_scope(Scope.REQUESTS_WRITE))],
+    responses={
+        404: {"description": "No such request of yours (`not_found.request`)"},
+        409: {"description": "Already decided (`conflict.request_decided`, with `status`)"},
+    },
+)
+async def cancel_request(
+    request_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep
+) -> RequestRead:
+    cancelled = await cancel.cancel_request(
+        session=uow.session, owner=user, request_id=request_id, jobs=runtime.jobs
+    )
+    return RequestRead.model_validate(cancelled)
 
 
 @admin_router.get(
