@@ -148,9 +148,10 @@ class RequestRecord(Record):
     parameters: dict[str, Any]
     priority: int = Field(ge=0, le=9)
     submitted_at: datetime
-    cancel_requested_at: datetime | None = None
+    cancel_requested_at: datetime | None = Field(default=None, exclude_if=lambda v: v is None)
     """When its owner asked to cancel it; the one field the request network sets after the
-    first export (the master stops the request if it is not decided yet)."""
+    first export (the master stops the request if it is not decided yet). Left out of the
+    line while unset, so a master that predates it still reads every other request."""
 
 
 class RequestsStreamRecord(RootModel[Annotated[RequestRecord, Field(discriminator="kind")]]):
