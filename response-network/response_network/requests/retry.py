@@ -103,18 +103,16 @@ _RESET: dict[str, Any] = {
 }
 
 
-async def _reset(session: AsyncSession, ids: list[uuid.UUID], now: datetime) -> int:
-    """Reset the still-failed requests among `ids` with one UPDATE; how many it reset."""
-    rows = (
-        await session.execute(
-            update(Request)
-            .where(Request.id.in_(ids), Request.status == RequestStatus.FAILED)
-            .values(**_RESET, retries=Request.retries + 1, updated_at=now)
-            .returning(Request.id)
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
-    return len(rows)
+async def _reset(session: AsyncSession, ids: list[uuid.UUID], now: datetime) -> set[uuid.UUID]:
+    """Reset the requests among `ids` that are still failed, with one UPDATE."""
+    rows = await session.scalars(
+        update(Request)
+        .where(Request.id.in_(ids), Request.status == RequestStatus.FAILED)
+        .values(**_RESET, retries=Request.retries + 1, updated_at=now)
+        .returning(Request.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(rows.all())
 
 
 async def _failures(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
@@ -135,9 +133,12 @@ async def _retry(session: AsyncSession, ids: list[uuid.UUID], actor: Actor) -> i
     each retry with the failure it ends."""
     now = utcnow()
     failures = await _failures(session, ids)
-    retried = await _reset(session, list(failures), now)
-    responses = await responses_of(session, list(failures))
-    for request_id, failure in failures.items():
+    # Only what the UPDATE reset: one changed since the SELECT (answered, say) is left alone.
+    reset = await _reset(session, list(failures), now)
+    retried = [request_id for request_id in failures if request_id in reset]
+    responses = await responses_of(session, retried)
+    for request_id in retried:
+        failure = failures[request_id]
         show_progress(responses[request_id], RequestStatus.RECEIVED)
         record_audit(
             session=session,
@@ -154,7 +155,7 @@ async def _retry(session: AsyncSession, ids: list[uuid.UUID], actor: Actor) -> i
             },
         )
     await session.flush()
-    return retried
+    return len(retried)
 
 
 async def retry_request(

@@ -258,6 +258,7 @@ async def claim_request(
     )
     if not changed:
         await session.refresh(request)
+        refuse_cancelled(request)
         raise await _claimed_elsewhere(session, request)
     if after != before:
         await _mirror(session, request, after)
@@ -352,6 +353,7 @@ async def respond(
     )
     if not changed:
         await session.refresh(request)
+        refuse_cancelled(request)
         raise await _claimed_elsewhere(session, request)
     response = (await responses_of(session, [request.id]))[request.id]
     show_decision(
