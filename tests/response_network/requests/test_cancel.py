@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 
 from request_network.settings import RequestSettings
+from response_network.requests.answering import record_outcome, run_plan
+from response_network.requests.due import take_due_requests
+from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from tests.response_network.requests.conftest import HeadersFor, Master
 from tests.response_network.requests.crossing import cancel_on_master, crossing
@@ -92,3 +95,26 @@ async def test_a_cancellation_after_the_answer_changes_nothing(master: Master) -
     response = await master.response(request_id)
     assert (response.status, response.version) == ("answered", answered.version)
     assert await master.audit("request.cancelled") == []
+
+
+async def test_a_cancellation_discards_the_answer_of_a_handler_already_running(
+    master: Master, response_settings: ResponseSettings
+) -> None:
+    request_id = await master.arrive("echo")
+    async with master.runtime.unit_of_work() as uow:
+        [plan], _ = await take_due_requests(
+            session=uow.session, handlers=master.handlers, settings=response_settings
+        )
+    outcome = await run_plan(plan)
+    assert outcome.answer is not None
+
+    await cancel_on_master(master, request_id)
+
+    async with master.runtime.unit_of_work() as uow:
+        recorded = await record_outcome(
+            session=uow.session, plan=plan, outcome=outcome, settings=response_settings
+        )
+    assert recorded is None, "the worker's lease ended with the cancellation"
+    request, response = await master.request(request_id), await master.response(request_id)
+    assert (request.status, request.claim_expires_at) == ("cancelled", None)
+    assert (response.status, response.answer_number, response.body) == ("cancelled", 0, None)

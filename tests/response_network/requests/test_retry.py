@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import update
 
 from core.db import utcnow
@@ -152,20 +153,32 @@ async def _delete_type(master: Master, name: str) -> None:
         )
 
 
-async def test_a_request_whose_type_was_deleted_is_not_retried(
-    master: Master, response_client: httpx.AsyncClient, admin: User, headers: HeadersFor
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [({"deleted_at": utcnow()}, "was deleted"), ({"active": False}, "is not active")],
+)
+async def test_a_request_whose_type_was_deleted_or_deactivated_is_not_retried(
+    master: Master,
+    response_client: httpx.AsyncClient,
+    admin: User,
+    headers: HeadersFor,
+    change: dict[str, Any],
+    said: str,
 ) -> None:
     root = headers(admin)
     request_id = await master.arrive("echo")
     await fail(response_client, request_id, root, "upstream down")
-    await _delete_type(master, "echo")
+    async with master.runtime.unit_of_work() as uow:
+        await uow.session.execute(
+            update(RequestType).where(RequestType.name == "echo").values(**change)
+        )
     before = await master.response(request_id)
 
     refused = await retry(response_client, root, request_id)
 
     assert refused.status_code == 409
     assert refused.json()["code"] == "conflict.request_type"
-    assert "was deleted" in refused.json()["detail"]
+    assert said in refused.json()["detail"]
     request = await master.request(request_id)
     assert (request.status, request.retries) == ("failed", 0)
     assert (await master.response(request_id)).version == before.version
