@@ -155,13 +155,17 @@ class RequestRecord(Record):
     parameters: dict[str, Any]
     priority: int = Field(ge=0, le=9)
     submitted_at: datetime
+    cancel_requested_at: datetime | None = Field(default=None, exclude_if=lambda v: v is None)
+    """When its owner asked to cancel it; the one field the request network sets after the
+    first export (the master stops the request if it is not decided yet). Left out of the
+    line while unset, so a master that predates it still reads every other request."""
 
 
 class RequestsStreamRecord(RootModel[Annotated[RequestRecord, Field(discriminator="kind")]]):
     """One line of the `requests` stream: a submitted request."""
 
 
-ResponseStatus = Literal["received", "processing", "answered", "failed", "rejected"]
+ResponseStatus = Literal["received", "processing", "answered", "failed", "rejected", "cancelled"]
 """What the master reports of a request; `pending`, `exported` and `delivered` are the
 request network's own."""
 

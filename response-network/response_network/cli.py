@@ -259,6 +259,13 @@ def _types() -> typer.Typer:
     return make_types_cli(_open_runtime, _settings)
 
 
+@app.lazy_command("requests", help="Retry failed requests.")
+def _requests() -> typer.Typer:
+    from response_network.requests.cli import make_requests_cli
+
+    return make_requests_cli(_open_runtime)
+
+
 @app.lazy_command("profiles", help="List profiles, set their max priority and per-type limits.")
 def _profiles() -> typer.Typer:
     from response_network.catalog.cli import make_profiles_cli

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Iterator
 from typing import TypeVar
 
@@ -11,12 +12,15 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from core.db import utcnow
 from core.jobs import JobRegistry
 from core.runtime import build_runtime
 from core.security import hash_api_key, verify_password
 from response_network.api_keys.models import ApiKey
 from response_network.audit.models import AuditEvent
+from response_network.catalog.models import RequestType
 from response_network.cli import app
+from response_network.requests.models import Request
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from tests.terminal import logging_restored
@@ -146,3 +150,74 @@ def test_malformed_input_exits_with_one_line_and_writes_nothing(
     assert "invalid email" in bad_email.output
     assert "Traceback" not in bad_name.output + bad_email.output
     assert _rows(response_settings, User) == []
+
+
+def _failed_requests(settings: ResponseSettings, *reasons: str) -> list[uuid.UUID]:
+    """Requests of the `echo` type the master failed, one per reason."""
+
+    async def insert() -> list[uuid.UUID]:
+        runtime = build_runtime(settings, JobRegistry("t"), start_scheduler=False)
+        now = utcnow()
+        try:
+            async with runtime.unit_of_work() as uow:
+                uow.session.add(
+                    RequestType(
+                        name="echo",
+                        title="Echo",
+                        handler="echo",
+                        handler_settings={},
+                        parameter_schema={"type": "object"},
+                    )
+                )
+                ids = [uuid.uuid4() for _ in reasons]
+                uow.session.add_all(
+                    Request(
+                        id=request_id,
+                        owner_id=uuid.uuid4(),
+                        request_type="echo",
+                        type_version=1,
+                        parameters={},
+                        priority=5,
+                        submitted_at=now,
+                        version=1,
+                        status="failed",
+                        status_reason=reason,
+                    )
+                    for request_id, reason in zip(ids, reasons, strict=True)
+                )
+                return ids
+        finally:
+            await runtime.close()
+
+    return asyncio.run(insert())
+
+
+def test_requests_retry_one_and_by_filter(
+    cli: CliRunner, response_settings: ResponseSettings
+) -> None:
+    one, down, also_down, other = _failed_requests(
+        response_settings, "timeout", "upstream down", "Upstream Down", "bad question"
+    )
+
+    single = cli.invoke(app, ["requests", "retry", str(one)])
+    again = cli.invoke(app, ["requests", "retry", str(one)])
+    bulk = cli.invoke(app, ["requests", "retry-failed", "--type", "echo", "--reason", "upstream"])
+    naive = cli.invoke(app, ["requests", "retry-failed", "--failed-from", "2026-01-01T00:00"])
+
+    assert single.exit_code == 0, single.output
+    assert "retried (retry 1)" in single.output
+    assert again.exit_code == 1
+    assert "conflict.not_failed" in again.output
+    assert bulk.exit_code == 0, bulk.output
+    assert "retried 2, skipped 0" in bulk.output
+    assert naive.exit_code != 0
+    statuses = {r.id: (r.status, r.retries) for r in _rows(response_settings, Request)}
+    assert statuses == {
+        one: ("received", 1),
+        down: ("received", 1),
+        also_down: ("received", 1),
+        other: ("failed", 0),
+    }
+    actors = {e.actor_name for e in _rows(response_settings, AuditEvent) if "retry" in e.action}
+    assert len(actors) == 1
+    assert actors.pop().startswith("cli:")

@@ -72,6 +72,8 @@ RESPONSE_ROUTES = {
     ("POST", "/requests/{request_id}/release"): OPERATOR,
     ("POST", "/requests/{request_id}/response"): OPERATOR,
     ("GET", "/admin/requests"): ADMIN,
+    ("POST", "/admin/requests/retry"): ADMIN,
+    ("POST", "/admin/requests/{request_id}/retry"): ADMIN,
     **TRANSFER_ROUTES,
     **ALERT_ROUTES,
 }
@@ -84,6 +86,7 @@ REQUEST_ROUTES = {
     ("GET", "/requests/{request_id}"): USER,
     ("GET", "/requests/{request_id}/response"): USER,
     ("GET", "/users/me/limits"): USER,
+    ("POST", "/requests/{request_id}/cancel"): USER,
     ("GET", "/admin/requests"): ADMIN,
     ("GET", "/admin/users"): ADMIN,
     ("GET", "/admin/users/{user_id}"): ADMIN,

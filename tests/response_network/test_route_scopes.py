@@ -42,6 +42,7 @@ REQUEST_SCOPES = {
     ("GET", "/requests/{request_id}"): READ,
     ("GET", "/requests/{request_id}/response"): READ,
     ("GET", "/users/me/limits"): READ,
+    ("POST", "/requests/{request_id}/cancel"): WRITE,
 }
 RESPONSE_SCOPES = {
     ("GET", "/users/me"): ANY,

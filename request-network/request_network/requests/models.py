@@ -41,6 +41,8 @@ class RequestStatus(enum.StrEnum):
     FAILED = "failed"
     REJECTED = "rejected"
     DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    """Its owner cancelled it: at once while `pending`, else once the master stopped it."""
 
 
 UNANSWERED = (
@@ -80,6 +82,9 @@ class Request(Base):
     delivered_answer: Mapped[int | None] = mapped_column(Integer)
     """The `answer_number` the owner read when the request became `delivered`; a higher one
     arriving makes it `answered` again."""
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When its owner asked to cancel it after it was exported: travels to the master (a
+    tracked column, so setting it bumps `version`), which stops the request if it can."""
     request_hash: Mapped[str] = mapped_column(String(64))
     """sha256 of the submitted request type, parameters and priority: a replay must match it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

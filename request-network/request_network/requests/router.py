@@ -23,7 +23,7 @@ from request_network.deps import (
     UnitOfWorkDep,
     require_scope,
 )
-from request_network.requests import limits, service
+from request_network.requests import cancel, limits, service
 from request_network.requests.models import RequestStatus
 from request_network.requests.schemas import (
     QuotaRead,
@@ -140,6 +140,25 @@ async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetai
         RequestRead.model_validate(request).model_dump()
         | {"history": [RequestEventRead.model_validate(event) for event in history]}
     )
+
+
+@router.post(
+    "/requests/{request_id}/cancel",
+    name="cancel",
+    summary="Cancel your request before it is answered (asking again changes nothing)",
+    dependencies=[Depends(require_scope(Scope.REQUESTS_WRITE))],
+    responses={
+        404: {"description": "No such request of yours (`not_found.request`)"},
+        409: {"description": "Already decided (`conflict.request_decided`, with `status`)"},
+    },
+)
+async def cancel_request(
+    request_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep
+) -> RequestRead:
+    cancelled = await cancel.cancel_request(
+        session=uow.session, owner=user, request_id=request_id, jobs=runtime.jobs
+    )
+    return RequestRead.model_validate(cancelled)
 
 
 @admin_router.get(

@@ -44,6 +44,8 @@ class RequestRead(Schema):
     priority: int
     status: RequestStatus
     status_reason: str | None
+    cancel_requested_at: datetime | None = None
+    """Set when its owner cancelled it after export: `cancelled` once the master confirms."""
     created_at: datetime
     updated_at: datetime
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
@@ -27,33 +27,30 @@ def _record(request: Request) -> RequestRecord:
         parameters=request.parameters,
         priority=request.priority,
         submitted_at=request.created_at,
+        cancel_requested_at=request.cancel_requested_at,
         version=request.version,
     )
 
 
 async def _mark_exported(session: AsyncSession, ids: Sequence[uuid.UUID]) -> None:
     """Pending requests among `ids` become `exported`, in the export's own transaction."""
-    pending = list(
+    now = utcnow()
+    marked = list(
         (
             await session.scalars(
-                select(Request.id).where(
-                    Request.id.in_(ids), Request.status == RequestStatus.PENDING
-                )
+                update(Request)
+                .where(Request.id.in_(ids), Request.status == RequestStatus.PENDING)
+                .values(status=RequestStatus.EXPORTED, updated_at=now)
+                .returning(Request.id)
+                .execution_options(synchronize_session=False)
             )
         ).all()
     )
-    if not pending:
-        return
-    now = utcnow()
-    await session.execute(
-        update(Request)
-        .where(Request.id.in_(pending), Request.status == RequestStatus.PENDING)
-        .values(status=RequestStatus.EXPORTED, updated_at=now)
-    )
-    await session.execute(
-        insert(RequestEvent),
-        [{"request_id": i, "status": RequestStatus.EXPORTED, "at": now} for i in pending],
-    )
+    if marked:
+        await session.execute(
+            insert(RequestEvent),
+            [{"request_id": i, "status": RequestStatus.EXPORTED, "at": now} for i in marked],
+        )
 
 
 async def export_request_records(
@@ -62,14 +59,22 @@ async def export_request_records(
     """The changed requests as records; pending ones are marked `exported` on the way out.
 
     Runs inside the export's transaction: should writing the batch fail, the marks roll back.
+    Marking comes first, so a request its owner cancelled while `pending` either was
+    cancelled before (and is left out: it never leaves) or is `exported` and travels, never
+    both (the mark's conditional UPDATE and the cancel's race on the row).
     """
     ids = [record_id for kind, record_id in refs if kind == "request"]
     records: list[RequestRecord] = []
     for start in range(0, len(ids), IN_CHUNK):
         chunk = ids[start : start + IN_CHUNK]
-        requests = await session.scalars(select(Request).where(Request.id.in_(chunk)))
-        records.extend(_record(request) for request in requests)
         await _mark_exported(session, chunk)
+        cancelled_here = and_(
+            Request.status == RequestStatus.CANCELLED, Request.cancel_requested_at.is_(None)
+        )
+        requests = await session.scalars(
+            select(Request).where(Request.id.in_(chunk), ~cancelled_here)
+        )
+        records.extend(_record(request) for request in requests)
     return records
 
 

@@ -214,8 +214,11 @@ async def _answer(
     _ensure_visible(viewer, found.owner_id)
     await settle(session=session, snapshot=found)
     if found.answer is None:
+        state = (
+            "was cancelled" if found.status == RequestStatus.CANCELLED else "is not answered yet"
+        )
         raise NotFound(
-            f"the request is not answered yet (it is {found.status.value})",
+            f"the request {state} (it is {found.status.value})",
             code="not_answered",
             extra={"status": found.status.value},
         )

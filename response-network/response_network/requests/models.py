@@ -26,6 +26,8 @@ class RequestStatus(enum.StrEnum):
     ANSWERED = "answered"
     FAILED = "failed"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    """Its owner cancelled it before it was decided: final, never answered or retried."""
 
 
 UNANSWERED = (RequestStatus.RECEIVED, RequestStatus.PROCESSING)
@@ -53,6 +55,8 @@ class Request(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(SmallInteger)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Imported: when the owner asked to cancel (see `requests.cancel`)."""
     version: Mapped[int] = mapped_column(Integer)
 
     status: Mapped[str] = mapped_column(
@@ -65,7 +69,11 @@ class Request(Base):
     claimed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """Handler runs started; at `answer_max_attempts` only an operator answers it."""
+    """Handler runs started; at `answer_max_attempts` only an operator answers it. An admin's
+    retry (`requests.retry`) starts the count again."""
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Times an admin retried it after it failed; each retry is audited as `request.retry`
+    with the failure it ended (when, reason, attempts used)."""
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, server_default=func.now()

@@ -15,9 +15,10 @@ from response_network.deps import (
     SettingsDep,
     UnitOfWorkDep,
 )
-from response_network.requests import service
+from response_network.requests import retry, service
 from response_network.requests.models import Request, RequestStatus
 from response_network.requests.schemas import (
+    BulkRetryRead,
     ClaimRead,
     RequestDetail,
     RequestMonitor,
@@ -25,6 +26,7 @@ from response_network.requests.schemas import (
     RequestRead,
     ResponseCreate,
     ResponseRead,
+    RetryFilter,
 )
 from response_network.schemas import NO_NUL
 
@@ -176,3 +178,47 @@ async def monitor_requests(_admin: AdminUser, uow: UnitOfWorkDep) -> RequestMoni
         total=sum(figures.counts.values()),
         oldest_unanswered_age_seconds=figures.oldest_unanswered_age_seconds,
     )
+
+
+async def get_admin_request(
+    request_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep
+) -> Request:
+    return await service.get_request(session=uow.session, request_id=request_id)
+
+
+AdminRequest = Annotated[Request, Depends(get_admin_request)]
+
+
+@admin_router.post(
+    "/admin/requests/retry",
+    name="retry_failed",
+    summary="Retry every failed request a filter matches (at most `limit` per call)",
+)
+async def retry_failed(
+    data: RetryFilter, _admin: AdminUser, actor: CurrentActor, jobs: JobsDep, uow: UnitOfWorkDep
+) -> BulkRetryRead:
+    filters = retry.RetryFilters(**data.model_dump(exclude={"limit"}))
+    outcome = await retry.retry_failed_requests(
+        session=uow.session, jobs=jobs, filters=filters, actor=actor, limit=data.limit
+    )
+    return BulkRetryRead.model_validate(outcome)
+
+
+@admin_router.post(
+    "/admin/requests/{request_id}/retry",
+    name="retry",
+    summary="Retry one failed request: back to its handler or the operator queue",
+    responses={
+        409: {
+            "description": "Not failed (`conflict.not_failed`), or its type is deleted or "
+            "inactive (`conflict.request_type`)"
+        }
+    },
+)
+async def retry_request(
+    request: AdminRequest, actor: CurrentActor, jobs: JobsDep, uow: UnitOfWorkDep
+) -> RequestRead:
+    retried = await retry.retry_request(
+        session=uow.session, jobs=jobs, request=request, actor=actor
+    )
+    return _read(retried, None)

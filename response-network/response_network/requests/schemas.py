@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from response_network.requests.models import RequestStatus
-from response_network.schemas import Schema
+from response_network.requests.retry import MAX_RETRY_PER_CALL
+from response_network.schemas import NO_NUL, Schema
 
 TEXT_TYPES = ("text/",)
 
@@ -48,7 +49,11 @@ class RequestRead(Schema):
     status_reason: str | None
     """Why it failed, or what the last failed attempt said while a retry is due."""
     attempts: int
+    retries: int
+    """Times an admin retried it after it failed (`POST /admin/requests/{id}/retry`)."""
     next_attempt_at: datetime | None
+    cancel_requested_at: datetime | None
+    """When its owner asked to cancel it (it is `cancelled` unless it was decided first)."""
     claim: ClaimRead | None = None
     """The live claim or worker lease; null when nobody holds the request."""
     updated_at: datetime
@@ -102,3 +107,26 @@ class RequestMonitor(Schema):
     total: int
     oldest_unanswered_age_seconds: float | None
     """Age since submission of the oldest request not decided yet; null if none."""
+
+
+class RetryFilter(Schema):
+    """Which failed requests `POST /admin/requests/retry` retries; every given bound holds."""
+
+    request_type: str | None = Field(default=None, min_length=1, max_length=64, pattern=NO_NUL)
+    failed_from: AwareDatetime | None = None
+    """When it failed, from inclusive; `failed_to` is exclusive."""
+    failed_to: AwareDatetime | None = None
+    received_from: AwareDatetime | None = None
+    received_to: AwareDatetime | None = None
+    reason: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
+    """A substring of the failure's reason, case-insensitive."""
+    limit: int = Field(default=MAX_RETRY_PER_CALL, ge=1, le=MAX_RETRY_PER_CALL)
+
+
+class BulkRetryRead(Schema):
+    retried: int
+    skipped: int
+    """Matched, but not retried: their type is deleted or inactive."""
+    limit: int
+    more: bool
+    """More failed requests matched than `limit`: call again to retry the next ones."""

@@ -30,6 +30,7 @@ from core.pagination import (
     refuse_cursor,
 )
 from response_network.audit.models import AuditEvent
+from response_network.requests.cancel import refuse_cancelled
 from response_network.requests.models import UNANSWERED, Request, RequestStatus
 from response_network.requests.recheck import recheck_request, refuse_operator
 from response_network.requests.schemas import ResponseCreate
@@ -234,6 +235,7 @@ async def claim_request(
 ) -> Claim:
     """Hold the request for `ttl_seconds` (claiming again extends it). A `received` request
     moves to `processing`; a decided one keeps its status, so it can be answered again."""
+    refuse_cancelled(request)
     now = utcnow()
     if not (_free(request, now) or _held_by(request, operator, now)):
         raise await _claimed_elsewhere(session, request)
@@ -256,6 +258,7 @@ async def claim_request(
     )
     if not changed:
         await session.refresh(request)
+        refuse_cancelled(request)
         raise await _claimed_elsewhere(session, request)
     if after != before:
         await _mirror(session, request, after)
@@ -320,6 +323,7 @@ async def respond(
             f"the response body has {size} bytes, more than the {max_bytes} allowed",
             code="payload_too_large.response",
         )
+    refuse_cancelled(request)
     now = utcnow()
     if _held_by(request, operator, now):
         condition = claim_held_by(operator.id, now)
@@ -349,6 +353,7 @@ async def respond(
     )
     if not changed:
         await session.refresh(request)
+        refuse_cancelled(request)
         raise await _claimed_elsewhere(session, request)
     response = (await responses_of(session, [request.id]))[request.id]
     show_decision(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditResult, record_audit
 from response_network.audit.models import AuditEvent
+from response_network.requests.cancel import stop_cancelled_requests
 from response_network.requests.models import Request, RequestStatus
 from response_network.responses.models import Response
 from shared.records import RequestsStreamRecord
@@ -36,8 +37,8 @@ WRITE_ONCE = (
 fixed once the master has imported it (an operator may have seen it, a handler run it). The
 request network never changes them (its status, idempotency key and hash do not travel), so a
 later version differing in one is forged or corrupt: refused and audited, the rest applies.
-A field the request network may legitimately change later (a cancellation, say) must be
-added to the record and left out of this list."""
+A field the request network may legitimately change later must be added to the record and
+left out of this list, as `cancel_requested_at` is (see `requests.cancel`)."""
 IMPORT_ACTOR = Actor(id=None, name="transfer")
 
 
@@ -103,7 +104,8 @@ async def apply_request_records(
 ) -> ApplyOutcome:
     """Versioned upsert of the submitted columns, minus the records that would rewrite a
     write-once field; a request new here also gets its response row (`received`) through
-    the ORM, so the user learns that the master has it."""
+    the ORM, so the user learns that the master has it. Requests whose owner asked to cancel
+    them are then stopped (`requests.cancel`)."""
     rows: list[dict[str, Any]] = []
     for record in records:
         # The validated fields as they are (no serialisation pass): the hot path of imports.
@@ -122,6 +124,9 @@ async def apply_request_records(
         if request_id not in known
     )
     await session.flush()
+    cancelled = list(dict.fromkeys(row["id"] for row in rows if row["cancel_requested_at"]))
+    if cancelled:
+        await stop_cancelled_requests(session=session, request_ids=cancelled)
     return ApplyOutcome(applied=applied)
 
 

@@ -192,6 +192,7 @@ class Master:
         submitted_at: datetime | None = None,
         request_id: uuid.UUID | None = None,
         version: int = 1,
+        cancel_requested_at: datetime | None = None,
     ) -> uuid.UUID:
         """A request arrives as an imported batch chunk would bring it."""
         record = RequestRecord(
@@ -202,6 +203,7 @@ class Master:
             parameters=parameters if parameters is not None else {"q": "hello"},
             priority=priority,
             submitted_at=submitted_at or utcnow(),
+            cancel_requested_at=cancel_requested_at,
             version=version,
         )
         async with self.runtime.unit_of_work() as uow:

@@ -130,6 +130,7 @@ async def test_the_admin_monitor_counts_statuses_and_the_oldest_wait(
         "answered": 1,
         "failed": 1,
         "rejected": 0,
+        "cancelled": 0,
     }
     assert figures["total"] == 3
     assert 595 < figures["oldest_unanswered_age_seconds"] < 700
