@@ -131,7 +131,7 @@ async def change_password(
     tokens: TokenIssuer,
     users: type[Any],
     audit_model: type[AuditEventMixin],
-    user_id: uuid.UUID,
+    caller: Any,
     data: PasswordUpdate,
     address: str | None,
     record_change: RecordChange | None = None,
@@ -140,13 +140,10 @@ async def change_password(
     caller's own included) is refused from now on, and the user's login throttle forgotten.
 
     A wrong current password counts as a failed login for the throttle and is audited (in a
-    transaction of its own, like `log_in`'s refusals) before the 403.
+    transaction of its own, like `log_in`'s refusals) before the 403. `caller` is the
+    authenticated user (possibly a cached snapshot: it is read again here).
     """
-    async with runtime.unit_of_work() as uow:
-        user = await uow.session.get(users, user_id)
-        if user is None or not user.active:
-            raise Unauthorized("invalid token", code="unauthorized.token")
-        username, email = user.username, user.email
+    user_id, username, email = caller.id, caller.username, caller.email
     problem = password_policy_violation(data.new_password, personal=(username, email))
     if problem is not None:
         raise Invalid(problem, code="invalid.password")

@@ -50,7 +50,7 @@ async def change_own_password(
         tokens=tokens,
         users=User,
         audit_model=AuditEvent,
-        user_id=user.id,
+        caller=user,
         data=data,
         address=address,
         record_change=_queue_for_master,
