@@ -9,23 +9,36 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import after_commit
 from core.errors import Forbidden
+from core.jobs import JobRunner
 from core.runtime import Runtime
 from core.security import LoginThrottle, TokenClaims, TokenIssuer
 from request_network.audit.models import AuditEvent
 from request_network.auth.service import principals
 from request_network.users.models import PasswordChange, Role, User
-from shared.account import PasswordUpdate, change_password
+from shared.account import PasswordUpdate, RecordChange, change_password
 
 
-async def _queue_for_master(session: AsyncSession, user: User) -> None:
-    assert user.password_hash is not None
-    assert user.password_changed_at is not None
-    session.add(
-        PasswordChange(
-            user_id=user.id, password_hash=user.password_hash, changed_at=user.password_changed_at
+def _queue_for_master(jobs: JobRunner) -> RecordChange:
+    async def queue(session: AsyncSession, user: User) -> None:
+        assert user.password_hash is not None
+        assert user.password_changed_at is not None
+        session.add(
+            PasswordChange(
+                user_id=user.id,
+                password_hash=user.password_hash,
+                changed_at=user.password_changed_at,
+            )
         )
-    )
+
+        async def export_soon() -> None:
+            # Leaves now rather than at the next export tick, like a submitted request.
+            await jobs.enqueue("transfer_export")
+
+        after_commit(session, export_soon)
+
+    return queue
 
 
 async def change_own_password(
@@ -53,7 +66,7 @@ async def change_own_password(
         caller=user,
         data=data,
         address=address,
-        record_change=_queue_for_master,
+        record_change=_queue_for_master(runtime.jobs),
     )
     # This process's snapshot holds the old stamp; the others' expire within seconds.
     principals(runtime).drop(user.id)

@@ -1,4 +1,5 @@
-"""The `users` stream, master side: users and their API keys as versioned records."""
+"""The `users` stream, master side: users and their API keys as versioned records; and the
+users' own password changes that arrive from the request network (on `requests`)."""
 
 from __future__ import annotations
 
