@@ -62,8 +62,9 @@ async def log_out(
     audit_model: type[AuditEventMixin],
     address: str | None,
 ) -> None:
-    """Refuse the presented token from now until it expires. A token already logged out (or
-    issued before a password change) is accepted and nothing more happens: idempotent."""
+    """Refuse the presented token from now until it expires. Idempotent: a token already
+    logged out is accepted again and nothing is written. It authenticates nobody, so a
+    token a password change already ended may be logged out too."""
     ensure_session(api_key=credentials.api_key is not None)
     if credentials.token is None:
         raise Unauthorized("authentication required", code="unauthorized.missing")
