@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from core.errors import Forbidden
-from core.security import looks_like_api_key
+from core.security import TokenClaims, looks_like_api_key
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Caller(Generic[UserT]):
     user: UserT
     scopes: frozenset[str] | None = None
     """The API key's scopes; None for a login token or a key without scopes (the role's reach)."""
+    token: TokenClaims | None = None
+    """The login token's claims when the caller presented one; None for an API key."""
 
 
 def ensure_scope(scopes: frozenset[str] | None, needed: str | None) -> None:

@@ -13,6 +13,7 @@ from starlette.datastructures import Headers
 from core.credentials import Credentials, credentials_of
 from core.db import UnitOfWork
 from core.ratelimit import RateLimiter
+from core.revocation import TokenRevocations
 from core.runtime import Runtime
 from core.security import LoginThrottle, TokenIssuer
 
@@ -55,6 +56,15 @@ async def get_token_issuer(request: Request) -> TokenIssuer:
 
 
 TokenIssuerDep = Annotated[TokenIssuer, Depends(get_token_issuer)]
+
+
+async def get_revocations(request: Request) -> TokenRevocations:
+    """The runtime's revoked tokens, set on the app by `create_app`."""
+    revocations: TokenRevocations = request.app.state.revocations
+    return revocations
+
+
+RevocationsDep = Annotated[TokenRevocations, Depends(get_revocations)]
 
 
 async def get_login_throttle(request: Request) -> LoginThrottle:

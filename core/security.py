@@ -77,13 +77,22 @@ class TokenClaims:
     audience: str
     expires_at: datetime
     token_id: str
+    stamp: str | None = None
+    """What the subject's credentials were stamped with when the token was issued (the
+    `stamp` claim; absent: None). The token is good only while they still carry it."""
 
 
 def create_token(
-    *, subject: str, secret: str, issuer: str, audience: str, ttl: timedelta
+    *,
+    subject: str,
+    secret: str,
+    issuer: str,
+    audience: str,
+    ttl: timedelta,
+    stamp: str | None = None,
 ) -> tuple[str, TokenClaims]:
     now = datetime.now(UTC).replace(microsecond=0)  # JWT times are whole seconds
-    claims = TokenClaims(subject, issuer, audience, now + ttl, uuid.uuid4().hex)
+    claims = TokenClaims(subject, issuer, audience, now + ttl, uuid.uuid4().hex, stamp)
     payload: dict[str, Any] = {
         "sub": subject,
         "iss": issuer,
@@ -92,6 +101,8 @@ def create_token(
         "exp": int(claims.expires_at.timestamp()),
         "jti": claims.token_id,
     }
+    if stamp is not None:
+        payload["stamp"] = stamp
     return jwt.encode(payload, secret, algorithm=JWT_ALGORITHM), claims
 
 
@@ -111,6 +122,7 @@ def decode_token(token: str, *, secret: str, issuer: str, audience: str) -> Toke
         audience=str(payload["aud"]),
         expires_at=datetime.fromtimestamp(int(payload["exp"]), UTC),
         token_id=str(payload["jti"]),
+        stamp=str(payload["stamp"]) if payload.get("stamp") is not None else None,
     )
 
 
@@ -134,13 +146,14 @@ class TokenIssuer:
         if len(self.secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"token secret must be at least {MIN_SECRET_LENGTH} characters")
 
-    def issue(self, subject: str) -> tuple[str, TokenClaims]:
+    def issue(self, subject: str, *, stamp: str | None = None) -> tuple[str, TokenClaims]:
         return create_token(
             subject=subject,
             secret=self.secret,
             issuer=self.issuer,
             audience=self.audience,
             ttl=self.ttl,
+            stamp=stamp,
         )
 
     def read(self, token: str) -> TokenClaims:
@@ -193,6 +206,9 @@ class ThrottlePolicy:
         return min(self.max_delay, math.ldexp(self.delay, doublings))
 
 
+_PAIR_PREFIX = "login:pair:"
+
+
 class LoginThrottle:
     """Slows password guessing per (username, address) and per address; never locks a
     username out everywhere, so an attacker elsewhere cannot keep its owner out.
@@ -208,13 +224,20 @@ class LoginThrottle:
         self.policy = policy or ThrottlePolicy()
 
     @staticmethod
+    def _user_prefix(username: str) -> str:
+        digest = hashlib.sha256(username.casefold().encode()).hexdigest()[:32]
+        return f"{_PAIR_PREFIX}{digest}:"
+
+    @staticmethod
     def _keys(*, username: str, address: str | None) -> tuple[str, str | None]:
         # Hashed: any username or forwarded address becomes a short, safe key.
         def digest(*parts: str) -> str:
             return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
-        pair = digest(username.casefold(), address or "")
-        return f"login:pair:{pair}", f"login:addr:{digest(address)}" if address else None
+        # The pair's key starts with the username's digest, so `forget` finds all its pairs.
+        folded = username.casefold()
+        pair = f"{_PAIR_PREFIX}{digest(folded)}:{digest(folded, address or '')}"
+        return pair, f"login:addr:{digest(address)}" if address else None
 
     async def _seconds_left(self, key: str) -> int:
         return max(1, math.ceil(await self._cache.ttl(key) or 1))
@@ -257,3 +280,8 @@ class LoginThrottle:
         pair, address_key = self._keys(username=username, address=address)
         await self._cache.delete(pair, f"{pair}:turn")
         await self._refund(None, address_key)
+
+    async def forget(self, *, username: str) -> None:
+        """Forget the failures and waits of `username` from every address (its password just
+        changed); the addresses' own counts stay."""
+        await self._cache.delete_prefix(self._user_prefix(username))

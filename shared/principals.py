@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.credentials import Caller, Credentials
 from core.db import utcnow
-from core.errors import NotFound, Unauthorized
+from core.errors import AirlockError, NotFound, Unauthorized
+from core.revocation import TokenRevocations
 from core.runtime import ensure_secret
-from core.security import TokenIssuer, hash_api_key
+from core.security import TokenClaims, TokenIssuer, hash_api_key
 
 MAX_API_KEY_LENGTH = 128
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -50,6 +51,20 @@ class Principal(Protocol):
     def role(self) -> Role: ...
     @property
     def active(self) -> bool: ...
+    @property
+    def password_changed_at(self) -> datetime | None: ...
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def credentials_stamp(user: Principal) -> str | None:
+    """What a token issued to `user` now carries (its `stamp` claim): the time of the last
+    password change, in microseconds. A change gives a new stamp, which refuses every token
+    issued before it; None (never changed) matches tokens without the claim."""
+    if user.password_changed_at is None:
+        return None
+    return str((user.password_changed_at - _EPOCH) // timedelta(microseconds=1))
 
 
 UserT = TypeVar("UserT", bound=Principal)
@@ -88,30 +103,49 @@ def build_token_issuer(settings: TokenSettings) -> TokenIssuer:
     )
 
 
+def read_token(tokens: TokenIssuer, token: str) -> TokenClaims:
+    """The token's claims, or `Unauthorized` for an expired or bad one."""
+    try:
+        claims = tokens.read(token)
+        uuid.UUID(claims.subject)
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("the token has expired", code="unauthorized.token_expired") from exc
+    except (jwt.InvalidTokenError, ValueError) as exc:
+        raise Unauthorized("invalid token", code="unauthorized.token") from exc
+    return claims
+
+
 async def user_for_token(
     *,
     session: AsyncSession,
     users: type[UserT],
     tokens: TokenIssuer,
     token: str,
+    revocations: TokenRevocations | None = None,
     principals: PrincipalCache[UserT] | None = None,
-) -> UserT:
-    try:
-        claims = tokens.read(token)
-        user_id = uuid.UUID(claims.subject)
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("the token has expired", code="unauthorized.token_expired") from exc
-    except (jwt.InvalidTokenError, ValueError) as exc:
-        raise Unauthorized("invalid token", code="unauthorized.token") from exc
+) -> tuple[UserT, TokenClaims]:
+    """The token's active user; `Unauthorized` for a bad, expired, logged-out token or one
+    issued before the user's password last changed."""
+    claims = read_token(tokens, token)
+    # Before the principal cache: a logged-out token must never be served from it.
+    if revocations is not None and await revocations.is_revoked(claims.token_id):
+        raise Unauthorized("the token was logged out", code="unauthorized.token_revoked")
+    user_id = uuid.UUID(claims.subject)
     cached = principals.get(user_id) if principals is not None else None
-    if cached is not None:
-        return cached
+    # A cached user with another stamp may predate a password change: read it again.
+    if cached is not None and credentials_stamp(cached) == claims.stamp:
+        return cached, claims
     user = await session.get(users, user_id)
     if user is None or not user.active:
         raise Unauthorized("invalid token", code="unauthorized.token")
     if principals is not None:
         principals.put(user)
-    return user
+    if credentials_stamp(user) != claims.stamp:
+        raise Unauthorized(
+            "the password changed since this token was issued; log in again",
+            code="unauthorized.token_superseded",
+        )
+    return user, claims
 
 
 async def caller_for_api_key(
@@ -149,6 +183,7 @@ async def authenticate(
     api_keys: type[Any],
     tokens: TokenIssuer,
     credentials: Credentials,
+    revocations: TokenRevocations | None = None,
     principals: PrincipalCache[UserT] | None = None,
 ) -> Caller[UserT]:
     """The active user behind the credentials and what they allow, or `Unauthorized`."""
@@ -157,15 +192,27 @@ async def authenticate(
             session=session, users=users, api_keys=api_keys, secret=credentials.api_key
         )
     if credentials.token is not None:
-        user = await user_for_token(
+        user, claims = await user_for_token(
             session=session,
             users=users,
             tokens=tokens,
             token=credentials.token,
+            revocations=revocations,
             principals=principals,
         )
-        return Caller(user)
+        return Caller(user, token=claims)
     raise Unauthorized("authentication required", code="unauthorized.missing")
+
+
+def ensure_session(*, api_key: bool) -> None:
+    """400 `bad_request.token_required` for an API key on a session route (logging out,
+    changing one's password): those act on a login, and a key is no login."""
+    if api_key:
+        raise AirlockError(
+            "this route takes a login token, not an API key (keys are revoked through the "
+            "API key routes)",
+            code="bad_request.token_required",
+        )
 
 
 def ensure_owner_or_admin(user: Principal, owner_id: uuid.UUID, *, missing: NotFound) -> None:

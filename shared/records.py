@@ -32,6 +32,9 @@ class UserRecord(Record):
     password_hash: str | None = Field(max_length=255)
     profile: str = Field(max_length=64)
     limit_overrides: dict[str, Any] | None = None
+    password_changed_at: datetime | None = None
+    """The last password change: tokens issued before it are refused (their `stamp` differs).
+    Absent in batches of older senders: never changed."""
     created_at: datetime
     updated_at: datetime
 
@@ -161,8 +164,28 @@ class RequestRecord(Record):
     line while unset, so a master that predates it still reads every other request."""
 
 
-class RequestsStreamRecord(RootModel[Annotated[RequestRecord, Field(discriminator="kind")]]):
-    """One line of the `requests` stream: a submitted request."""
+ARGON2ID_HASH = (
+    r"^\$argon2id\$v=19\$m=\d{1,7},t=\d{1,3},p=\d{1,3}\$[A-Za-z0-9+/]{8,64}\$[A-Za-z0-9+/]{16,128}$"
+)
+"""The PHC string of an argon2id hash, as `core.security` writes it."""
+
+
+class PasswordChangeRecord(Record):
+    """A user changed their own password on the request network: its new hash travels to
+    the master, which applies it only to an active account of role `user` and only when no
+    later change is known there. Never the plaintext; argon2id only."""
+
+    kind: Literal["password_change"] = "password_change"
+    id: uuid.UUID
+    user_id: uuid.UUID
+    password_hash: str = Field(max_length=255, pattern=ARGON2ID_HASH)
+    changed_at: datetime
+
+
+class RequestsStreamRecord(
+    RootModel[Annotated[RequestRecord | PasswordChangeRecord, Field(discriminator="kind")]]
+):
+    """One line of the `requests` stream: a submitted request, or a password change."""
 
 
 ResponseStatus = Literal["received", "processing", "answered", "failed", "rejected", "cancelled"]

@@ -20,3 +20,8 @@ class Scope(enum.StrEnum):
     """Response network: list, create and revoke your own API keys."""
     ADMIN = "admin"
     """Every `/admin/...` route of either network (admins)."""
+
+
+SESSION_ONLY = "session"
+"""Not a scope a key can hold: what the session routes (`POST /auth/logout`,
+`POST /users/me/password`) declare. They take a login token only; every API key is refused."""

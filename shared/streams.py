@@ -116,3 +116,37 @@ class StreamRegistry:
                 if tracked is None or tracked.stream != stream.name:
                     # Its changes would write no `change_log` row this stream reads.
                     raise ValueError(f"{model.__name__} is not tracked on {stream.name!r}")
+
+
+def outbound_of(
+    name: str, *loads: LoadRecords, models: tuple[type[Any], ...] = ()
+) -> OutboundStream:
+    """One stream exported from several loaders, each taking the record types it knows from
+    the changed (record type, id) pairs and ignoring the others."""
+
+    async def load(session: AsyncSession, refs: Sequence[tuple[str, uuid.UUID]]) -> list[Any]:
+        records: list[Any] = []
+        for one in loads:
+            records.extend(await one(session, refs))
+        return records
+
+    return OutboundStream(name, load, models=models)
+
+
+def inbound_by_kind(
+    name: str, schema: type[BaseModel], appliers: dict[str, ApplyRecords]
+) -> InboundStream:
+    """One stream whose records (root models with a `kind`) are applied by kind, each kind's
+    records in their order in the chunk."""
+
+    async def apply(session: AsyncSession, records: Sequence[Any]) -> ApplyOutcome:
+        by_kind: dict[str, list[Any]] = {kind: [] for kind in appliers}
+        for record in records:
+            by_kind[record.root.kind].append(record)
+        outcome = ApplyOutcome()
+        for kind, chunk in by_kind.items():
+            if chunk:
+                outcome.merge(await appliers[kind](session, chunk))
+        return outcome
+
+    return InboundStream(name, schema, apply)

@@ -69,7 +69,7 @@ async def _request_types(url: str, column: str) -> list[str]:
 async def test_renaming_the_request_type_column_keeps_the_requests(
     backend: str, databases: Databases
 ) -> None:
-    """0013 renames `request.kind` to `request_type` with the rows in it, and back."""
+    """0012 renames `request.kind` to `request_type` with the rows in it, and back."""
     url = databases.empty_sqlite() if backend == "embedded" else await databases.empty_postgres()
     script = MIGRATIONS["request"]
     await asyncio.to_thread(upgrade, script, url, "0008")
@@ -89,7 +89,7 @@ async def test_renaming_the_request_type_column_keeps_the_requests(
         )
     await engine.dispose()
 
-    await asyncio.to_thread(upgrade, script, url, "0013")
+    await asyncio.to_thread(upgrade, script, url, "0012")
     renamed = await _request_types(url, "request_type")
     await asyncio.to_thread(downgrade, script, url, "0008")
     restored = await _request_types(url, "kind")

@@ -13,7 +13,7 @@ from core.security import LoginThrottle
 from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
 from request_network.audit.router import router as audit_router
-from request_network.auth.service import build_token_issuer, check_password
+from request_network.auth.service import build_token_issuer, check_password, revocations
 from request_network.catalog.router import router as catalog_router
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
@@ -24,9 +24,12 @@ from request_network.responses.cache_router import router as cache_router
 from request_network.responses.router import router as responses_router
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
+from request_network.users.models import User
 from request_network.users.router import admin_router as admin_users_router
 from request_network.users.router import router as users_router
+from request_network.users.router import session_router as own_account_router
 from shared.exchange.context import open_gaps_probe
+from shared.platform.account import logout_router
 from shared.platform.alerts.api import install_alerts
 from shared.platform.alerts.metrics import alert_probe
 from shared.platform.exchange_api import transfer_router
@@ -51,8 +54,10 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
             # First: routes are matched in order, and this holds the hottest one.
             responses_router,
             login_router(check_password, AuditEvent),
+            logout_router(User, AuditEvent),
             users_router,
             admin_users_router,
+            own_account_router,
             catalog_router,
             requests_router,
             admin_requests_router,
@@ -75,6 +80,7 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
     # Built once per app: the secret is read (or generated) here, never per request.
     app.state.token_issuer = build_token_issuer(settings)
     app.state.login_throttle = LoginThrottle(runtime.cache, settings.login_policy)
+    app.state.revocations = revocations(runtime)
     if settings.forwarded_allow_ips:
         # What uvicorn does in `core.process.serve`, here too: under any ASGI server (and the
         # test client) the client address follows the setting; after uvicorn's, a no-op.

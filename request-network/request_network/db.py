@@ -10,6 +10,7 @@ from core.db import make_metadata
 
 MODEL_MODULES = (
     "request_network.users.models",
+    "request_network.auth.models",
     "request_network.api_keys.models",
     "request_network.audit.models",
     "request_network.operations.models",

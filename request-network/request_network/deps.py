@@ -20,7 +20,7 @@ from core.deps import (
     read_credentials,
 )
 from core.logging import bind_user_id
-from request_network.auth.service import authenticate, principals
+from request_network.auth.service import authenticate, principals, revocations
 from request_network.requests import service as requests_service
 from request_network.requests.models import Request
 from request_network.responses.cache import ResponseCache, response_cache
@@ -41,6 +41,7 @@ __all__ = [
     "RateLimiterDep",
     "ResponseCacheDep",
     "RuntimeDep",
+    "SessionCaller",
     "SettingsDep",
     "UnitOfWorkDep",
     "any_scope",
@@ -70,6 +71,7 @@ async def request_caller(
         session=session,
         tokens=state.token_issuer,
         credentials=credentials or read_credentials(request.headers),
+        revocations=revocations(state.runtime),
         principals=principals(state.runtime),
     )
     bind_user_id(caller.user.id)  # the rest of the request's log lines name the user
@@ -95,6 +97,9 @@ def require_scope(scope: Scope | None) -> Callable[..., Awaitable[User]]:
 
 
 any_scope = require_scope(None)
+require_session = principal_deps.require_session(get_caller)
+SessionCaller = Annotated[Caller[User], Depends(require_session)]
+"""A login token's caller: the session routes refuse API keys (400)."""
 """For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
 
 

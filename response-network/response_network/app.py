@@ -14,7 +14,7 @@ from response_network.api_keys.router import admin_router as admin_api_keys_rout
 from response_network.api_keys.router import router as api_keys_router
 from response_network.audit.models import AuditEvent
 from response_network.audit.router import router as audit_router
-from response_network.auth.service import build_token_issuer, check_password
+from response_network.auth.service import build_token_issuer, check_password, revocations
 from response_network.catalog.router import grants_router, profiles_router, types_router
 from response_network.deps import get_current_actor, require_admin
 from response_network.handlers import runtime_handlers
@@ -24,9 +24,12 @@ from response_network.requests.router import admin_router as admin_requests_rout
 from response_network.requests.router import router as requests_router
 from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context
+from response_network.users.models import User
 from response_network.users.router import admin_router as admin_users_router
 from response_network.users.router import router as users_router
+from response_network.users.router import session_router as own_account_router
 from shared.exchange.context import open_gaps_probe
+from shared.platform.account import logout_router
 from shared.platform.alerts.api import install_alerts
 from shared.platform.alerts.metrics import alert_probe
 from shared.platform.exchange_api import transfer_router
@@ -49,7 +52,9 @@ def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None
         runtime=runtime,
         routers=[
             login_router(check_password, AuditEvent),
+            logout_router(User, AuditEvent),
             users_router,
+            own_account_router,
             api_keys_router,
             admin_users_router,
             admin_api_keys_router,
@@ -77,6 +82,7 @@ def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None
     app.state.token_issuer = build_token_issuer(settings)
     app.state.handlers = runtime_handlers(runtime)
     app.state.login_throttle = LoginThrottle(runtime.cache, settings.login_policy)
+    app.state.revocations = revocations(runtime)
     if settings.forwarded_allow_ips:
         # What uvicorn does in `core.process.serve`, here too: under any ASGI server (and the
         # test client) the client address follows the setting; after uvicorn's, a no-op.

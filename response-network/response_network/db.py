@@ -10,6 +10,7 @@ from core.db import make_metadata
 
 MODEL_MODULES = (
     "response_network.users.models",
+    "response_network.auth.models",
     "response_network.api_keys.models",
     "response_network.audit.models",
     "response_network.operations.models",

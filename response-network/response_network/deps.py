@@ -10,7 +10,13 @@ from fastapi import Depends
 
 from core.audit import Actor
 from core.credentials import Caller
-from core.deps import CredentialsDep, RuntimeDep, TokenIssuerDep, UnitOfWorkDep
+from core.deps import (
+    CredentialsDep,
+    RevocationsDep,
+    RuntimeDep,
+    TokenIssuerDep,
+    UnitOfWorkDep,
+)
 from core.errors import NotFound
 from core.jobs import JobRunner
 from core.logging import bind_user_id
@@ -35,6 +41,7 @@ __all__ = [
     "OperatorUser",
     "OwnedApiKey",
     "RuntimeDep",
+    "SessionCaller",
     "SettingsDep",
     "UnitOfWorkDep",
     "any_scope",
@@ -58,9 +65,14 @@ JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
 async def get_caller(
-    credentials: CredentialsDep, tokens: TokenIssuerDep, uow: UnitOfWorkDep
+    credentials: CredentialsDep,
+    tokens: TokenIssuerDep,
+    revocations: RevocationsDep,
+    uow: UnitOfWorkDep,
 ) -> Caller[User]:
-    caller = await authenticate(session=uow.session, tokens=tokens, credentials=credentials)
+    caller = await authenticate(
+        session=uow.session, tokens=tokens, credentials=credentials, revocations=revocations
+    )
     bind_user_id(caller.user.id)  # the rest of the request's log lines name the user
     return caller
 
@@ -76,6 +88,9 @@ def require_scope(scope: Scope | None) -> Callable[..., Awaitable[User]]:
 
 
 any_scope = require_scope(None)
+require_session = principal_deps.require_session(get_caller)
+SessionCaller = Annotated[Caller[User], Depends(require_session)]
+"""A login token's caller: the session routes refuse API keys (400)."""
 """For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
 
 

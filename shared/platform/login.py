@@ -20,6 +20,7 @@ from core.deps import ClientAddress, LoginThrottleDep, RuntimeDep, TokenIssuerDe
 from core.errors import Invalid, RateLimited, Unauthorized
 from core.runtime import Runtime
 from core.security import PASSWORD_MAX_LENGTH, LoginThrottle, TokenClaims, TokenIssuer
+from shared.principals import credentials_stamp
 
 MAX_USERNAME_LENGTH = 254
 
@@ -90,7 +91,7 @@ async def log_in(
     if check.refusal is not None or user is None:
         raise Unauthorized("incorrect username or password", code="unauthorized.credentials")
     await throttle.succeeded(username=username, address=address)
-    return tokens.issue(str(user.id))
+    return tokens.issue(str(user.id), stamp=credentials_stamp(user))
 
 
 def login_router(check_password: CheckPassword, audit_model: type[AuditEventMixin]) -> APIRouter:

@@ -14,8 +14,8 @@ from core.audit import Actor
 from core.credentials import Caller, ensure_scope
 from core.deps import ClientAddress, RuntimeDep, declare_scope
 from core.errors import Forbidden
-from shared.principals import Role
-from shared.scopes import Scope
+from shared.principals import Role, ensure_session
+from shared.scopes import SESSION_ONLY, Scope
 
 UserT = TypeVar("UserT")
 SettingsT = TypeVar("SettingsT")
@@ -43,6 +43,19 @@ def require_scope(
 
     check.__name__ = f"require_scope_{scope or 'any'}"
     return declare_scope(check, scope)
+
+
+def require_session(
+    get_caller: Callable[..., Awaitable[Caller[UserT]]],
+) -> Callable[..., Awaitable[Caller[UserT]]]:
+    """A dependency that lets through a login token's caller and refuses every API key."""
+
+    async def check(caller: Annotated[Caller[Any], Depends(get_caller)]) -> Any:
+        ensure_session(api_key=caller.token is None)
+        return caller
+
+    check.__name__ = "require_session"
+    return declare_scope(check, SESSION_ONLY)
 
 
 def require_role(

@@ -19,7 +19,7 @@ from request_network.app import create_app as create_request_app
 from request_network.settings import RequestSettings
 from response_network.app import create_app as create_response_app
 from response_network.settings import ResponseSettings
-from shared.scopes import Scope
+from shared.scopes import SESSION_ONLY, Scope
 from tests.response_network.test_route_roles import (
     PUBLIC,
     REQUEST_ROUTES,
@@ -36,6 +36,8 @@ ANSWER, KEYS = Scope.REQUESTS_ANSWER.value, Scope.API_KEYS.value
 
 REQUEST_SCOPES = {
     ("GET", "/users/me"): ANY,
+    ("POST", "/users/me/password"): SESSION_ONLY,
+    ("POST", "/auth/logout"): SESSION_ONLY,
     ("GET", "/request-types"): READ,
     ("POST", "/requests"): WRITE,
     ("GET", "/requests"): READ,
@@ -46,6 +48,8 @@ REQUEST_SCOPES = {
 }
 RESPONSE_SCOPES = {
     ("GET", "/users/me"): ANY,
+    ("POST", "/users/me/password"): SESSION_ONLY,
+    ("POST", "/auth/logout"): SESSION_ONLY,
     ("POST", "/users/me/api-keys"): KEYS,
     ("GET", "/users/me/api-keys"): KEYS,
     ("DELETE", "/users/me/api-keys/{key_id}"): KEYS,

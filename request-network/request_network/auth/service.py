@@ -11,16 +11,30 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.credentials import Caller, Credentials
+from core.revocation import (
+    CachedRevocations,
+    TableRevocations,
+    TokenRevocations,
+    build_revocations,
+)
 from core.runtime import Runtime
 from core.security import TokenIssuer, verify_password
 from request_network.api_keys.models import ApiKey
+from request_network.auth.models import RevokedToken
 from request_network.settings import RequestSettings
 from request_network.users.models import User
 from shared import principals as principals_service
 from shared.platform.login import PasswordCheck
 from shared.principals import build_token_issuer
 
-__all__ = ["Principals", "authenticate", "build_token_issuer", "check_password", "principals"]
+__all__ = [
+    "Principals",
+    "authenticate",
+    "build_token_issuer",
+    "check_password",
+    "principals",
+    "revocations",
+]
 
 
 async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:
@@ -84,6 +98,9 @@ class Principals:
     def clear(self) -> None:
         self._entries.clear()
 
+    def drop(self, user_id: uuid.UUID) -> None:
+        self._entries.pop(user_id, None)
+
 
 def principals(runtime: Runtime) -> Principals:
     """The runtime's principal cache, built on first use."""
@@ -96,19 +113,36 @@ def principals(runtime: Runtime) -> Principals:
     return found
 
 
+def revocations(runtime: Runtime) -> TokenRevocations:
+    """The runtime's logged-out tokens (Redis in production, a table embedded)."""
+    found = runtime.state.get("revocations")
+    if found is None:
+        found = runtime.state["revocations"] = build_revocations(
+            cache=runtime.cache,
+            shared_cache=runtime.redis is not None,
+            model=RevokedToken,
+            session_factory=runtime.session_factory,
+        )
+    assert isinstance(found, CachedRevocations | TableRevocations)
+    return found
+
+
 async def authenticate(
     *,
     session: AsyncSession,
     tokens: TokenIssuer,
     credentials: Credentials,
+    revocations: TokenRevocations | None = None,
     principals: Principals | None = None,
 ) -> Caller[User]:
-    """The active user behind the credentials (a token's user possibly from `principals`)."""
+    """The active user behind the credentials (a token's user possibly from `principals`,
+    never for a logged-out token)."""
     return await principals_service.authenticate(
         session=session,
         users=User,
         api_keys=ApiKey,
         tokens=tokens,
         credentials=credentials,
+        revocations=revocations,
         principals=principals,
     )

@@ -11,21 +11,30 @@ from request_network.responses.cache import response_cache
 from request_network.responses.stream import responses_inbound
 from request_network.settings import RequestSettings
 from request_network.transfer.models import LEDGER
-from request_network.users.stream import users_inbound
+from request_network.users.models import PasswordChange
+from request_network.users.stream import load_password_changes, users_inbound
 from shared.exchange.context import TransferContext
 from shared.exchange.wiring import audit_hook, build_context
-from shared.streams import StreamRegistry
+from shared.streams import StreamRegistry, outbound_of
 
 
 def stream_registry(runtime: Runtime) -> StreamRegistry:
-    """Streams this network imports (users, catalog, responses) and exports (requests).
+    """Streams this network imports (users, catalog, responses) and exports (requests and
+    password changes).
 
     The `responses` import invalidates the runtime's response cache as it applies.
     """
     responses_in = responses_inbound(response_cache(runtime))
     users_in = users_inbound(principals(runtime).clear)
+    # Users' own password changes travel with their requests: the only way upstream.
+    requests_out = outbound_of(
+        REQUESTS_OUT.name,
+        REQUESTS_OUT.load,
+        load_password_changes,
+        models=(*REQUESTS_OUT.models, PasswordChange),
+    )
     return StreamRegistry(
-        outbound={REQUESTS_OUT.name: REQUESTS_OUT},
+        outbound={requests_out.name: requests_out},
         inbound={
             users_in.name: users_in,
             CATALOG_IN.name: CATALOG_IN,

@@ -21,6 +21,7 @@ class UserRead(Schema):
     active: bool
     profile: str
     limit_overrides: dict[str, Any] | None
+    password_changed_at: datetime | None
     version: int
     """The master's version this replica holds."""
     created_at: datetime

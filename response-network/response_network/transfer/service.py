@@ -5,25 +5,34 @@ from __future__ import annotations
 from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
 from response_network.catalog.stream import CATALOG_OUT
-from response_network.requests.stream import REQUESTS_IN
+from response_network.requests.stream import REQUESTS_IN, apply_request_records
 from response_network.responses.stream import RESPONSES_OUT
 from response_network.settings import ResponseSettings
 from response_network.transfer.models import LEDGER
-from response_network.users.stream import USERS_OUT
+from response_network.users.stream import USERS_OUT, apply_password_change_records
 from shared.exchange.context import TransferContext
 from shared.exchange.wiring import audit_hook, build_context
-from shared.streams import StreamRegistry
+from shared.records import RequestsStreamRecord
+from shared.streams import StreamRegistry, inbound_by_kind
+
+REQUESTS_AND_PASSWORDS_IN = inbound_by_kind(
+    REQUESTS_IN.name,
+    RequestsStreamRecord,
+    {"request": apply_request_records, "password_change": apply_password_change_records},
+)
+"""The `requests` stream also carries users' own password changes (request network)."""
 
 
 def stream_registry() -> StreamRegistry:
-    """Streams this network exports (users, catalog, responses) and imports (requests)."""
+    """Streams this network exports (users, catalog, responses) and imports (requests and
+    password changes)."""
     return StreamRegistry(
         outbound={
             USERS_OUT.name: USERS_OUT,
             CATALOG_OUT.name: CATALOG_OUT,
             RESPONSES_OUT.name: RESPONSES_OUT,
         },
-        inbound={REQUESTS_IN.name: REQUESTS_IN},
+        inbound={REQUESTS_AND_PASSWORDS_IN.name: REQUESTS_AND_PASSWORDS_IN},
     )
 
 

@@ -42,6 +42,9 @@ class User(Base):
     always cross: this is their way in."""
     profile: Mapped[str] = mapped_column(String(64), default="default")
     limit_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """The last password change (own, by an admin, or applied from the request network):
+    every token issued before it is refused on both networks once synced."""
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

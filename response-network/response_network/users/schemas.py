@@ -101,6 +101,7 @@ class UserRead(Schema):
     profile: str
     limit_overrides: dict[str, Any] | None
     request_network_login: bool
+    password_changed_at: datetime | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -16,13 +16,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
+from core.db import utcnow
 from core.errors import Conflict, Invalid, NotFound
 from core.pagination import decode_position, encode_position
-from core.security import generate_password, hash_password, password_policy_violation
+from core.runtime import Runtime
+from core.security import (
+    LoginThrottle,
+    TokenClaims,
+    TokenIssuer,
+    generate_password,
+    hash_password,
+    password_policy_violation,
+)
 from response_network.audit.models import AuditEvent
 from response_network.catalog.models import Profile
 from response_network.users.models import Role, User
 from response_network.users.schemas import UserCreate, UserUpdate
+from shared.platform.account import PasswordUpdate, change_password
 
 SYSTEM = Actor(id=None, name="system")
 
@@ -225,6 +235,7 @@ async def update_user(*, session: AsyncSession, user: User, data: UserUpdate, ac
 async def reset_password(*, session: AsyncSession, user: User, password: str, actor: Actor) -> None:
     check_password_policy(password, username=user.username, email=user.email)
     user.password_hash = await _hash(password)
+    user.password_changed_at = utcnow()  # the user's tokens end, here and once synced
     bump_version(user)
     await _flush(session)
     record_audit(
@@ -234,6 +245,29 @@ async def reset_password(*, session: AsyncSession, user: User, password: str, ac
         action="user.reset_password",
         object_type="user",
         object_id=user.id,
+    )
+
+
+async def change_own_password(
+    *,
+    runtime: Runtime,
+    throttle: LoginThrottle,
+    tokens: TokenIssuer,
+    user: User,
+    data: PasswordUpdate,
+    address: str | None,
+) -> tuple[str, TokenClaims]:
+    """Anyone's own new password (staff too: this is their side); a token for it. Every
+    older token is refused here at once and on the request network once synced."""
+    return await change_password(
+        runtime=runtime,
+        throttle=throttle,
+        tokens=tokens,
+        users=User,
+        audit_model=AuditEvent,
+        caller=user,
+        data=data,
+        address=address,
     )
 
 

@@ -1,0 +1,188 @@
+"""One's own account, the same on both networks: logging out and changing one's password.
+
+Each network brings its own `User` model, audit table and (the request network) what else a
+change writes; the flows and the `POST /auth/logout` route are one piece of code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit import Actor, AuditEventMixin, AuditResult, record_audit
+from core.credentials import Credentials
+from core.db import utcnow
+from core.deps import (
+    ClientAddress,
+    CredentialsDep,
+    RevocationsDep,
+    TokenIssuerDep,
+    UnitOfWorkDep,
+    declare_scope,
+)
+from core.errors import Forbidden, Invalid, RateLimited, Unauthorized
+from core.revocation import TokenRevocations
+from core.runtime import Runtime
+from core.security import (
+    PASSWORD_MAX_LENGTH,
+    LoginThrottle,
+    TokenClaims,
+    TokenIssuer,
+    hash_password,
+    password_policy_violation,
+    verify_password,
+)
+from shared.principals import credentials_stamp, ensure_session, read_token
+from shared.scopes import SESSION_ONLY
+
+
+class PasswordUpdate(BaseModel):
+    """`POST /users/me/password`: the current password proves it is you."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=PASSWORD_MAX_LENGTH)
+    new_password: str = Field(max_length=PASSWORD_MAX_LENGTH)
+    """Checked by the password policy (422 `invalid.password` naming the rule)."""
+
+
+async def log_out(
+    *,
+    session: AsyncSession,
+    tokens: TokenIssuer,
+    revocations: TokenRevocations,
+    credentials: Credentials,
+    users: type[Any],
+    audit_model: type[AuditEventMixin],
+    address: str | None,
+) -> None:
+    """Refuse the presented token from now until it expires. Idempotent: a token already
+    logged out is accepted again and nothing is written. It authenticates nobody, so a
+    token a password change already ended may be logged out too."""
+    ensure_session(api_key=credentials.api_key is not None)
+    if credentials.token is None:
+        raise Unauthorized("authentication required", code="unauthorized.missing")
+    claims = read_token(tokens, credentials.token)
+    revoked = await revocations.revoke(
+        session=session, token_id=claims.token_id, expires_at=claims.expires_at
+    )
+    if not revoked:
+        return
+    user = await session.get(users, uuid.UUID(claims.subject))
+    record_audit(
+        session=session,
+        model=audit_model,
+        actor=Actor(user.id if user else None, user.username if user else claims.subject, address),
+        action="auth.logout",
+        object_type="user",
+        object_id=uuid.UUID(claims.subject),
+        details={"expires_at": claims.expires_at.isoformat()},
+    )
+
+
+def logout_router(users: type[Any], audit_model: type[AuditEventMixin]) -> APIRouter:
+    """`POST /auth/logout` for one network."""
+    router = APIRouter(prefix="/auth", tags=["auth"])
+
+    @router.post(
+        "/logout",
+        status_code=status.HTTP_204_NO_CONTENT,
+        summary="Log out: the presented token is refused from now on (API keys: 400)",
+        responses={
+            400: {"description": "`bad_request.token_required`: an API key is no login"},
+            401: {"description": "No token, or a bad or expired one"},
+        },
+    )
+    async def logout(
+        credentials: CredentialsDep,
+        tokens: TokenIssuerDep,
+        revocations: RevocationsDep,
+        uow: UnitOfWorkDep,
+        address: ClientAddress,
+    ) -> None:
+        await log_out(
+            session=uow.session,
+            tokens=tokens,
+            revocations=revocations,
+            credentials=credentials,
+            users=users,
+            audit_model=audit_model,
+            address=address,
+        )
+
+    declare_scope(logout, SESSION_ONLY)
+    return router
+
+
+RecordChange = Callable[[AsyncSession, Any], Awaitable[None]]
+"""record(session, user): what else a network writes with a new password (the request
+network queues it for the master), inside the change's transaction."""
+
+
+async def change_password(
+    *,
+    runtime: Runtime,
+    throttle: LoginThrottle,
+    tokens: TokenIssuer,
+    users: type[Any],
+    audit_model: type[AuditEventMixin],
+    caller: Any,
+    data: PasswordUpdate,
+    address: str | None,
+    record_change: RecordChange | None = None,
+) -> tuple[str, TokenClaims]:
+    """Store the new password and answer a token for it; every token issued before (the
+    caller's own included) is refused from now on, and the user's login throttle forgotten.
+
+    A wrong current password counts as a failed login for the throttle and is audited (in a
+    transaction of its own, like `log_in`'s refusals) before the 403. `caller` is the
+    authenticated user (possibly a cached snapshot: it is read again here).
+    """
+    user_id, username, email = caller.id, caller.username, caller.email
+    problem = password_policy_violation(data.new_password, personal=(username, email))
+    if problem is not None:
+        raise Invalid(problem, code="invalid.password")
+    retry_after = await throttle.admit(username=username, address=address)
+    if retry_after is not None:
+        raise RateLimited(
+            "too many wrong passwords; try again later",
+            code="rate_limited.login",
+            headers={"Retry-After": str(retry_after)},
+        )
+    async with runtime.unit_of_work() as uow:
+        session = uow.session
+        user = await session.get(users, user_id)
+        valid, _outdated = await asyncio.to_thread(
+            verify_password, data.current_password, user.password_hash if user else None
+        )
+        if user is None or not user.active:
+            raise Unauthorized("invalid token", code="unauthorized.token")
+        actor = Actor(user.id, user.username, address)
+        if valid:
+            user.password_hash = await asyncio.to_thread(hash_password, data.new_password)
+            user.password_changed_at = utcnow()
+            if record_change is not None:
+                await record_change(session, user)
+            await session.flush()
+        record_audit(
+            session=session,
+            model=audit_model,
+            actor=actor,
+            action="user.password_changed",
+            object_type="user",
+            object_id=user.id,
+            result=AuditResult.SUCCESS if valid else AuditResult.FAILURE,
+            details=None if valid else {"reason": "wrong current password"},
+        )
+        stamp = credentials_stamp(user)
+    if not valid:
+        raise Forbidden("the current password is wrong", code="forbidden.current_password")
+    await throttle.succeeded(username=username, address=address)
+    await throttle.forget(username=username)
+    return tokens.issue(str(user_id), stamp=stamp)
