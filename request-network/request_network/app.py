@@ -8,7 +8,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from core.app import create_network_app
 from core.metrics import OLDEST_UNANSWERED, oldest_age_probe
 from core.ratelimit import build_rate_limiter
-from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
 from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
@@ -22,6 +21,7 @@ from request_network.requests.router import admin_router as admin_requests_route
 from request_network.requests.router import router as requests_router
 from request_network.responses.cache_router import router as cache_router
 from request_network.responses.router import router as responses_router
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.router import router as users_router
@@ -37,9 +37,11 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: RequestSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: RequestSettings | None = None, runtime: RequestRuntime | None = None
+) -> FastAPI:
     settings = settings or RequestSettings()
-    runtime = runtime or build_runtime(settings, registry)
+    runtime = runtime or RequestRuntime.build(settings, registry)
     app = create_network_app(
         title="Airlock request network",
         description=DESCRIPTION,

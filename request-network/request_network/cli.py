@@ -77,14 +77,14 @@ def run(
 def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
     """Run a Celery worker for this network's jobs (production mode)."""
     from core.process import run_celery
-    from core.runtime import celery_app_for
     from request_network.jobs import registry
+    from request_network.runtime import RequestRuntime
     from shared.exchange.keys import check_keys
 
     settings = _settings()
     check_keys(settings)
     run_celery(
-        celery_app_for(settings, registry),
+        RequestRuntime.celery_app(settings, registry),
         [
             "worker",
             f"--concurrency={concurrency}",
@@ -99,11 +99,13 @@ def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
 def beat() -> None:
     """Run Celery beat, which enqueues this network's scheduled jobs."""
     from core.process import run_celery
-    from core.runtime import celery_app_for
     from request_network.jobs import registry
+    from request_network.runtime import RequestRuntime
 
     settings = _settings()
-    run_celery(celery_app_for(settings, registry), ["beat", f"--loglevel={settings.log_level}"])
+    run_celery(
+        RequestRuntime.celery_app(settings, registry), ["beat", f"--loglevel={settings.log_level}"]
+    )
 
 
 @app.lazy_command(
@@ -144,11 +146,11 @@ def _validate() -> Callable[..., None]:
 
 @asynccontextmanager
 async def _open_context() -> AsyncIterator[TransferContext]:
-    from core.runtime import build_runtime
     from request_network.jobs import registry
+    from request_network.runtime import RequestRuntime
     from request_network.transfer.service import transfer_context
 
-    runtime = build_runtime(_settings(), registry, start_scheduler=False)
+    runtime = RequestRuntime.build(_settings(), registry, start_scheduler=False)
     try:
         yield transfer_context(runtime)
     finally:

@@ -20,10 +20,11 @@ from core.deps import (
     read_credentials,
 )
 from core.logging import bind_user_id
-from request_network.auth.service import authenticate, principals
+from request_network.auth.service import authenticate
 from request_network.requests import service as requests_service
 from request_network.requests.models import Request
-from request_network.responses.cache import ResponseCache, response_cache
+from request_network.responses.cache import ResponseCache
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.users.models import Role, User
 from shared.platform import principal_deps
@@ -68,7 +69,7 @@ async def request_caller(
         session=session,
         tokens=state.token_issuer,
         credentials=credentials or read_credentials(request.headers),
-        principals=principals(state.runtime),
+        principals=state.runtime.principals,
     )
     bind_user_id(caller.user.id)  # the rest of the request's log lines name the user
     return caller
@@ -122,7 +123,8 @@ OwnedRequest = Annotated[Request, Depends(get_owned_request)]
 
 
 async def get_response_cache(request: HttpRequest) -> ResponseCache:
-    return response_cache(request.app.state.runtime)
+    runtime: RequestRuntime = request.app.state.runtime
+    return runtime.response_cache
 
 
 ResponseCacheDep = Annotated[ResponseCache, Depends(get_response_cache)]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from core.audit import audit_given_up_jobs, register_retention_job
 from core.heartbeat import record_heartbeat, worker_name
 from core.jobs import JobRegistry
-from core.runtime import Runtime
 from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
 from request_network.operations.models import WorkerHeartbeat
+from request_network.runtime import RequestRuntime
 from request_network.transfer.service import transfer_context
 from shared.exchange.jobs import register_transfer_jobs
 from shared.platform.alerts.jobs import register_alert_jobs
@@ -21,7 +21,7 @@ HEARTBEAT_SECONDS = 10.0
 
 
 @registry.job("heartbeat", every=HEARTBEAT_SECONDS)
-async def heartbeat(runtime: Runtime) -> None:
+async def heartbeat(runtime: RequestRuntime) -> None:
     async with runtime.unit_of_work() as uow:
         await record_heartbeat(
             session=uow.session, model=WorkerHeartbeat, worker=worker_name("jobs")

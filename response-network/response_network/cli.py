@@ -16,7 +16,7 @@ from rich.console import Console
 from core.lazy_cli import LazyTyper
 
 if TYPE_CHECKING:
-    from core.runtime import Runtime
+    from response_network.runtime import ResponseRuntime
     from response_network.settings import ResponseSettings
     from response_network.users.service import AdminSeed
     from shared.exchange.context import TransferContext
@@ -38,12 +38,12 @@ def _settings(**overrides: object) -> ResponseSettings:
 def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
     import asyncio
 
-    from core.runtime import build_runtime
     from response_network.bootstrap import seed_admin, seed_catalog, seed_demo
     from response_network.jobs import registry
+    from response_network.runtime import ResponseRuntime
 
     async def seed() -> AdminSeed:
-        runtime = build_runtime(settings, registry, start_scheduler=False)
+        runtime = ResponseRuntime.build(settings, registry, start_scheduler=False)
         try:
             seeded = await seed_admin(runtime, settings)
             created = await seed_catalog(runtime)
@@ -123,14 +123,14 @@ def run(
 def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
     """Run a Celery worker for this network's jobs (production mode)."""
     from core.process import run_celery
-    from core.runtime import celery_app_for
     from response_network.jobs import registry
+    from response_network.runtime import ResponseRuntime
     from shared.exchange.keys import check_keys
 
     settings = _settings()
     check_keys(settings)
     run_celery(
-        celery_app_for(settings, registry),
+        ResponseRuntime.celery_app(settings, registry),
         [
             "worker",
             f"--concurrency={concurrency}",
@@ -145,11 +145,13 @@ def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
 def beat() -> None:
     """Run Celery beat, which enqueues this network's scheduled jobs."""
     from core.process import run_celery
-    from core.runtime import celery_app_for
     from response_network.jobs import registry
+    from response_network.runtime import ResponseRuntime
 
     settings = _settings()
-    run_celery(celery_app_for(settings, registry), ["beat", f"--loglevel={settings.log_level}"])
+    run_celery(
+        ResponseRuntime.celery_app(settings, registry), ["beat", f"--loglevel={settings.log_level}"]
+    )
 
 
 @app.lazy_command(
@@ -189,11 +191,11 @@ def _validate() -> Callable[..., None]:
 
 
 @asynccontextmanager
-async def _open_runtime() -> AsyncIterator[Runtime]:
-    from core.runtime import build_runtime
+async def _open_runtime() -> AsyncIterator[ResponseRuntime]:
     from response_network.jobs import registry
+    from response_network.runtime import ResponseRuntime
 
-    runtime = build_runtime(_settings(), registry, start_scheduler=False)
+    runtime = ResponseRuntime.build(_settings(), registry, start_scheduler=False)
     try:
         yield runtime
     finally:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from core.runtime import Runtime
 from response_network.operations.models import WorkerHeartbeat
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.waiting import Started, start_module, until
 
@@ -40,7 +40,7 @@ def response_worker(
 
 @pytest.mark.parametrize("backend", ["production"], indirect=True)
 async def test_enqueued_job_runs_on_the_celery_worker(
-    response_runtime: Runtime, response_worker: Started
+    response_runtime: ResponseRuntime, response_worker: Started
 ) -> None:
     await response_runtime.jobs.enqueue("heartbeat")
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from core.jobs import JobRegistry
-from core.runtime import build_runtime
 from core.security import hash_api_key, verify_password
 from response_network.api_keys.models import ApiKey
 from response_network.audit.models import AuditEvent
 from response_network.cli import app
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from tests.terminal import logging_restored
@@ -46,7 +46,7 @@ RowT = TypeVar("RowT")
 
 def _rows(settings: ResponseSettings, model: type[RowT]) -> list[RowT]:
     async def load() -> list[RowT]:
-        runtime = build_runtime(settings, JobRegistry("t"), start_scheduler=False)
+        runtime = ResponseRuntime.build(settings, JobRegistry("t"), start_scheduler=False)
         try:
             async with runtime.unit_of_work() as uow:
                 return list((await uow.session.scalars(select(model))).all())

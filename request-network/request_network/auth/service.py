@@ -11,16 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.credentials import Caller, Credentials
-from core.runtime import Runtime
 from core.security import TokenIssuer, verify_password
 from request_network.api_keys.models import ApiKey
-from request_network.settings import RequestSettings
 from request_network.users.models import User
 from shared import principals as principals_service
 from shared.platform.login import PasswordCheck
 from shared.principals import build_token_issuer
 
-__all__ = ["Principals", "authenticate", "build_token_issuer", "check_password", "principals"]
+__all__ = ["Principals", "authenticate", "build_token_issuer", "check_password"]
 
 
 async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:
@@ -83,17 +81,6 @@ class Principals:
 
     def clear(self) -> None:
         self._entries.clear()
-
-
-def principals(runtime: Runtime) -> Principals:
-    """The runtime's principal cache, built on first use."""
-    found = runtime.state.get("principals")
-    if found is None:
-        settings = runtime.settings
-        assert isinstance(settings, RequestSettings)
-        found = runtime.state["principals"] = Principals(settings.principal_cache_seconds)
-    assert isinstance(found, Principals)
-    return found
 
 
 async def authenticate(

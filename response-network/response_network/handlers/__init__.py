@@ -11,7 +11,6 @@ from response_network.handlers.registry import (
     HandlerRegistry,
     build_handler_registry,
     run_handler,
-    runtime_handlers,
 )
 
 __all__ = [
@@ -23,5 +22,4 @@ __all__ = [
     "HandlerRegistry",
     "build_handler_registry",
     "run_handler",
-    "runtime_handlers",
 ]

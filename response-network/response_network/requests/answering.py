@@ -172,7 +172,9 @@ async def record_outcome(
     return status
 
 
-async def _answer(runtime: Runtime, settings: ResponseSettings, plan: Plan) -> RequestStatus | None:
+async def _answer(
+    runtime: Runtime[ResponseSettings], settings: ResponseSettings, plan: Plan
+) -> RequestStatus | None:
     outcome = await run_plan(plan)
     try:
         async with runtime.unit_of_work() as uow:
@@ -185,11 +187,12 @@ async def _answer(runtime: Runtime, settings: ResponseSettings, plan: Plan) -> R
         return None
 
 
-async def answer_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) -> AnsweringRun:
+async def answer_due_requests(
+    *, runtime: Runtime[ResponseSettings], handlers: HandlerRegistry
+) -> AnsweringRun:
     """One answering run; exports what changed at once and asks for another run while a
     full batch suggests more are due."""
     settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
     run = AnsweringRun()
     async with runtime.unit_of_work() as uow:
         run.released = await release_expired_claims(session=uow.session)
@@ -214,11 +217,12 @@ async def answer_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) ->
 POLL_KEY = "answering:poll"
 
 
-async def poll_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) -> AnsweringRun | None:
+async def poll_due_requests(
+    *, runtime: Runtime[ResponseSettings], handlers: HandlerRegistry
+) -> AnsweringRun | None:
     """Answer due requests at most once per `answer_poll_seconds` across all workers (the
     schedule ticks every second; the interval is a setting, read at run time)."""
     settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
     if await runtime.cache.incr(POLL_KEY, ttl=settings.answer_poll_seconds) > 1:
         return None
     return await answer_due_requests(runtime=runtime, handlers=handlers)

@@ -14,6 +14,7 @@ from core.runtime import Runtime
 from core.security import TokenIssuer
 from request_network.catalog.models import Grant, Profile, RequestType
 from request_network.catalog.service import check_submission
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.conftest import ReplicaUserFactory
 
@@ -72,7 +73,7 @@ def replica_profile(name: str = "default", **fields: Any) -> Profile:
 
 
 @pytest.fixture
-async def catalog(request_runtime: Runtime, replica_user: ReplicaUserFactory) -> User:
+async def catalog(request_runtime: RequestRuntime, replica_user: ReplicaUserFactory) -> User:
     """Types weather (allowed), census (blocked), secret (granted), old (deleted), off."""
     user = await replica_user("carol")
     async with request_runtime.unit_of_work() as uow:
@@ -97,14 +98,16 @@ async def catalog(request_runtime: Runtime, replica_user: ReplicaUserFactory) ->
     return user
 
 
-async def check(runtime: Runtime, user: User, kind: str, parameters: dict[str, Any]) -> str:
+async def check(runtime: Runtime[Any], user: User, kind: str, parameters: dict[str, Any]) -> str:
     async with runtime.unit_of_work() as uow:
         return (
             await check_submission(session=uow.session, user=user, kind=kind, parameters=parameters)
         ).name
 
 
-async def test_allowed_and_granted_types_pass(request_runtime: Runtime, catalog: User) -> None:
+async def test_allowed_and_granted_types_pass(
+    request_runtime: RequestRuntime, catalog: User
+) -> None:
     assert await check(request_runtime, catalog, "weather", {"city": "Oslo"}) == "weather"
     assert await check(request_runtime, catalog, "secret", {"city": "Oslo"}) == "secret"
 
@@ -119,14 +122,14 @@ async def test_allowed_and_granted_types_pass(request_runtime: Runtime, catalog:
     ],
 )
 async def test_unknown_deleted_inactive_and_blocked_types_are_refused(
-    request_runtime: Runtime, catalog: User, kind: str, error: type[Exception], code: str
+    request_runtime: RequestRuntime, catalog: User, kind: str, error: type[Exception], code: str
 ) -> None:
     with pytest.raises(error) as raised:
         await check(request_runtime, catalog, kind, {"city": "Oslo"})
     assert getattr(raised.value, "code", None) == code
 
 
-async def test_a_deleted_type_says_so(request_runtime: Runtime, catalog: User) -> None:
+async def test_a_deleted_type_says_so(request_runtime: RequestRuntime, catalog: User) -> None:
     with pytest.raises(Invalid, match="was deleted"):
         await check(request_runtime, catalog, "old", {"city": "Oslo"})
 
@@ -141,7 +144,7 @@ async def test_a_deleted_type_says_so(request_runtime: Runtime, catalog: User) -
     ],
 )
 async def test_parameters_failing_the_schema_name_the_field(
-    request_runtime: Runtime, catalog: User, parameters: dict[str, Any], field: str
+    request_runtime: RequestRuntime, catalog: User, parameters: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(Invalid) as raised:
         await check(request_runtime, catalog, "weather", parameters)
@@ -150,7 +153,7 @@ async def test_parameters_failing_the_schema_name_the_field(
 
 
 async def test_parameters_over_the_profile_size_are_refused(
-    request_runtime: Runtime, catalog: User
+    request_runtime: RequestRuntime, catalog: User
 ) -> None:
     with pytest.raises(Invalid) as raised:
         await check(request_runtime, catalog, "weather", {"city": "x" * 40, "pad": "y" * 300})
@@ -177,7 +180,7 @@ async def test_get_request_types_lists_what_the_user_may_submit(
 
 
 async def test_a_user_without_a_synced_profile_sees_only_grants(
-    request_runtime: Runtime, replica_user: ReplicaUserFactory
+    request_runtime: RequestRuntime, replica_user: ReplicaUserFactory
 ) -> None:
     user = await replica_user("dave")
     async with request_runtime.unit_of_work() as uow:

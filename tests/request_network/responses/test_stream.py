@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy import select
 
-from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
 from request_network.requests.models import RequestStatus
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from shared.exchange.importing import ImportStatus
 from tests.request_network.responses.conftest import (
@@ -25,7 +25,7 @@ from tests.request_network.responses.conftest import (
 
 
 async def test_a_request_follows_its_responses_with_one_event_each(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
 
@@ -44,7 +44,7 @@ async def test_a_request_follows_its_responses_with_one_event_each(
 
 
 async def test_a_refusal_carries_its_reason_to_the_request(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
 
@@ -58,7 +58,7 @@ async def test_a_refusal_carries_its_reason_to_the_request(
 
 
 async def test_older_and_repeated_responses_change_nothing(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
     await apply_responses(response(request_id, status="answered", version=3))
@@ -78,7 +78,7 @@ async def test_older_and_repeated_responses_change_nothing(
 
 
 async def test_a_read_answer_stays_delivered_until_a_newer_answer_arrives(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
@@ -109,7 +109,7 @@ async def test_a_read_answer_stays_delivered_until_a_newer_answer_arrives(
 
 
 async def test_a_re_answer_before_the_first_was_read_is_one_more_event(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
     await apply_responses(response(request_id, version=1))
@@ -120,7 +120,7 @@ async def test_a_re_answer_before_the_first_was_read_is_one_more_event(
 
 
 async def test_a_batch_reports_unknown_requests_and_they_show_once_the_request_exists(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     import_responses: ImportResponses,
     request_client: httpx.AsyncClient,
@@ -156,7 +156,7 @@ async def test_a_batch_reports_unknown_requests_and_they_show_once_the_request_e
 
 
 async def test_reading_a_request_settles_it_with_a_response_that_came_first(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
@@ -175,7 +175,7 @@ async def test_reading_a_request_settles_it_with_a_response_that_came_first(
 
 
 async def test_a_newer_version_saying_the_same_adds_no_event(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
     await apply_responses(response(request_id, status="processing", version=1))
