@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -15,8 +14,8 @@ from core.credentials import Caller, Credentials, ensure_scope
 from core.deps import (
     CredentialsDep,
     RateLimiterDep,
-    RuntimeDep,
     UnitOfWorkDep,
+    get_runtime,
     read_credentials,
 )
 from core.logging import bind_user_id
@@ -26,8 +25,8 @@ from request_network.requests.models import Request
 from request_network.responses.cache import ResponseCache
 from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
-from request_network.users.models import Role, User
-from shared.platform import principal_deps
+from request_network.users.models import User
+from shared.platform.principal_deps import bind_principals
 from shared.principals import ensure_owner_or_admin
 from shared.scopes import Scope
 
@@ -83,31 +82,20 @@ async def request_user(request: HttpRequest, session: AsyncSession, *, scope: Sc
     return caller.user
 
 
+identity = bind_principals(get_caller, RequestSettings)
+get_current_user, get_current_actor = identity.get_current_user, identity.get_current_actor
+require_scope, require_role = identity.require_scope, identity.require_role
+any_scope, require_admin, get_settings = (
+    identity.any_scope,
+    identity.require_admin,
+    identity.get_settings,
+)
 CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
-get_current_user = principal_deps.current_user(get_caller)
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def require_scope(scope: Scope | None) -> Callable[..., Awaitable[User]]:
-    """A dependency that lets through credentials carrying `scope` (None: any), else 403."""
-    return principal_deps.require_scope(get_caller, scope)
-
-
-any_scope = require_scope(None)
-"""For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
-
-
-def require_role(minimum: Role, scope: Scope) -> Callable[..., Awaitable[User]]:
-    """Users of `minimum` role or above whose credentials carry `scope`, else 403."""
-    return principal_deps.require_role(get_caller, minimum, scope)
-
-
-require_admin = require_role(Role.ADMIN, Scope.ADMIN)
 AdminUser = Annotated[User, Depends(require_admin)]
-get_current_actor = principal_deps.current_actor(get_current_user)
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
-get_settings = principal_deps.settings_of(RequestSettings)
 SettingsDep = Annotated[RequestSettings, Depends(get_settings)]
+RuntimeDep = Annotated[RequestRuntime, Depends(get_runtime)]
 
 
 async def get_owned_request(

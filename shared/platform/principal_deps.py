@@ -6,7 +6,8 @@ closures below, and postponed ones could not see the closure's `get_caller`.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends
 
@@ -75,11 +76,47 @@ def current_actor(
 
 
 def settings_of(settings_type: type[SettingsT]) -> Callable[..., Awaitable[SettingsT]]:
-    """`get_settings`: the runtime's settings, as the network's own settings class."""
+    """`get_settings`: the runtime's settings, as the network's own settings class (the
+    network's runtime holds that class: `settings_type` types the dependency)."""
 
     async def get_settings(runtime: RuntimeDep) -> Any:
-        settings = runtime.settings
-        assert isinstance(settings, settings_type)
-        return settings
+        return runtime.settings
 
     return get_settings
+
+
+@dataclass(frozen=True)
+class IdentityDeps(Generic[UserT, SettingsT]):
+    """The identity dependencies of one network, bound to its caller and settings class;
+    its `deps.py` unpacks them and names its `Annotated` aliases over them."""
+
+    get_caller: Callable[..., Awaitable[Caller[UserT]]]
+    get_current_user: Callable[..., Awaitable[UserT]]
+    get_current_actor: Callable[..., Awaitable[Actor]]
+    get_settings: Callable[..., Awaitable[SettingsT]]
+    any_scope: Callable[..., Awaitable[UserT]]
+    """For routes every authenticated caller may use, whatever its key's scopes."""
+    require_admin: Callable[..., Awaitable[UserT]]
+
+    def require_scope(self, scope: Scope | None) -> Callable[..., Awaitable[UserT]]:
+        """Credentials carrying `scope` (None: any), else 403."""
+        return require_scope(self.get_caller, scope)
+
+    def require_role(self, minimum: Role, scope: Scope) -> Callable[..., Awaitable[UserT]]:
+        """Users of `minimum` role or above whose credentials carry `scope`, else 403."""
+        return require_role(self.get_caller, minimum, scope)
+
+
+def bind_principals(
+    get_caller: Callable[..., Awaitable[Caller[UserT]]], settings_type: type[SettingsT]
+) -> IdentityDeps[UserT, SettingsT]:
+    """Every identity dependency of a network, from its `get_caller` and settings class."""
+    get_current_user = current_user(get_caller)
+    return IdentityDeps(
+        get_caller=get_caller,
+        get_current_user=get_current_user,
+        get_current_actor=current_actor(get_current_user),
+        get_settings=settings_of(settings_type),
+        any_scope=require_scope(get_caller, None),
+        require_admin=require_role(get_caller, Role.ADMIN, Scope.ADMIN),
+    )
