@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.audit import audit_given_up_jobs, register_retention_job
-from core.heartbeat import record_heartbeat, worker_name
+from core.heartbeat import register_heartbeat_job
 from core.jobs import JobRegistry
 from response_network.alerts.models import TABLES as ALERT_TABLES
 from response_network.audit.models import AuditEvent
@@ -15,8 +14,7 @@ from response_network.requests.stream import REQUESTS
 from response_network.runtime import ResponseRuntime
 from response_network.transfer.service import transfer_context
 from shared.exchange.importing import ImportResult
-from shared.exchange.jobs import register_transfer_jobs
-from shared.platform.alerts.jobs import register_alert_jobs
+from shared.platform.jobs import register_platform_jobs
 
 registry = JobRegistry("response")
 
@@ -24,16 +22,7 @@ ANSWER_POLL_TICK = 1.0
 """The poll job ticks this often and runs every `answer_poll_seconds` (a setting)."""
 
 
-HEARTBEAT_SECONDS = 10.0
-"""Often enough that a started worker and beat show alive within seconds (validate_setup)."""
-
-
-@registry.job("heartbeat", every=HEARTBEAT_SECONDS)
-async def heartbeat(runtime: ResponseRuntime) -> None:
-    async with runtime.unit_of_work() as uow:
-        await record_heartbeat(
-            session=uow.session, model=WorkerHeartbeat, worker=worker_name("jobs")
-        )
+register_heartbeat_job(registry, WorkerHeartbeat)
 
 
 @registry.job("answer_requests")
@@ -52,7 +41,10 @@ async def answer_new_requests(runtime: ResponseRuntime, results: Sequence[Import
         await runtime.jobs.enqueue("answer_requests")
 
 
-register_transfer_jobs(registry, transfer_context, on_imported=answer_new_requests)
-register_alert_jobs(registry, ALERT_TABLES, transfer_context)
-register_retention_job(registry, AuditEvent)
-audit_given_up_jobs(registry, AuditEvent)
+register_platform_jobs(
+    registry,
+    context=transfer_context,
+    alert_tables=ALERT_TABLES,
+    audit_model=AuditEvent,
+    on_imported=answer_new_requests,
+)

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AwareDatetime
 
 from request_network.deps import (
-    AdminUser,
     CurrentUser,
     OwnedRequest,
     RateLimiterDep,
     RuntimeDep,
     SettingsDep,
     UnitOfWorkDep,
+    require_admin,
     require_scope,
 )
 from request_network.requests import service
@@ -28,6 +28,7 @@ from request_network.requests.schemas import (
     RequestRead,
 )
 from request_network.responses import service as responses_service
+from shared.platform.monitor import add_monitor_route
 from shared.scopes import Scope
 
 router = APIRouter(tags=["requests"])
@@ -127,13 +128,6 @@ async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetai
     )
 
 
-@admin_router.get(
-    "/admin/requests", name="monitor", summary="Requests per status, oldest unanswered age"
+add_monitor_route(
+    admin_router, admin=require_admin, measure=service.monitor_requests, schema=RequestMonitor
 )
-async def monitor_requests(_admin: AdminUser, uow: UnitOfWorkDep) -> RequestMonitor:
-    figures = await service.monitor_requests(session=uow.session)
-    return RequestMonitor(
-        counts=figures.counts,
-        total=sum(figures.counts.values()),
-        oldest_unanswered_age_seconds=figures.oldest_unanswered_age_seconds,
-    )
