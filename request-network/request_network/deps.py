@@ -83,13 +83,9 @@ async def request_user(request: HttpRequest, session: AsyncSession, *, scope: Sc
 
 
 identity = bind_principals(get_caller, RequestSettings)
-get_current_user, get_current_actor = identity.get_current_user, identity.get_current_actor
-require_scope, require_role = identity.require_scope, identity.require_role
-any_scope, require_admin, get_settings = (
-    identity.any_scope,
-    identity.require_admin,
-    identity.get_settings,
-)
+get_current_user, get_current_actor, get_settings = identity.user, identity.actor, identity.settings
+require_scope, require_role = identity.scope, identity.role
+any_scope, require_admin = identity.any_scope, identity.admin
 CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 AdminUser = Annotated[User, Depends(require_admin)]

@@ -90,21 +90,22 @@ class IdentityDeps(Generic[UserT, SettingsT]):
     """The identity dependencies of one network, bound to its caller and settings class;
     its `deps.py` unpacks them and names its `Annotated` aliases over them."""
 
-    get_caller: Callable[..., Awaitable[Caller[UserT]]]
-    get_current_user: Callable[..., Awaitable[UserT]]
-    get_current_actor: Callable[..., Awaitable[Actor]]
-    get_settings: Callable[..., Awaitable[SettingsT]]
+    caller: Callable[..., Awaitable[Caller[UserT]]]
+    user: Callable[..., Awaitable[UserT]]
+    actor: Callable[..., Awaitable[Actor]]
+    settings: Callable[..., Awaitable[SettingsT]]
     any_scope: Callable[..., Awaitable[UserT]]
     """For routes every authenticated caller may use, whatever its key's scopes."""
-    require_admin: Callable[..., Awaitable[UserT]]
+    admin: Callable[..., Awaitable[UserT]]
+    """Admins whose credentials carry the `admin` scope."""
 
-    def require_scope(self, scope: Scope | None) -> Callable[..., Awaitable[UserT]]:
+    def scope(self, scope: Scope | None) -> Callable[..., Awaitable[UserT]]:
         """Credentials carrying `scope` (None: any), else 403."""
-        return require_scope(self.get_caller, scope)
+        return require_scope(self.caller, scope)
 
-    def require_role(self, minimum: Role, scope: Scope) -> Callable[..., Awaitable[UserT]]:
+    def role(self, minimum: Role, scope: Scope) -> Callable[..., Awaitable[UserT]]:
         """Users of `minimum` role or above whose credentials carry `scope`, else 403."""
-        return require_role(self.get_caller, minimum, scope)
+        return require_role(self.caller, minimum, scope)
 
 
 def bind_principals(
@@ -113,10 +114,10 @@ def bind_principals(
     """Every identity dependency of a network, from its `get_caller` and settings class."""
     get_current_user = current_user(get_caller)
     return IdentityDeps(
-        get_caller=get_caller,
-        get_current_user=get_current_user,
-        get_current_actor=current_actor(get_current_user),
-        get_settings=settings_of(settings_type),
+        caller=get_caller,
+        user=get_current_user,
+        actor=current_actor(get_current_user),
+        settings=settings_of(settings_type),
         any_scope=require_scope(get_caller, None),
-        require_admin=require_role(get_caller, Role.ADMIN, Scope.ADMIN),
+        admin=require_role(get_caller, Role.ADMIN, Scope.ADMIN),
     )
