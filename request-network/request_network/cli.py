@@ -31,13 +31,10 @@ def _settings(**overrides: object) -> RequestSettings:
     return settings
 
 
-@app.command()
-def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply database migrations up to REVISION."""
-    from request_network.bootstrap import migrate as migrate_database
-
-    migrate_database(_settings(), revision)
-    console.print(f"request database at {revision}")
+commands = NetworkCommands(
+    app, network="request", package="request_network", runtime="RequestRuntime", settings=_settings
+)
+commands.add_migrate_command()
 
 
 @app.command()
@@ -71,9 +68,6 @@ def run(
     serve(create_app(settings), settings)
 
 
-commands = NetworkCommands(
-    app, network="request", package="request_network", runtime="RequestRuntime", settings=_settings
-)
 commands.add_celery_commands()
 commands.add_setup_commands()
 commands.add_transfer_commands()

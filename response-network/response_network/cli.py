@@ -63,13 +63,14 @@ def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
     return result
 
 
-@app.command()
-def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply database migrations up to REVISION."""
-    from response_network.bootstrap import migrate as migrate_database
-
-    migrate_database(_settings(), revision)
-    console.print(f"response database at {revision}")
+commands = NetworkCommands(
+    app,
+    network="response",
+    package="response_network",
+    runtime="ResponseRuntime",
+    settings=_settings,
+)
+commands.add_migrate_command()
 
 
 @app.command()
@@ -116,13 +117,6 @@ def run(
     serve(create_app(settings), settings)
 
 
-commands = NetworkCommands(
-    app,
-    network="response",
-    package="response_network",
-    runtime="ResponseRuntime",
-    settings=_settings,
-)
 commands.add_celery_commands()
 commands.add_setup_commands(seed=_seed)
 _open_runtime = commands.open_runtime

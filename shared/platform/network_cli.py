@@ -1,5 +1,5 @@
-"""The commands both networks' command lines have, written once: `worker`, `beat`, `prepare`,
-`validate`, `transfer` and `keys`.
+"""The commands both networks' command lines have, written once: `migrate`, `worker`, `beat`,
+`prepare`, `validate`, `transfer` and `keys`.
 
 A network's modules are named, not imported: they are imported when a command runs, so
 `--help` still starts without FastAPI, SQLAlchemy or Celery (`core.lazy_cli`). Each network
@@ -17,12 +17,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 
 from core.lazy_cli import LazyTyper
 
 if TYPE_CHECKING:
     from shared.exchange.context import TransferContext
     from shared.platform.settings import PlatformSettings
+
+console = Console(stderr=True)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,13 @@ class NetworkCommands:
     async def open_context(self) -> AsyncIterator[TransferContext]:
         async with self.open_runtime() as runtime:
             yield self._module("transfer.service").transfer_context(runtime)
+
+    def add_migrate_command(self) -> None:
+        @self.app.command()
+        def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
+            """Apply database migrations up to REVISION."""
+            self._module("bootstrap").migrate(self.settings(), revision)
+            console.print(f"{self.network} database at {revision}")
 
     def _celery_app(self, settings: PlatformSettings) -> Any:
         runtime_type = getattr(self._module("runtime"), self.runtime)
