@@ -24,10 +24,10 @@ import structlog
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.runtime import build_runtime  # noqa: E402
 from response_network.app import create_app  # noqa: E402
 from response_network.bootstrap import migrate, seed_admin  # noqa: E402
 from response_network.jobs import registry  # noqa: E402
+from response_network.runtime import ResponseRuntime  # noqa: E402
 from response_network.settings import ResponseSettings  # noqa: E402
 
 PASSWORD = "a benchmark password of decent length"
@@ -57,7 +57,7 @@ async def main(logins: int) -> None:
             var_dir=Path(directory), admin_password=PASSWORD, jobs_enabled=False
         )
         migrate(settings)
-        runtime = build_runtime(settings, registry, start_scheduler=False)
+        runtime = ResponseRuntime.build(settings, registry, start_scheduler=False)
         await seed_admin(runtime, settings)
         app = create_app(settings, runtime)
         async with app.router.lifespan_context(app):

@@ -35,12 +35,12 @@ from redis.asyncio import Redis
 
 from core.db import utcnow
 from core.migrations import upgrade
-from core.runtime import build_runtime
 from request_network.auth.service import build_token_issuer
 from request_network.bootstrap import MIGRATIONS
 from request_network.jobs import registry
 from request_network.requests.models import Request, RequestStatus
 from request_network.responses.models import Response
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.users.models import User
 from tests.services import free_port, run_postgres, run_redis
@@ -91,7 +91,7 @@ async def prepare(settings: RequestSettings) -> tuple[str, str]:
     """An owner with an answered request in the database; returns its id and a token."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(upgrade, MIGRATIONS, settings.resolved_database_url)
-    runtime = build_runtime(settings, registry, start_scheduler=False)
+    runtime = RequestRuntime.build(settings, registry, start_scheduler=False)
     now = utcnow()
     user_id, request_id = uuid.uuid4(), uuid.uuid4()
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request
@@ -34,7 +35,7 @@ def create_network_app(
     title: str,
     description: str,
     version: str,
-    runtime: Runtime,
+    runtime: Runtime[Any],
     routers: Sequence[APIRouter],
     metrics_probes: Sequence[Probe] = (),
 ) -> FastAPI:

@@ -237,7 +237,7 @@ def register_retention_job(registry: JobRegistry, model: type[AuditEventMixin]) 
     """The network's daily `audit_retention` job, following `audit_retention_days`."""
 
     @registry.job("audit_retention", every=RETENTION_EVERY)
-    async def audit_retention(runtime: Runtime) -> None:
+    async def audit_retention(runtime: Runtime[Any]) -> None:
         async with runtime.unit_of_work() as uow:
             deleted = await purge_audit_events(
                 session=uow.session,
@@ -255,7 +255,7 @@ JOBS_ACTOR = Actor(id=None, name="jobs")
 def audit_given_up_jobs(registry: JobRegistry, model: type[AuditEventMixin]) -> None:
     """Record each task the network's Celery workers give up as `job.given_up`."""
 
-    async def record(runtime: Runtime, given_up: GivenUp) -> None:
+    async def record(runtime: Runtime[Any], given_up: GivenUp) -> None:
         async with runtime.unit_of_work() as uow:
             record_audit(
                 session=uow.session,

@@ -18,21 +18,21 @@ from core.runtime import Runtime
 from core.security import LoginThrottle, TokenIssuer
 
 
-async def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime[Any]:
     # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, a hop that
     # cost more than the whole cached read path.
-    runtime: Runtime = request.app.state.runtime
+    runtime: Runtime[Any] = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime[Any], Depends(get_runtime)]
 
 
 async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
     """Commits when the route returns and before the response is sent; rolls back on error."""
     # The runtime from the request rather than `RuntimeDep`: every sub-dependency costs each
     # call, and most routes take this one.
-    runtime: Runtime = request.app.state.runtime
+    runtime: Runtime[Any] = request.app.state.runtime
     async with runtime.unit_of_work() as uow:
         yield uow
 

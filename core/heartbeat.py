@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,6 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from core.jobs import JobRegistry
+    from core.runtime import Runtime
+
+HEARTBEAT_SECONDS = 10.0
+"""Often enough that a started worker and beat show alive within seconds (validate_setup)."""
 
 
 class WorkerHeartbeatMixin:
@@ -55,3 +63,12 @@ async def latest_heartbeats(
 ) -> list[WorkerHeartbeatMixin]:
     result = await session.execute(select(model).order_by(model.last_seen_at.desc()))
     return list(result.scalars())
+
+
+def register_heartbeat_job(registry: JobRegistry, model: type[WorkerHeartbeatMixin]) -> None:
+    """The network's `heartbeat` job: each job process records itself in `model`'s table."""
+
+    @registry.job("heartbeat", every=HEARTBEAT_SECONDS)
+    async def heartbeat(runtime: Runtime[Any]) -> None:
+        async with runtime.unit_of_work() as uow:
+            await record_heartbeat(session=uow.session, model=model, worker=worker_name("jobs"))

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
@@ -27,10 +27,15 @@ from core.jobs import (
 from core.locks import FileLocks, Locks, RedisLocks
 from core.settings import NetworkSettings
 
+SettingsT = TypeVar("SettingsT", bound=NetworkSettings)
+
 
 @dataclass
-class Runtime:
-    settings: NetworkSettings
+class Runtime(Generic[SettingsT]):
+    """A network subclasses it with typed attributes for the objects it builds once per
+    runtime (`functools.cached_property` where they are built on first use)."""
+
+    settings: SettingsT
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     cache: Cache
@@ -38,10 +43,61 @@ class Runtime:
     redis: Redis | None
     registry: JobRegistry
     metrics_registry: CollectorRegistry = field(default_factory=CollectorRegistry)
-    state: dict[str, Any] = field(default_factory=dict)
-    """Objects a network builds once per runtime (its transfer context, metrics)."""
     jobs: JobRunner = field(init=False)
     _closed: bool = field(default=False, init=False)
+
+    @classmethod
+    def build(
+        cls, settings: SettingsT, registry: JobRegistry, *, start_scheduler: bool = True
+    ) -> Self:
+        """Pick the backends: Redis, Redis locks and Celery when `redis_url` is set, else
+        local."""
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.resolved_database_url)
+        redis: Redis | None = None
+        cache: Cache
+        locks: Locks
+        if settings.redis_url:
+            redis = connect_redis(settings.redis_url)
+            cache = RedisCache(redis, settings.network_name)
+            locks = RedisLocks(redis, settings.network_name)
+        else:
+            cache = InProcessCache(settings.network_name)
+            locks = FileLocks(settings.var_dir / "locks")
+        runtime = cls(
+            settings=settings,
+            engine=engine,
+            session_factory=create_session_factory(engine),
+            cache=cache,
+            locks=locks,
+            redis=redis,
+            registry=registry,
+        )
+        if settings.redis_url:
+            runtime.jobs = CeleryRunner(cls.celery_app(settings, registry), registry)
+        else:
+            runtime.jobs = InProcessRunner(
+                registry, runtime, schedule=start_scheduler and settings.jobs_enabled
+            )
+        return runtime
+
+    @classmethod
+    def celery_app(cls, settings: SettingsT, registry: JobRegistry) -> Any:
+        """The network's Celery app; its workers build their own runtime (of this class) on
+        first task."""
+        if settings.redis_url is None:
+            raise ValueError("Celery needs a redis_url")
+
+        async def build() -> Runtime[SettingsT]:
+            return cls.build(settings, registry, start_scheduler=False)
+
+        options = CeleryOptions(
+            broker_url=settings.redis_url,
+            queue=f"airlock.{settings.network_name}",
+            max_redeliveries=settings.job_max_redeliveries,
+            beat_schedule_file=str((settings.var_dir / f"{settings.network_name}-beat").resolve()),
+        )
+        return create_celery_app(registry, options, build)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -84,54 +140,3 @@ def ensure_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
-
-
-def celery_app_for(settings: NetworkSettings, registry: JobRegistry) -> Any:
-    """The network's Celery app; its workers build their own runtime on first task."""
-    if settings.redis_url is None:
-        raise ValueError("Celery needs a redis_url")
-
-    async def build() -> Runtime:
-        return build_runtime(settings, registry, start_scheduler=False)
-
-    options = CeleryOptions(
-        broker_url=settings.redis_url,
-        queue=f"airlock.{settings.network_name}",
-        max_redeliveries=settings.job_max_redeliveries,
-        beat_schedule_file=str((settings.var_dir / f"{settings.network_name}-beat").resolve()),
-    )
-    return create_celery_app(registry, options, build)
-
-
-def build_runtime(
-    settings: NetworkSettings, registry: JobRegistry, *, start_scheduler: bool = True
-) -> Runtime:
-    """Pick the backends: Redis, Redis locks and Celery when `redis_url` is set, else local."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.resolved_database_url)
-    redis: Redis | None = None
-    cache: Cache
-    locks: Locks
-    if settings.redis_url:
-        redis = connect_redis(settings.redis_url)
-        cache = RedisCache(redis, settings.network_name)
-        locks = RedisLocks(redis, settings.network_name)
-    else:
-        cache = InProcessCache(settings.network_name)
-        locks = FileLocks(settings.var_dir / "locks")
-    runtime = Runtime(
-        settings=settings,
-        engine=engine,
-        session_factory=create_session_factory(engine),
-        cache=cache,
-        locks=locks,
-        redis=redis,
-        registry=registry,
-    )
-    if settings.redis_url:
-        runtime.jobs = CeleryRunner(celery_app_for(settings, registry), registry)
-    else:
-        runtime.jobs = InProcessRunner(
-            registry, runtime, schedule=start_scheduler and settings.jobs_enabled
-        )
-    return runtime

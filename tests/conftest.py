@@ -21,14 +21,15 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 
 from core.migrations import upgrade
-from core.runtime import Runtime, build_runtime
 from request_network.app import create_app as create_request_app
 from request_network.bootstrap import MIGRATIONS as REQUEST_MIGRATIONS
 from request_network.jobs import registry as request_registry
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from response_network.app import create_app as create_response_app
 from response_network.bootstrap import MIGRATIONS as RESPONSE_MIGRATIONS
 from response_network.jobs import registry as response_registry
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.services import PostgresServer, RedisServer, run_postgres, run_redis
 from tests.waiting import SCALE
@@ -183,8 +184,8 @@ async def request_settings(
 
 
 @pytest.fixture
-async def response_runtime(response_settings: ResponseSettings) -> AsyncIterator[Runtime]:
-    runtime = build_runtime(response_settings, response_registry, start_scheduler=False)
+async def response_runtime(response_settings: ResponseSettings) -> AsyncIterator[ResponseRuntime]:
+    runtime = ResponseRuntime.build(response_settings, response_registry, start_scheduler=False)
     if runtime.redis is not None:
         await runtime.redis.flushdb()
     yield runtime
@@ -192,8 +193,8 @@ async def response_runtime(response_settings: ResponseSettings) -> AsyncIterator
 
 
 @pytest.fixture
-async def request_runtime(request_settings: RequestSettings) -> AsyncIterator[Runtime]:
-    runtime = build_runtime(request_settings, request_registry, start_scheduler=False)
+async def request_runtime(request_settings: RequestSettings) -> AsyncIterator[RequestRuntime]:
+    runtime = RequestRuntime.build(request_settings, request_registry, start_scheduler=False)
     if runtime.redis is not None:
         await runtime.redis.flushdb()
     yield runtime
@@ -209,7 +210,7 @@ async def _client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def response_client(
-    response_settings: ResponseSettings, response_runtime: Runtime
+    response_settings: ResponseSettings, response_runtime: ResponseRuntime
 ) -> AsyncIterator[httpx.AsyncClient]:
     async for client in _client(create_response_app(response_settings, response_runtime)):
         yield client
@@ -217,7 +218,7 @@ async def response_client(
 
 @pytest.fixture
 async def request_client(
-    request_settings: RequestSettings, request_runtime: Runtime
+    request_settings: RequestSettings, request_runtime: RequestRuntime
 ) -> AsyncIterator[httpx.AsyncClient]:
     async for client in _client(create_request_app(request_settings, request_runtime)):
         yield client

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from core.jobs import JobRegistry
-from core.runtime import build_runtime
 from response_network.app import create_app
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.conftest import Databases
 from tests.services import PostgresServer
@@ -90,7 +90,7 @@ async def proxied_client(
         database_url=url.replace(f":{postgres.port}/", f":{proxy.port}/"),
         jobs_enabled=False,
     )
-    app = create_app(settings, build_runtime(settings, JobRegistry("x")))
+    app = create_app(settings, ResponseRuntime.build(settings, JobRegistry("x")))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

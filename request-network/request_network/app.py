@@ -8,12 +8,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from core.app import create_network_app
 from core.metrics import OLDEST_UNANSWERED, oldest_age_probe
 from core.ratelimit import build_rate_limiter
-from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
 from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
 from request_network.audit.router import router as audit_router
-from request_network.auth.service import build_token_issuer, check_password, revocations
+from request_network.auth.service import build_token_issuer, check_password
 from request_network.catalog.router import router as catalog_router
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
@@ -22,6 +21,7 @@ from request_network.requests.router import admin_router as admin_requests_route
 from request_network.requests.router import router as requests_router
 from request_network.responses.cache_router import router as cache_router
 from request_network.responses.router import router as responses_router
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.models import User
@@ -42,9 +42,11 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: RequestSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: RequestSettings | None = None, runtime: RequestRuntime | None = None
+) -> FastAPI:
     settings = settings or RequestSettings()
-    runtime = runtime or build_runtime(settings, registry)
+    runtime = runtime or RequestRuntime.build(settings, registry)
     app = create_network_app(
         title="Airlock request network",
         description=DESCRIPTION,
@@ -80,7 +82,7 @@ def create_app(settings: RequestSettings | None = None, runtime: Runtime | None 
     # Built once per app: the secret is read (or generated) here, never per request.
     app.state.token_issuer = build_token_issuer(settings)
     app.state.login_throttle = LoginThrottle(runtime.cache, settings.login_policy)
-    app.state.revocations = revocations(runtime)
+    app.state.revocations = runtime.revocations
     if settings.forwarded_allow_ips:
         # What uvicorn does in `core.process.serve`, here too: under any ASGI server (and the
         # test client) the client address follows the setting; after uvicorn's, a no-op.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
@@ -15,19 +14,20 @@ from core.credentials import Caller, Credentials, ensure_scope
 from core.deps import (
     CredentialsDep,
     RateLimiterDep,
-    RuntimeDep,
     UnitOfWorkDep,
+    get_runtime,
     read_credentials,
 )
 from core.logging import bind_user_id
-from request_network.auth.service import authenticate, principals, revocations
+from request_network.auth.service import authenticate
 from request_network.requests import service as requests_service
 from request_network.requests.models import Request
-from request_network.responses.cache import ResponseCache, response_cache
+from request_network.responses.cache import ResponseCache
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.users import service as users_service
-from request_network.users.models import Role, User
-from shared.platform import principal_deps
+from request_network.users.models import User
+from shared.platform.principal_deps import bind_principals
 from shared.principals import ensure_owner_or_admin
 from shared.scopes import Scope
 
@@ -71,8 +71,8 @@ async def request_caller(
         session=session,
         tokens=state.token_issuer,
         credentials=credentials or read_credentials(request.headers),
-        revocations=revocations(state.runtime),
-        principals=principals(state.runtime),
+        revocations=state.runtime.revocations,
+        principals=state.runtime.principals,
     )
     bind_user_id(caller.user.id)  # the rest of the request's log lines name the user
     return caller
@@ -86,34 +86,18 @@ async def request_user(request: HttpRequest, session: AsyncSession, *, scope: Sc
     return caller.user
 
 
+identity = bind_principals(get_caller, RequestSettings)
+get_current_user, get_current_actor, get_settings = identity.user, identity.actor, identity.settings
+require_scope, require_role = identity.scope, identity.role
+any_scope, require_admin, require_session = identity.any_scope, identity.admin, identity.session
 CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
-get_current_user = principal_deps.current_user(get_caller)
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def require_scope(scope: Scope | None) -> Callable[..., Awaitable[User]]:
-    """A dependency that lets through credentials carrying `scope` (None: any), else 403."""
-    return principal_deps.require_scope(get_caller, scope)
-
-
-any_scope = require_scope(None)
-require_session = principal_deps.require_session(get_caller)
 SessionCaller = Annotated[Caller[User], Depends(require_session)]
 """A login token's caller: the session routes refuse API keys (400)."""
-"""For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
-
-
-def require_role(minimum: Role, scope: Scope) -> Callable[..., Awaitable[User]]:
-    """Users of `minimum` role or above whose credentials carry `scope`, else 403."""
-    return principal_deps.require_role(get_caller, minimum, scope)
-
-
-require_admin = require_role(Role.ADMIN, Scope.ADMIN)
 AdminUser = Annotated[User, Depends(require_admin)]
-get_current_actor = principal_deps.current_actor(get_current_user)
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
-get_settings = principal_deps.settings_of(RequestSettings)
 SettingsDep = Annotated[RequestSettings, Depends(get_settings)]
+RuntimeDep = Annotated[RequestRuntime, Depends(get_runtime)]
 
 
 async def get_owned_request(
@@ -137,7 +121,8 @@ ManagedUser = Annotated[User, Depends(get_managed_user)]
 
 
 async def get_response_cache(request: HttpRequest) -> ResponseCache:
-    return response_cache(request.app.state.runtime)
+    runtime: RequestRuntime = request.app.state.runtime
+    return runtime.response_cache
 
 
 ResponseCacheDep = Annotated[ResponseCache, Depends(get_response_cache)]

@@ -6,12 +6,10 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from core.security import MIN_SECRET_LENGTH
-from shared.exchange.settings import TransferNetworkSettings
-from shared.platform.alerts.settings import AlertSettings
-from shared.platform.login_settings import LoginSettings
+from shared.platform.settings import PlatformSettings
 
 
-class RequestSettings(TransferNetworkSettings, AlertSettings, LoginSettings):
+class RequestSettings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="AIRLOCK_REQUEST_")
 
     network_name: str = "request"

@@ -7,21 +7,20 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core.app import create_network_app
 from core.metrics import OLDEST_UNANSWERED, oldest_age_probe
-from core.runtime import Runtime, build_runtime
 from core.security import LoginThrottle
 from response_network.alerts.models import TABLES as ALERT_TABLES
 from response_network.api_keys.router import admin_router as admin_api_keys_router
 from response_network.api_keys.router import router as api_keys_router
 from response_network.audit.models import AuditEvent
 from response_network.audit.router import router as audit_router
-from response_network.auth.service import build_token_issuer, check_password, revocations
+from response_network.auth.service import build_token_issuer, check_password
 from response_network.catalog.router import grants_router, profiles_router, types_router
 from response_network.deps import get_current_actor, require_admin
-from response_network.handlers import runtime_handlers
 from response_network.jobs import registry
 from response_network.requests.models import UNANSWERED, Request
 from response_network.requests.router import admin_router as admin_requests_router
 from response_network.requests.router import router as requests_router
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context
 from response_network.users.models import User
@@ -42,9 +41,11 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: ResponseSettings | None = None, runtime: ResponseRuntime | None = None
+) -> FastAPI:
     settings = settings or ResponseSettings()
-    runtime = runtime or build_runtime(settings, registry)
+    runtime = runtime or ResponseRuntime.build(settings, registry)
     app = create_network_app(
         title="Airlock response network",
         description=DESCRIPTION,
@@ -80,9 +81,9 @@ def create_app(settings: ResponseSettings | None = None, runtime: Runtime | None
     )
     # Built once per app: the secret is read (or generated) here, never per request.
     app.state.token_issuer = build_token_issuer(settings)
-    app.state.handlers = runtime_handlers(runtime)
+    app.state.handlers = runtime.handlers
     app.state.login_throttle = LoginThrottle(runtime.cache, settings.login_policy)
-    app.state.revocations = revocations(runtime)
+    app.state.revocations = runtime.revocations
     if settings.forwarded_allow_ips:
         # What uvicorn does in `core.process.serve`, here too: under any ASGI server (and the
         # test client) the client address follows the setting; after uvicorn's, a no-op.

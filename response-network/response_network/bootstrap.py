@@ -21,7 +21,7 @@ def migrate(settings: ResponseSettings, revision: str = "head") -> None:
     upgrade(MIGRATIONS, settings.resolved_database_url, revision)
 
 
-async def seed_admin(runtime: Runtime, settings: ResponseSettings) -> AdminSeed:
+async def seed_admin(runtime: Runtime[ResponseSettings], settings: ResponseSettings) -> AdminSeed:
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     async with runtime.unit_of_work() as uow:
         return await ensure_admin(
@@ -33,7 +33,7 @@ async def seed_admin(runtime: Runtime, settings: ResponseSettings) -> AdminSeed:
         )
 
 
-async def seed_demo(runtime: Runtime, settings: ResponseSettings) -> list[str]:
+async def seed_demo(runtime: Runtime[ResponseSettings], settings: ResponseSettings) -> list[str]:
     """Load the demo search index and define a request type over it (idempotent)."""
     backend = search_backend_for(settings)
     try:
@@ -45,7 +45,7 @@ async def seed_demo(runtime: Runtime, settings: ResponseSettings) -> list[str]:
     return [f"demo index equipment ({documents} documents)", *created]
 
 
-async def seed_catalog(runtime: Runtime) -> list[str]:
+async def seed_catalog(runtime: Runtime[ResponseSettings]) -> list[str]:
     """The seeded profiles and `echo` type, where missing; returns what was created."""
     async with runtime.unit_of_work() as uow:
         return await ensure_catalog(session=uow.session)

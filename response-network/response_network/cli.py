@@ -6,20 +6,17 @@ without FastAPI, SQLAlchemy, Celery or the search backends.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from core.lazy_cli import LazyTyper
+from shared.platform.network_cli import NetworkCommands
 
 if TYPE_CHECKING:
-    from core.runtime import Runtime
     from response_network.settings import ResponseSettings
     from response_network.users.service import AdminSeed
-    from shared.exchange.context import TransferContext
 
 app = LazyTyper(help="Airlock response network (the master side).", no_args_is_help=True)
 console = Console(stderr=True)
@@ -38,12 +35,12 @@ def _settings(**overrides: object) -> ResponseSettings:
 def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
     import asyncio
 
-    from core.runtime import build_runtime
     from response_network.bootstrap import seed_admin, seed_catalog, seed_demo
     from response_network.jobs import registry
+    from response_network.runtime import ResponseRuntime
 
     async def seed() -> AdminSeed:
-        runtime = build_runtime(settings, registry, start_scheduler=False)
+        runtime = ResponseRuntime.build(settings, registry, start_scheduler=False)
         try:
             seeded = await seed_admin(runtime, settings)
             created = await seed_catalog(runtime)
@@ -66,13 +63,14 @@ def _seed(settings: ResponseSettings, *, demo: bool = False) -> AdminSeed:
     return result
 
 
-@app.command()
-def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
-    """Apply database migrations up to REVISION."""
-    from response_network.bootstrap import migrate as migrate_database
-
-    migrate_database(_settings(), revision)
-    console.print(f"response database at {revision}")
+commands = NetworkCommands(
+    app,
+    network="response",
+    package="response_network",
+    runtime="ResponseRuntime",
+    settings=_settings,
+)
+commands.add_migrate_command()
 
 
 @app.command()
@@ -119,93 +117,9 @@ def run(
     serve(create_app(settings), settings)
 
 
-@app.command()
-def worker(concurrency: Annotated[int, typer.Option(min=1)] = 2) -> None:
-    """Run a Celery worker for this network's jobs (production mode)."""
-    from core.process import run_celery
-    from core.runtime import celery_app_for
-    from response_network.jobs import registry
-    from shared.exchange.keys import check_keys
-
-    settings = _settings()
-    check_keys(settings)
-    run_celery(
-        celery_app_for(settings, registry),
-        [
-            "worker",
-            f"--concurrency={concurrency}",
-            f"--loglevel={settings.log_level}",
-            "-Q",
-            "airlock.response",
-        ],
-    )
-
-
-@app.command()
-def beat() -> None:
-    """Run Celery beat, which enqueues this network's scheduled jobs."""
-    from core.process import run_celery
-    from core.runtime import celery_app_for
-    from response_network.jobs import registry
-
-    settings = _settings()
-    run_celery(celery_app_for(settings, registry), ["beat", f"--loglevel={settings.log_level}"])
-
-
-@app.lazy_command(
-    "prepare",
-    help="Wait for the database and Redis, migrate once, seed, install keys: ready to start.",
-)
-def _prepare() -> Callable[..., None]:
-    from core.entrypoint import prepare_command
-    from response_network.bootstrap import MIGRATIONS
-    from response_network.bootstrap import migrate as migrate_database
-    from shared.platform.validate import key_files
-    from shared.transfer import parse_public_key
-
-    return prepare_command(
-        _settings,
-        migrations=MIGRATIONS,
-        migrate=migrate_database,
-        seed=_seed,
-        key_files=key_files,
-        parse_public_key=parse_public_key,
-    )
-
-
-@app.lazy_command(
-    "validate",
-    help="Check this network: API, schema, Redis, workers, jobs, transfer directory, keys.",
-)
-def _validate() -> Callable[..., None]:
-    from response_network.bootstrap import MIGRATIONS
-    from response_network.jobs import registry
-    from response_network.operations.models import WorkerHeartbeat
-    from shared.platform.validate import validate_command
-
-    return validate_command(
-        _settings, migrations=MIGRATIONS, heartbeats=WorkerHeartbeat, registry=registry
-    )
-
-
-@asynccontextmanager
-async def _open_runtime() -> AsyncIterator[Runtime]:
-    from core.runtime import build_runtime
-    from response_network.jobs import registry
-
-    runtime = build_runtime(_settings(), registry, start_scheduler=False)
-    try:
-        yield runtime
-    finally:
-        await runtime.close()
-
-
-@asynccontextmanager
-async def _open_context() -> AsyncIterator[TransferContext]:
-    from response_network.transfer.service import transfer_context
-
-    async with _open_runtime() as runtime:
-        yield transfer_context(runtime)
+commands.add_celery_commands()
+commands.add_setup_commands(seed=_seed)
+_open_runtime = commands.open_runtime
 
 
 @app.lazy_command("users", help="Create, list, deactivate users; reset passwords.")
@@ -222,27 +136,7 @@ def _api_keys() -> typer.Typer:
     return make_api_keys_cli(_open_runtime)
 
 
-@app.lazy_command("transfer", help="Inspect and repair the transfer.")
-def _transfer() -> typer.Typer:
-    from shared.platform.exchange_cli import make_transfer_cli
-
-    return make_transfer_cli(_open_context)
-
-
-@app.lazy_command(
-    "tasks", help="Jobs with their schedule and last runs, the queue, the Celery workers."
-)
-def _tasks() -> Callable[..., None]:
-    from shared.platform.tasks.cli import make_tasks_command
-
-    return make_tasks_command(_open_runtime)
-
-
-@app.lazy_command("keys", help="This network's signing keys.")
-def _keys() -> typer.Typer:
-    from shared.platform.exchange_cli import make_keys_cli
-
-    return make_keys_cli(_settings)
+commands.add_transfer_commands()
 
 
 @app.lazy_command("index", help="Search indexes for the `search` handler.")

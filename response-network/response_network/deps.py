@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends
 
 from core.audit import Actor
 from core.credentials import Caller
-from core.deps import (
-    CredentialsDep,
-    RevocationsDep,
-    RuntimeDep,
-    TokenIssuerDep,
-    UnitOfWorkDep,
-)
+from core.deps import CredentialsDep, RevocationsDep, TokenIssuerDep, UnitOfWorkDep, get_runtime
 from core.errors import NotFound
 from core.jobs import JobRunner
 from core.logging import bind_user_id
 from response_network.api_keys.models import ApiKey
 from response_network.api_keys.service import get_api_key
 from response_network.auth.service import authenticate
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from response_network.users.service import get_user
-from shared.platform import principal_deps
+from shared.platform.principal_deps import bind_principals
 from shared.principals import ensure_owner_or_admin
 from shared.scopes import Scope
 
@@ -52,18 +46,6 @@ __all__ = [
 ]
 
 
-get_settings = principal_deps.settings_of(ResponseSettings)
-SettingsDep = Annotated[ResponseSettings, Depends(get_settings)]
-
-
-async def get_jobs(runtime: RuntimeDep) -> JobRunner:
-    """Where services enqueue follow-up work (an export after an answer)."""
-    return runtime.jobs
-
-
-JobsDep = Annotated[JobRunner, Depends(get_jobs)]
-
-
 async def get_caller(
     credentials: CredentialsDep,
     tokens: TokenIssuerDep,
@@ -77,34 +59,28 @@ async def get_caller(
     return caller
 
 
-CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
-get_current_user = principal_deps.current_user(get_caller)
-CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-def require_scope(scope: Scope | None) -> Callable[..., Awaitable[User]]:
-    """A dependency that lets through credentials carrying `scope` (None: any), else 403."""
-    return principal_deps.require_scope(get_caller, scope)
-
-
-any_scope = require_scope(None)
-require_session = principal_deps.require_session(get_caller)
+identity = bind_principals(get_caller, ResponseSettings)
+get_current_user, get_current_actor, get_settings = identity.user, identity.actor, identity.settings
+require_scope, require_role = identity.scope, identity.role
+any_scope, require_admin, require_session = identity.any_scope, identity.admin, identity.session
 SessionCaller = Annotated[Caller[User], Depends(require_session)]
 """A login token's caller: the session routes refuse API keys (400)."""
-"""For routes every authenticated caller may use, whatever its key's scopes (`/users/me`)."""
-
-
-def require_role(minimum: Role, scope: Scope) -> Callable[..., Awaitable[User]]:
-    """Users of `minimum` role or above whose credentials carry `scope`, else 403."""
-    return principal_deps.require_role(get_caller, minimum, scope)
-
-
 require_operator = require_role(Role.OPERATOR, Scope.REQUESTS_ANSWER)
-require_admin = require_role(Role.ADMIN, Scope.ADMIN)
+CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
 OperatorUser = Annotated[User, Depends(require_operator)]
 AdminUser = Annotated[User, Depends(require_admin)]
-get_current_actor = principal_deps.current_actor(get_current_user)
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+SettingsDep = Annotated[ResponseSettings, Depends(get_settings)]
+RuntimeDep = Annotated[ResponseRuntime, Depends(get_runtime)]
+
+
+async def get_jobs(runtime: RuntimeDep) -> JobRunner:
+    """Where services enqueue follow-up work (an export after an answer)."""
+    return runtime.jobs
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
 async def get_managed_user(user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep) -> User:

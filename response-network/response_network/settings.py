@@ -9,12 +9,10 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from core.security import MIN_SECRET_LENGTH
-from shared.exchange.settings import TransferNetworkSettings
-from shared.platform.alerts.settings import AlertSettings
-from shared.platform.login_settings import LoginSettings
+from shared.platform.settings import PlatformSettings
 
 
-class ResponseSettings(TransferNetworkSettings, AlertSettings, LoginSettings):
+class ResponseSettings(PlatformSettings):
     model_config = SettingsConfigDict(env_prefix="AIRLOCK_RESPONSE_", populate_by_name=True)
 
     network_name: str = "response"

@@ -4,12 +4,13 @@ tables, audit table and metrics."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditEventMixin, AuditResult, record_audit
-from core.runtime import Runtime
+from core.db import UnitOfWork
+from core.locks import Locks
 from shared.exchange.context import AuditHook, Ledger, TransferContext, TransferMetrics
 from shared.exchange.keys import PEERS, load_keys
 from shared.exchange.settings import TransferNetworkSettings as Settings
@@ -17,6 +18,18 @@ from shared.streams import StreamRegistry
 from shared.transfer import BatchLimits
 
 TRANSFER_ACTOR = Actor(id=None, name="transfer")
+
+
+class TransferRuntime(Protocol):
+    """What the context takes from a network's runtime."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def locks(self) -> Locks: ...
+    @property
+    def transfer_metrics(self) -> TransferMetrics: ...
+    def unit_of_work(self) -> UnitOfWork: ...
 
 
 def audit_hook(model: type[AuditEventMixin]) -> AuditHook:
@@ -47,19 +60,16 @@ def audit_hook(model: type[AuditEventMixin]) -> AuditHook:
 
 
 def build_context(
-    runtime: Runtime,
-    settings: Settings,
+    runtime: TransferRuntime,
     *,
     ledger: Ledger,
     streams: StreamRegistry,
     audit: AuditHook | None = None,
 ) -> TransferContext:
+    settings = runtime.settings
     network = settings.network_name
     peer = PEERS[network]
     root = settings.resolved_transfer_dir
-    metrics = runtime.state.get("transfer_metrics")
-    if metrics is None:
-        metrics = runtime.state["transfer_metrics"] = TransferMetrics(runtime.metrics_registry)
     return TransferContext(
         network=network,
         peer=peer,
@@ -83,6 +93,6 @@ def build_context(
         file_mode=settings.batch_file_mode,
         resend_after=timedelta(seconds=settings.resend_after_seconds),
         heartbeat_every=timedelta(seconds=settings.heartbeat_seconds),
-        metrics=metrics,
+        metrics=runtime.transfer_metrics,
         audit=audit,
     )

@@ -127,7 +127,7 @@ network queues it for the master), inside the change's transaction."""
 
 async def change_password(
     *,
-    runtime: Runtime,
+    runtime: Runtime[Any],
     throttle: LoginThrottle,
     tokens: TokenIssuer,
     users: type[Any],

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import Actor
 from core.deps import RuntimeDep, UnitOfWorkDep
 from core.errors import NotFound
-from core.runtime import Runtime
 from shared.exchange.acks import declare_gap_lost
 from shared.exchange.context import TransferContext
 from shared.exchange.files import requeue
@@ -71,11 +70,12 @@ class GapRead(Schema):
 
 
 def transfer_router(
-    context: Callable[[Runtime], TransferContext],
+    context: Callable[[Any], TransferContext],
     admin: Callable[..., Any],
     actor: Callable[..., Any],
 ) -> APIRouter:
-    """Routes for one network; `admin` requires the admin role, `actor` names who acts."""
+    """Routes for one network; `context` builds its transfer context from its runtime,
+    `admin` requires the admin role, `actor` names who acts."""
     router = APIRouter(prefix="/admin/transfer", tags=["transfer"], dependencies=[Depends(admin)])
     ActorDep = Annotated[Actor, Depends(actor)]
 

@@ -48,7 +48,7 @@ class TokenRead(BaseModel):
 
 async def log_in(
     *,
-    runtime: Runtime,
+    runtime: Runtime[Any],
     tokens: TokenIssuer,
     throttle: LoginThrottle,
     check_password: CheckPassword,

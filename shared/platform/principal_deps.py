@@ -6,7 +6,8 @@ closures below, and postponed ones could not see the closure's `get_caller`.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends
 
@@ -88,11 +89,51 @@ def current_actor(
 
 
 def settings_of(settings_type: type[SettingsT]) -> Callable[..., Awaitable[SettingsT]]:
-    """`get_settings`: the runtime's settings, as the network's own settings class."""
+    """`get_settings`: the runtime's settings, as the network's own settings class (the
+    network's runtime holds that class: `settings_type` types the dependency)."""
 
     async def get_settings(runtime: RuntimeDep) -> Any:
-        settings = runtime.settings
-        assert isinstance(settings, settings_type)
-        return settings
+        return runtime.settings
 
     return get_settings
+
+
+@dataclass(frozen=True)
+class IdentityDeps(Generic[UserT, SettingsT]):
+    """The identity dependencies of one network, bound to its caller and settings class;
+    its `deps.py` unpacks them and names its `Annotated` aliases over them."""
+
+    caller: Callable[..., Awaitable[Caller[UserT]]]
+    user: Callable[..., Awaitable[UserT]]
+    actor: Callable[..., Awaitable[Actor]]
+    settings: Callable[..., Awaitable[SettingsT]]
+    any_scope: Callable[..., Awaitable[UserT]]
+    """For routes every authenticated caller may use, whatever its key's scopes."""
+    admin: Callable[..., Awaitable[UserT]]
+    """Admins whose credentials carry the `admin` scope."""
+    session: Callable[..., Awaitable[Caller[UserT]]]
+    """A login token's caller: the session routes (logout, own password) refuse API keys."""
+
+    def scope(self, scope: Scope | None) -> Callable[..., Awaitable[UserT]]:
+        """Credentials carrying `scope` (None: any), else 403."""
+        return require_scope(self.caller, scope)
+
+    def role(self, minimum: Role, scope: Scope) -> Callable[..., Awaitable[UserT]]:
+        """Users of `minimum` role or above whose credentials carry `scope`, else 403."""
+        return require_role(self.caller, minimum, scope)
+
+
+def bind_principals(
+    get_caller: Callable[..., Awaitable[Caller[UserT]]], settings_type: type[SettingsT]
+) -> IdentityDeps[UserT, SettingsT]:
+    """Every identity dependency of a network, from its `get_caller` and settings class."""
+    get_current_user = current_user(get_caller)
+    return IdentityDeps(
+        caller=get_caller,
+        user=get_current_user,
+        actor=current_actor(get_current_user),
+        settings=settings_of(settings_type),
+        any_scope=require_scope(get_caller, None),
+        admin=require_role(get_caller, Role.ADMIN, Scope.ADMIN),
+        session=require_session(get_caller),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.app import create_network_app
 from core.errors import Conflict
 from core.jobs import JobRegistry
-from core.runtime import Runtime, build_runtime
+from core.runtime import Runtime
 from core.settings import NetworkSettings
 from tests.services import free_port
 
@@ -80,7 +81,7 @@ async def client(tmp_path: object) -> AsyncIterator[httpx.AsyncClient]:
     settings = NetworkSettings(
         network_name="test", var_dir=tmp_path, max_body_bytes=2048, jobs_enabled=False
     )
-    runtime: Runtime = build_runtime(settings, JobRegistry("test"))
+    runtime: Runtime[Any] = Runtime.build(settings, JobRegistry("test"))
     app = create_network_app(
         title="t", description="t", version="0", runtime=runtime, routers=[router]
     )

@@ -7,15 +7,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.db import utcnow
-from core.runtime import Runtime
 from response_network.auth.models import RevokedToken
-from response_network.auth.service import revocations
+from response_network.runtime import ResponseRuntime
 
 
 async def test_a_revocation_lasts_until_its_token_expires_then_goes(
-    backend: str, response_runtime: Runtime
+    backend: str, response_runtime: ResponseRuntime
 ) -> None:
-    store = revocations(response_runtime)
+    store = response_runtime.revocations
     async with response_runtime.unit_of_work() as uow:
         # A row left by a token that has expired since (the embedded table).
         uow.session.add(RevokedToken(token_id="expired", expires_at=utcnow() - timedelta(1)))

@@ -9,20 +9,22 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 from core.audit import audit_given_up_jobs
 from core.jobs import JobRegistry
 from core.logging import configure_logging
 from core.process import load_settings, run_celery
-from core.runtime import Runtime, celery_app_for
+from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 
 registry = JobRegistry("poison")
 
 
 @registry.job("kill_worker")
-async def kill_worker(runtime: Runtime, *, runs_file: str) -> None:
+async def kill_worker(runtime: Runtime[Any], *, runs_file: str) -> None:
     """Note the run, then die the way an out-of-memory kill or a crash in C does."""
     with Path(runs_file).open("a") as runs:
         runs.write(f"{os.getpid()}\n")
@@ -30,7 +32,7 @@ async def kill_worker(runtime: Runtime, *, runs_file: str) -> None:
 
 
 @registry.job("note")
-async def note(runtime: Runtime, *, runs_file: str) -> None:
+async def note(runtime: Runtime[Any], *, runs_file: str) -> None:
     with Path(runs_file).open("a") as runs:
         runs.write("ran\n")
 
@@ -41,6 +43,6 @@ if __name__ == "__main__":
     settings = load_settings(ResponseSettings)
     configure_logging(level="INFO", json=True, network="response")
     run_celery(
-        celery_app_for(settings, registry),
+        ResponseRuntime.celery_app(settings, registry),
         ["worker", "--concurrency=1", "--loglevel=INFO", "-Q", "airlock.response"],
     )

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from core.runtime import Runtime
 from response_network.operations.models import WorkerHeartbeat
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.ops.test_tasks import response_headers
 from tests.waiting import Started, start_module, until
@@ -43,7 +43,7 @@ def response_worker(
 
 @pytest.mark.parametrize("backend", ["production"], indirect=True)
 async def test_enqueued_job_runs_on_the_celery_worker_which_admins_see(
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_settings: ResponseSettings,
     response_client: httpx.AsyncClient,
     response_worker: Started,

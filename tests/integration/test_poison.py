@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from core.job_runs import job_history
 from core.jobs import CeleryRunner
-from core.runtime import Runtime, celery_app_for
 from response_network.audit.models import AuditEvent
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.integration.poison_jobs import registry
 from tests.ops.processes import ROOT, clean_env, stop
@@ -95,13 +95,13 @@ def given_up_count(metrics_dir: Path, job: str) -> float:
 @pytest.mark.parametrize("backend", ["production"], indirect=True)
 async def test_a_task_killing_its_worker_runs_cap_plus_one_times_then_is_given_up(
     response_settings: ResponseSettings,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     poison_worker: subprocess.Popen[bytes],
     metrics_dir: Path,
     worker_log: Path,
     tmp_path: Path,
 ) -> None:
-    sender = CeleryRunner(celery_app_for(response_settings, registry), registry)
+    sender = CeleryRunner(ResponseRuntime.celery_app(response_settings, registry), registry)
     runs, notes = tmp_path / "kill_worker.runs", tmp_path / "note.runs"
 
     await sender.enqueue("kill_worker", runs_file=str(runs))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from typing import Any
 
 import httpx
 import pytest
 from pydantic import ValidationError
 
-from core.runtime import Runtime, build_runtime
+from core.runtime import Runtime
 from response_network.app import create_app as create_response_app
 from response_network.auth.service import build_token_issuer
 from response_network.jobs import registry as response_registry
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from shared.exchange.files import quarantine
@@ -25,7 +27,7 @@ from tests.services import free_port
 
 @pytest.fixture
 async def admin_headers(
-    response_runtime: Runtime, response_settings: ResponseSettings
+    response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> dict[str, str]:
     async with response_runtime.unit_of_work() as uow:
         admin = User(
@@ -42,7 +44,7 @@ async def admin_headers(
     return {"Authorization": f"Bearer {token}"}
 
 
-def quarantine_files(runtime: Runtime, count: int) -> list[str]:
+def quarantine_files(runtime: Runtime[Any], count: int) -> list[str]:
     """Refused batches, as the importer leaves them: a file and its reason."""
     ctx = context_of(runtime)
     ctx.quarantine_dir.mkdir(parents=True, exist_ok=True)
@@ -57,7 +59,7 @@ def quarantine_files(runtime: Runtime, count: int) -> list[str]:
 
 async def test_admins_page_through_open_and_resolved_alerts(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     admin_headers: dict[str, str],
 ) -> None:
     names = quarantine_files(response_runtime, 3)
@@ -119,7 +121,7 @@ async def test_a_naive_timestamp_in_a_cursor_is_refused(
 
 
 async def test_the_job_evaluates_once_per_interval_across_ticks(
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
 ) -> None:
     job = response_registry.get("evaluate_alerts").function
     [name] = quarantine_files(response_runtime, 1)
@@ -135,7 +137,7 @@ async def test_the_job_evaluates_once_per_interval_across_ticks(
 
 
 async def test_an_evaluation_already_running_elsewhere_is_not_repeated(
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
 ) -> None:
     quarantine_files(response_runtime, 1)
     settings = response_runtime.settings
@@ -176,7 +178,7 @@ async def test_answers_still_go_out_when_the_counter_cannot_be_written(
     settings = response_settings.model_copy(
         update={"redis_url": f"redis://127.0.0.1:{free_port()}"}
     )
-    runtime = build_runtime(settings, response_registry, start_scheduler=False)
+    runtime = ResponseRuntime.build(settings, response_registry, start_scheduler=False)
     app = create_response_app(settings, runtime)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

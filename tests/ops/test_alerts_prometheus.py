@@ -13,13 +13,15 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from core.db import utcnow
-from core.runtime import Runtime
 from request_network.jobs import registry as request_registry
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from shared.exchange.export import send_heartbeat_if_quiet
 from shared.exchange.importing import import_pending
 from shared.platform.alerts.rules import Rule
+from shared.platform.runtime import NetworkRuntime
 from tests.conftest import METRICS_AUTH
 from tests.ops.test_alerts_support import context_of, evaluate
 from tests.shared.exchange.conftest import exchange_keys
@@ -42,7 +44,7 @@ def rules() -> list[dict[str, Any]]:
     return [rule for group in document["groups"] for rule in group["rules"]]
 
 
-async def exported_names(client: httpx.AsyncClient, runtime: Runtime) -> set[str]:
+async def exported_names(client: httpx.AsyncClient, runtime: NetworkRuntime[Any]) -> set[str]:
     """Sample names a network's /metrics offers once it has evaluated and answered."""
     await evaluate(runtime)
     assert (await client.get("/health")).status_code == 200
@@ -57,9 +59,9 @@ async def exported_names(client: httpx.AsyncClient, runtime: Runtime) -> set[str
 async def test_every_metric_the_rules_use_is_exported_by_both_networks(
     rules: list[dict[str, Any]],
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     used = {name for rule in rules for name in METRIC.findall(rule["expr"])}
     assert used, "the rules name no Airlock metric"
@@ -87,7 +89,7 @@ def sample(text: str, name: str, **labels: str) -> float | None:
 
 async def test_the_metrics_follow_the_state_at_each_scrape(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_settings: RequestSettings,
     response_settings: ResponseSettings,
 ) -> None:

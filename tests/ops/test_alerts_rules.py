@@ -15,10 +15,12 @@ from sqlalchemy import select, update
 from core.db import utcnow
 from core.runtime import Runtime
 from request_network.operations.models import WorkerHeartbeat
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.models import InboundGap, OutboxBatch
 from response_network.jobs import registry as response_registry
 from response_network.operations.models import WorkerHeartbeat as ResponseHeartbeat
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from shared.exchange.export import export_stream, send_heartbeat_if_quiet
 from shared.exchange.files import requeue
@@ -34,7 +36,7 @@ def keys(response_settings: ResponseSettings, request_settings: RequestSettings)
     exchange_keys(response_settings, request_settings)
 
 
-async def quarantine_junk(runtime: Runtime, name: str) -> str:
+async def quarantine_junk(runtime: Runtime[Any], name: str) -> str:
     """Drop a file no batch reader accepts into the inbox and run a real import."""
     ctx = context_of(runtime)
     ctx.inbox_dir.mkdir(parents=True, exist_ok=True)
@@ -44,7 +46,7 @@ async def quarantine_junk(runtime: Runtime, name: str) -> str:
     return result.file
 
 
-async def audit_trail(runtime: Runtime, alert_id: object) -> list[tuple[str, str, Any]]:
+async def audit_trail(runtime: Runtime[Any], alert_id: object) -> list[tuple[str, str, Any]]:
     """(action, actor, details) of the audit events about one alert, oldest first."""
     audit = tables_of(runtime).audit
     async with runtime.unit_of_work() as uow:
@@ -58,7 +60,7 @@ async def audit_trail(runtime: Runtime, alert_id: object) -> list[tuple[str, str
 
 @pytest.mark.usefixtures("keys")
 async def test_a_quarantined_batch_opens_one_alert_until_it_leaves_quarantine(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     name = await quarantine_junk(request_runtime, "notes.txt")
 
@@ -96,7 +98,7 @@ async def test_a_quarantined_batch_opens_one_alert_until_it_leaves_quarantine(
 
 @pytest.mark.usefixtures("keys")
 async def test_batches_the_peer_does_not_acknowledge_open_a_lag_alert(
-    request_runtime: Runtime, response_runtime: Runtime
+    request_runtime: RequestRuntime, response_runtime: ResponseRuntime
 ) -> None:
     request_ctx, response_ctx = context_of(request_runtime), context_of(response_runtime)
     await send_heartbeat_if_quiet(request_ctx)
@@ -125,7 +127,7 @@ async def test_batches_the_peer_does_not_acknowledge_open_a_lag_alert(
 
 @pytest.mark.usefixtures("keys")
 async def test_on_a_one_way_diode_unacknowledged_batches_are_normal(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     diode = dataclasses.replace(context_of(request_runtime), acks_enabled=False)
     await send_heartbeat_if_quiet(diode)
@@ -139,7 +141,7 @@ async def test_on_a_one_way_diode_unacknowledged_batches_are_normal(
 
 @pytest.mark.usefixtures("keys")
 async def test_a_batch_that_arrived_late_opens_a_lag_alert(
-    request_runtime: Runtime, response_runtime: Runtime
+    request_runtime: RequestRuntime, response_runtime: ResponseRuntime
 ) -> None:
     await send_heartbeat_if_quiet(context_of(response_runtime))
     await import_pending(context_of(request_runtime))
@@ -156,7 +158,7 @@ async def test_a_batch_that_arrived_late_opens_a_lag_alert(
 
 @pytest.mark.usefixtures("keys")
 async def test_a_gap_open_too_long_opens_an_alert_until_the_batch_arrives(
-    request_runtime: Runtime, response_runtime: Runtime, tmp_path: Path
+    request_runtime: RequestRuntime, response_runtime: ResponseRuntime, tmp_path: Path
 ) -> None:
     response_ctx, request_ctx = context_of(response_runtime), context_of(request_runtime)
     [first] = (await export_stream(response_ctx, CONTROL_STREAM, heartbeat=True)).batches
@@ -182,7 +184,7 @@ async def test_a_gap_open_too_long_opens_an_alert_until_the_batch_arrives(
 
 
 async def test_missing_worker_heartbeats_alert_in_production_only(
-    response_runtime: Runtime, backend: str
+    response_runtime: ResponseRuntime, backend: str
 ) -> None:
     beat = response_registry.get("heartbeat").function
     await beat(response_runtime)
@@ -207,7 +209,7 @@ async def test_missing_worker_heartbeats_alert_in_production_only(
 
 
 async def test_no_heartbeat_yet_is_a_fresh_deployment_not_an_alert(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     async with request_runtime.unit_of_work() as uow:
         assert (await uow.session.scalars(select(WorkerHeartbeat))).all() == []
@@ -215,7 +217,7 @@ async def test_no_heartbeat_yet_is_a_fresh_deployment_not_an_alert(
     assert await open_alerts(request_runtime, "worker_heartbeat") == []
 
 
-async def test_a_full_transfer_disk_opens_an_alert(request_runtime: Runtime) -> None:
+async def test_a_full_transfer_disk_opens_an_alert(request_runtime: RequestRuntime) -> None:
     ctx = context_of(request_runtime)
     used = disk_usage(ctx.root).ratio
     assert 0 < used < 1
@@ -230,7 +232,7 @@ async def test_a_full_transfer_disk_opens_an_alert(request_runtime: Runtime) -> 
 
 
 async def test_an_http_error_rate_above_the_threshold_opens_an_alert(
-    request_client: httpx.AsyncClient, request_runtime: Runtime
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime
 ) -> None:
     root = request_runtime.settings.resolved_transfer_dir
     shutil.rmtree(root, ignore_errors=True)

@@ -15,28 +15,27 @@ from response_network.transfer.service import transfer_context as response_conte
 from shared.exchange.context import TransferContext
 from shared.platform.alerts.flows import Evaluation, evaluate_alerts
 from shared.platform.alerts.models import AlertMixin, AlertTables
-from shared.platform.alerts.settings import AlertSettings
+from shared.platform.runtime import NetworkRuntime
 
-SIDES: dict[str, tuple[AlertTables, Callable[[Runtime], TransferContext]]] = {
+SIDES: dict[str, tuple[AlertTables, Callable[[Any], TransferContext]]] = {
     "request": (REQUEST_TABLES, request_context),
     "response": (RESPONSE_TABLES, response_context),
 }
 
 
-def tables_of(runtime: Runtime) -> AlertTables:
+def tables_of(runtime: Runtime[Any]) -> AlertTables:
     return SIDES[runtime.settings.network_name][0]
 
 
-def context_of(runtime: Runtime) -> TransferContext:
+def context_of(runtime: Runtime[Any]) -> TransferContext:
     return SIDES[runtime.settings.network_name][1](runtime)
 
 
 async def evaluate(
-    runtime: Runtime, *, ctx: TransferContext | None = None, **settings: Any
+    runtime: NetworkRuntime[Any], *, ctx: TransferContext | None = None, **settings: Any
 ) -> Evaluation:
     """One evaluation with these settings changed. The disk rule stays quiet unless a test
     sets its threshold (this machine's disk is not the subject of the other tests)."""
-    assert isinstance(runtime.settings, AlertSettings)
     changed = runtime.settings.model_copy(update={"alert_disk_used_ratio": 1.0, **settings})
     result = await evaluate_alerts(
         runtime=runtime,
@@ -48,7 +47,7 @@ async def evaluate(
     return result
 
 
-async def alerts(runtime: Runtime, rule: str | None = None) -> list[AlertMixin]:
+async def alerts(runtime: Runtime[Any], rule: str | None = None) -> list[AlertMixin]:
     model = tables_of(runtime).alert
     statement = select(model).order_by(model.first_seen_at, model.subject)
     if rule is not None:
@@ -57,5 +56,5 @@ async def alerts(runtime: Runtime, rule: str | None = None) -> list[AlertMixin]:
         return list((await uow.session.scalars(statement)).all())
 
 
-async def open_alerts(runtime: Runtime, rule: str | None = None) -> list[AlertMixin]:
+async def open_alerts(runtime: Runtime[Any], rule: str | None = None) -> list[AlertMixin]:
     return [alert for alert in await alerts(runtime, rule) if alert.state == "open"]

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import update
 
 from core.db import utcnow
-from core.runtime import build_runtime
 from response_network.app import create_app as create_response_app
 from response_network.jobs import registry as response_registry
 from response_network.operations.models import WorkerHeartbeat
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from shared.platform.alerts.flows import LAST_EVALUATED_KEY
 from shared.platform.alerts.models import AlertMixin
@@ -33,7 +33,7 @@ async def test_the_api_evaluates_when_the_workers_went_silent(
     settings = response_settings.model_copy(
         update={"jobs_enabled": True, "alert_evaluate_seconds": 5}
     )
-    runtime = build_runtime(settings, response_registry, start_scheduler=False)
+    runtime = ResponseRuntime.build(settings, response_registry, start_scheduler=False)
     await runtime.redis.flushdb()  # type: ignore[union-attr]
     await response_registry.get("heartbeat").function(runtime)
     async with runtime.unit_of_work() as uow:  # the last worker stopped ten minutes ago
@@ -58,7 +58,7 @@ async def test_the_api_evaluates_when_the_workers_went_silent(
 async def test_recent_evaluations_by_the_workers_leave_the_api_idle(
     response_settings: ResponseSettings,
 ) -> None:
-    runtime = build_runtime(response_settings, response_registry, start_scheduler=False)
+    runtime = ResponseRuntime.build(response_settings, response_registry, start_scheduler=False)
     try:
         await runtime.redis.flushdb()  # type: ignore[union-attr]
         now = utcnow()

@@ -14,10 +14,11 @@ import pytest
 from pydantic import SecretStr
 
 from core.db import utcnow
-from core.runtime import Runtime
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from response_network.settings import ResponseSettings
 from shared.exchange.files import requeue
+from shared.platform.runtime import NetworkRuntime
 from tests.ops.test_alerts_rules import quarantine_junk
 from tests.ops.test_alerts_support import alerts, context_of, evaluate
 from tests.services import free_port
@@ -83,7 +84,9 @@ def webhook() -> Iterator[Webhook]:
 
 @pytest.fixture
 async def quarantined(
-    request_runtime: Runtime, request_settings: RequestSettings, response_settings: ResponseSettings
+    request_runtime: RequestRuntime,
+    request_settings: RequestSettings,
+    response_settings: ResponseSettings,
 ) -> str:
     """A condition to alert on: a refused batch in the request network's quarantine."""
     exchange_keys(response_settings, request_settings)
@@ -100,14 +103,14 @@ def settings_for(webhook: Webhook) -> dict[str, Any]:
     }
 
 
-async def evaluate_with(runtime: Runtime, webhook: Webhook, **extra: Any) -> Any:
+async def evaluate_with(runtime: NetworkRuntime[Any], webhook: Webhook, **extra: Any) -> Any:
     changed = {**settings_for(webhook), **extra}
     changed["alert_webhook_url"] = SecretStr(changed["alert_webhook_url"])
     return await evaluate(runtime, **changed)
 
 
 async def test_new_and_resolved_alerts_are_posted_as_json(
-    request_runtime: Runtime, quarantined: str, webhook: Webhook
+    request_runtime: RequestRuntime, quarantined: str, webhook: Webhook
 ) -> None:
     receiver = webhook.start()
 
@@ -134,7 +137,7 @@ async def test_new_and_resolved_alerts_are_posted_as_json(
 
 
 async def test_a_webhook_that_is_down_is_retried_until_it_takes_the_alert(
-    request_runtime: Runtime, quarantined: str, webhook: Webhook
+    request_runtime: RequestRuntime, quarantined: str, webhook: Webhook
 ) -> None:
     # Ample time to look before the retry.
     wait = {"alert_webhook_retry_base_seconds": 1.0, "alert_webhook_retry_max_seconds": 1.0}
@@ -163,7 +166,7 @@ async def test_a_webhook_that_is_down_is_retried_until_it_takes_the_alert(
 
 
 async def test_a_webhook_answering_500_is_retried_with_a_growing_wait(
-    request_runtime: Runtime, quarantined: str, webhook: Webhook
+    request_runtime: RequestRuntime, quarantined: str, webhook: Webhook
 ) -> None:
     receiver = webhook.start()
     receiver.status = 500
@@ -188,7 +191,7 @@ async def test_a_webhook_answering_500_is_retried_with_a_growing_wait(
 
 
 async def test_a_webhook_too_slow_to_answer_counts_as_a_failed_try(
-    request_runtime: Runtime, quarantined: str, webhook: Webhook
+    request_runtime: RequestRuntime, quarantined: str, webhook: Webhook
 ) -> None:
     receiver = webhook.start()
     receiver.delay = 0.5
@@ -201,7 +204,7 @@ async def test_a_webhook_too_slow_to_answer_counts_as_a_failed_try(
 
 
 async def test_after_one_failure_the_rest_waits_for_the_next_run(
-    request_runtime: Runtime, quarantined: str, webhook: Webhook
+    request_runtime: RequestRuntime, quarantined: str, webhook: Webhook
 ) -> None:
     await quarantine_junk(request_runtime, "more-junk.tar")
 

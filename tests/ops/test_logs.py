@@ -15,9 +15,9 @@ import structlog
 
 from core.jobs import InProcessRunner
 from core.logging import configure_logging
-from core.runtime import Runtime
 from core.security import hash_password
 from request_network.auth.service import build_token_issuer
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.replica import insert_user
@@ -50,7 +50,7 @@ def log_lines() -> Iterator[LogLines]:
 
 
 @pytest.fixture
-async def weather(request_runtime: Runtime) -> None:
+async def weather(request_runtime: RequestRuntime) -> None:
     async with request_runtime.unit_of_work() as uow:
         uow.session.add_all([replica_type("weather"), replica_profile(allow_all=True)])
 
@@ -61,7 +61,7 @@ async def _log_in(client: httpx.AsyncClient, password: str) -> httpx.Response:
 
 async def test_login_and_submission_leave_no_password_and_no_parameters_in_the_log(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     weather: None,
     log_lines: LogLines,
 ) -> None:
@@ -95,7 +95,7 @@ async def test_login_and_submission_leave_no_password_and_no_parameters_in_the_l
 
 
 async def test_the_route_template_is_logged_not_the_path(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, log_lines: LogLines
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime, log_lines: LogLines
 ) -> None:
     await request_client.get("/requests/00000000-0000-0000-0000-00000000beef")
     await request_client.get("/no/such/thing")
@@ -108,7 +108,7 @@ async def test_the_route_template_is_logged_not_the_path(
 async def test_a_job_enqueued_by_a_request_logs_that_request_id(
     request_client: httpx.AsyncClient,
     request_settings: RequestSettings,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     weather: None,
     log_lines: LogLines,
 ) -> None:

@@ -20,16 +20,18 @@ from core.app import create_network_app
 from core.db import utcnow
 from core.jobs import JobRegistry
 from core.metrics import Probe
-from core.runtime import Runtime, build_runtime
+from core.runtime import Runtime
 from core.settings import NetworkSettings
 from request_network.auth.service import build_token_issuer
 from request_network.requests.models import Request as RequestRow
 from request_network.requests.models import RequestStatus
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.models import InboundGap
 from request_network.users.models import User
 from response_network.requests.models import Request as ResponseRequestRow
 from response_network.requests.models import RequestStatus as ResponseStatus
+from response_network.runtime import ResponseRuntime
 from tests.conftest import METRICS_AUTH
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.replica import insert_user
@@ -81,7 +83,9 @@ async def test_http_metrics_are_labelled_by_route_template_never_by_path(
 
 
 async def test_rate_limit_rejections_are_counted_by_window(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, request_settings: RequestSettings
+    request_client: httpx.AsyncClient,
+    request_runtime: RequestRuntime,
+    request_settings: RequestSettings,
 ) -> None:
     async with request_runtime.unit_of_work() as uow:
         uow.session.add_all([replica_type("weather"), replica_profile(allow_all=True)])
@@ -122,7 +126,7 @@ def request_row(owner: uuid.UUID, *, age: timedelta, status: RequestStatus) -> R
 
 
 async def test_the_oldest_unanswered_request_age_is_read_at_each_scrape(
-    request_client: httpx.AsyncClient, request_runtime: Runtime
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime
 ) -> None:
     assert sample(await scrape(request_client), OLDEST) == 0.0
     owner = uuid.uuid4()
@@ -150,7 +154,7 @@ async def test_the_oldest_unanswered_request_age_is_read_at_each_scrape(
 
 
 async def test_the_response_network_reports_its_oldest_unanswered_request(
-    response_client: httpx.AsyncClient, response_runtime: Runtime
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime
 ) -> None:
     submitted = utcnow() - timedelta(hours=2)
     async with response_runtime.unit_of_work() as uow:
@@ -180,7 +184,9 @@ async def test_the_response_network_reports_its_oldest_unanswered_request(
 
 
 async def test_open_gaps_move_as_gaps_open_and_are_declared_lost(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, request_settings: RequestSettings
+    request_client: httpx.AsyncClient,
+    request_runtime: RequestRuntime,
+    request_settings: RequestSettings,
 ) -> None:
     admin = await insert_user(request_runtime, "root", password_hash=None, role="admin")
     before = await scrape(request_client)
@@ -217,7 +223,7 @@ async def broken_probe() -> Sequence[Metric]:
 
 
 def build_app(tmp_path: Path, probes: Sequence[Probe] = (), **settings: Any) -> FastAPI:
-    runtime: Runtime = build_runtime(
+    runtime: Runtime[Any] = Runtime.build(
         NetworkSettings(network_name="t", var_dir=tmp_path, jobs_enabled=False, **settings),
         JobRegistry("t"),
     )

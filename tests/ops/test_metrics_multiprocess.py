@@ -17,8 +17,8 @@ from prometheus_client import CollectorRegistry, values
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from core.logging import bind_request_id
-from core.runtime import Runtime
 from response_network.app import create_app
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.ops.processes import clean_env
 from tests.ops.test_metrics import sample
@@ -76,7 +76,7 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
 async def test_a_job_run_by_a_celery_worker_shows_on_the_api_metrics_under_its_request_id(
     multiprocess_dir: Path,
     response_settings: ResponseSettings,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_worker: Started,
     worker_log: Path,
 ) -> None:

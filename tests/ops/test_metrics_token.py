@@ -12,12 +12,13 @@ import httpx
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from core.runtime import build_runtime
 from request_network.app import create_app as create_request_app
 from request_network.jobs import registry as request_registry
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from response_network.app import create_app as create_response_app
 from response_network.jobs import registry as response_registry
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.conftest import METRICS_AUTH, METRICS_TOKEN
 from tests.ops.test_metrics import build_app, get, sample
@@ -46,7 +47,7 @@ async def test_without_a_token_the_request_network_refuses_every_scrape(
     request_settings: RequestSettings,
 ) -> None:
     settings = request_settings.model_copy(update={"metrics_token": SecretStr("")})
-    app = create_request_app(settings, build_runtime(settings, request_registry))
+    app = create_request_app(settings, RequestRuntime.build(settings, request_registry))
     async with app.router.lifespan_context(app):
         anonymous = await get(app, "/metrics")
         transport = httpx.ASGITransport(app=app)
@@ -62,7 +63,7 @@ async def test_the_response_network_is_open_unless_given_a_token(
     assert (await response_client.get("/metrics")).status_code == 200
 
     guarded = response_settings.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)})
-    app = create_response_app(guarded, build_runtime(guarded, response_registry))
+    app = create_response_app(guarded, ResponseRuntime.build(guarded, response_registry))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:

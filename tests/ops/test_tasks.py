@@ -19,15 +19,17 @@ from core.job_status import INSPECT_GRACE, INSPECT_TIMEOUT, tasks_overview
 from core.jobs import InProcessRunner, Job, run_job
 from core.runtime import Runtime
 from request_network.auth.service import build_token_issuer as request_token_issuer
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from response_network.auth.service import build_token_issuer as response_token_issuer
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from tests.request_network.replica import insert_user
 
 
 async def response_headers(
-    runtime: Runtime, settings: ResponseSettings, role: Role = Role.ADMIN
+    runtime: ResponseRuntime, settings: ResponseSettings, role: Role = Role.ADMIN
 ) -> dict[str, str]:
     async with runtime.unit_of_work() as uow:
         user = User(
@@ -44,13 +46,13 @@ async def response_headers(
 
 
 async def request_headers(
-    runtime: Runtime, settings: RequestSettings, role: str = "admin"
+    runtime: RequestRuntime, settings: RequestSettings, role: str = "admin"
 ) -> dict[str, str]:
     user = await insert_user(runtime, f"tasks-{role}", password_hash=None, role=role)
     return {"Authorization": f"Bearer {request_token_issuer(settings).issue(str(user.id))[0]}"}
 
 
-async def run(runtime: Runtime, name: str, **kwargs: Any) -> None:
+async def run(runtime: Runtime[Any], name: str, **kwargs: Any) -> None:
     """Run job `name` once as this backend's runner does; a failure stays the runner's."""
     if isinstance(runtime.jobs, InProcessRunner):
         await runtime.jobs.enqueue(name, **kwargs)
@@ -69,7 +71,7 @@ async def job_of(client: httpx.AsyncClient, headers: dict[str, str], name: str) 
 
 async def test_a_run_shows_its_start_duration_and_outcome_and_a_failure_its_error(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_settings: ResponseSettings,
 ) -> None:
     headers = await response_headers(response_runtime, response_settings)
@@ -101,7 +103,7 @@ async def test_a_run_shows_its_start_duration_and_outcome_and_a_failure_its_erro
 
 async def test_the_request_network_shows_its_own_jobs(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_settings: RequestSettings,
 ) -> None:
     headers = await request_headers(request_runtime, request_settings)
@@ -117,10 +119,10 @@ async def test_the_request_network_shows_its_own_jobs(
 
 async def test_plain_users_are_refused_on_both_networks(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_settings: ResponseSettings,
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_settings: RequestSettings,
 ) -> None:
     on_response = await response_client.get(
@@ -135,7 +137,7 @@ async def test_plain_users_are_refused_on_both_networks(
 
 
 async def test_the_queue_counts_jobs_waiting_and_a_missing_worker_is_said(
-    backend: str, response_runtime: Runtime
+    backend: str, response_runtime: ResponseRuntime
 ) -> None:
     # The runtime's runner is not started: enqueued jobs wait (in-process) or sit in Redis.
     await response_runtime.jobs.enqueue("heartbeat")
@@ -162,12 +164,12 @@ async def test_the_queue_counts_jobs_waiting_and_a_missing_worker_is_said(
 
 @pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 async def test_a_long_multiline_error_is_kept_as_one_bounded_line(
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
 ) -> None:
     registry = response_runtime.registry
     job = registry.get("heartbeat")
 
-    async def explode(runtime: Runtime) -> None:
+    async def explode(runtime: Runtime[Any]) -> None:
         raise RuntimeError("first line " + "x" * 1000 + "\nsecond line")
 
     failing = Job(job.name, explode, job.every)

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from core.jobs import run_job
-from core.runtime import build_runtime
 from response_network.cli import app
 from response_network.jobs import registry
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.terminal import logging_restored
 
@@ -39,7 +39,7 @@ def test_tasks_lists_every_job_with_its_schedule(
     """`redis_url` empties the Redis the production backend uses: no queue or run left over."""
 
     async def run_heartbeat() -> None:
-        runtime = build_runtime(response_settings, registry, start_scheduler=False)
+        runtime = ResponseRuntime.build(response_settings, registry, start_scheduler=False)
         try:
             await run_job(registry.get("heartbeat"), runtime, {})
         finally:

@@ -27,12 +27,12 @@ from fastapi import FastAPI
 
 from core.db import utcnow
 from core.migrations import downgrade, head_revision
-from core.runtime import Runtime
 from request_network.bootstrap import MIGRATIONS as REQUEST_MIGRATIONS
 from response_network.app import create_app
 from response_network.bootstrap import MIGRATIONS as RESPONSE_MIGRATIONS
 from response_network.jobs import registry
 from response_network.operations.models import WorkerHeartbeat
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from shared.platform.validate import (
     CHECKS,
@@ -273,7 +273,7 @@ async def test_a_fresh_network_that_never_ran_fails_what_is_missing(
 
 
 async def test_heartbeats_must_be_fresh_and_the_transfer_dir_roomy(
-    response_settings: ResponseSettings, response_runtime: Runtime
+    response_settings: ResponseSettings, response_runtime: ResponseRuntime
 ) -> None:
     response_settings.resolved_transfer_dir.mkdir(parents=True)
     async with response_runtime.unit_of_work() as uow:

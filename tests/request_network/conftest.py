@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from core.runtime import Runtime
 from core.security import TokenIssuer, hash_password
 from request_network.auth.service import build_token_issuer
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.users.models import User
 from tests.request_network.replica import insert_user
@@ -30,7 +30,7 @@ def request_tokens(request_settings: RequestSettings) -> TokenIssuer:
 
 
 @pytest.fixture
-def replica_user(request_runtime: Runtime, replica_password_hash: str) -> ReplicaUserFactory:
+def replica_user(request_runtime: RequestRuntime, replica_password_hash: str) -> ReplicaUserFactory:
     async def make(username: str, *, role: str = "user", active: bool = True) -> User:
         return await insert_user(
             request_runtime,

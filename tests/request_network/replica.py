@@ -6,6 +6,7 @@ Tests use these until a batch carries them; the import itself is the transfer's 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from core.db import utcnow
 from core.runtime import Runtime
@@ -15,7 +16,7 @@ from request_network.users.models import User
 
 
 async def insert_user(
-    runtime: Runtime,
+    runtime: Runtime[Any],
     username: str,
     *,
     password_hash: str | None,
@@ -43,7 +44,7 @@ async def insert_user(
 
 
 async def insert_api_key(
-    runtime: Runtime, user: User, *, revoked: bool = False, scopes: list[str] | None = None
+    runtime: Runtime[Any], user: User, *, revoked: bool = False, scopes: list[str] | None = None
 ) -> str:
     """A replica key row for `user`; returns the secret its hash stands for."""
     secret, prefix, digest = generate_api_key()

@@ -20,6 +20,7 @@ from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
 from request_network.auth.service import build_token_issuer
 from request_network.jobs import registry
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.users.models import User
 from tests.request_network.replica import insert_user
@@ -30,7 +31,7 @@ Headers = dict[str, str]
 
 
 @pytest.fixture
-async def admin(request_runtime: Runtime) -> User:
+async def admin(request_runtime: RequestRuntime) -> User:
     return await insert_user(request_runtime, "root", password_hash=None, role="admin")
 
 
@@ -42,7 +43,7 @@ def admin_headers(request_settings: RequestSettings, admin: User) -> Headers:
 
 
 async def add_event(
-    runtime: Runtime,
+    runtime: Runtime[Any],
     *,
     at: datetime,
     actor: Actor = SYSTEM,
@@ -89,7 +90,7 @@ async def test_an_admin_action_shows_in_the_trail_with_who_and_from_where(
 
 
 async def test_filters_by_actor_action_object_and_time_range(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, admin_headers: Headers
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime, admin_headers: Headers
 ) -> None:
     now = utcnow()
     day = timedelta(days=1)
@@ -122,7 +123,7 @@ async def test_filters_by_actor_action_object_and_time_range(
 
 
 async def test_pages_follow_each_other_within_a_time_range(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, admin_headers: Headers
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime, admin_headers: Headers
 ) -> None:
     start = utcnow() - timedelta(hours=10)
     for hour in range(7):
@@ -176,7 +177,7 @@ async def test_a_bad_filter_or_cursor_is_a_422_naming_it(
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
 async def test_no_route_changes_or_deletes_an_event(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     admin_headers: Headers,
     method: str,
 ) -> None:
@@ -192,14 +193,14 @@ async def test_no_route_changes_or_deletes_an_event(
     assert (await read(request_client, admin_headers))[1]["items"] == [event]
 
 
-async def retained(runtime: Runtime) -> list[tuple[str, str | None]]:
+async def retained(runtime: Runtime[Any]) -> list[tuple[str, str | None]]:
     async with runtime.unit_of_work() as uow:
         events = await uow.session.scalars(select(AuditEvent).order_by(AuditEvent.occurred_at))
         return [(event.action, event.object_id) for event in events]
 
 
 async def test_the_retention_job_deletes_older_events_and_records_how_many(
-    request_runtime: Runtime, request_settings: RequestSettings
+    request_runtime: RequestRuntime, request_settings: RequestSettings
 ) -> None:
     request_settings.audit_retention_days = 30
     now = utcnow()
@@ -221,7 +222,7 @@ async def test_the_retention_job_deletes_older_events_and_records_how_many(
 
 
 async def test_retention_zero_keeps_every_event(
-    request_runtime: Runtime, request_settings: RequestSettings
+    request_runtime: RequestRuntime, request_settings: RequestSettings
 ) -> None:
     request_settings.audit_retention_days = 0
     await add_event(request_runtime, at=utcnow() - timedelta(days=3650), object_id=1)

@@ -11,9 +11,9 @@ import bcrypt
 import httpx
 import pytest
 
-from core.runtime import Runtime
 from core.security import TokenIssuer
 from request_network.app import create_app
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from tests.request_network.conftest import PASSWORD, ReplicaUserFactory
 from tests.request_network.replica import insert_api_key, insert_user
@@ -46,7 +46,7 @@ async def test_replicated_user_logs_in_and_reads_themself(
 
 
 async def test_bcrypt_hash_verifies_here_but_is_left_alone(
-    request_client: httpx.AsyncClient, request_runtime: Runtime
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime
 ) -> None:
     legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
     user = await insert_user(request_runtime, "legacy", password_hash=legacy)
@@ -75,7 +75,7 @@ async def test_wrong_password_unknown_and_inactive_users_get_one_answer(
 
 @contextlib.asynccontextmanager
 async def _client(
-    settings: RequestSettings, runtime: Runtime, peer: str = "127.0.0.1", **changes: Any
+    settings: RequestSettings, runtime: RequestRuntime, peer: str = "127.0.0.1", **changes: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An app on the test's runtime with some settings changed, called from `peer` (its
     lifespan is not run: it would close the runtime)."""
@@ -86,7 +86,9 @@ async def _client(
 
 
 async def test_five_failures_make_that_username_wait_at_that_address(
-    request_settings: RequestSettings, request_runtime: Runtime, replica_user: ReplicaUserFactory
+    request_settings: RequestSettings,
+    request_runtime: RequestRuntime,
+    replica_user: ReplicaUserFactory,
 ) -> None:
     await replica_user("alice")
     async with _client(request_settings, request_runtime, login_delay_seconds=60) as client:
@@ -118,7 +120,7 @@ async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(
     peer: str,
     owner_answer: int,
     request_settings: RequestSettings,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     replica_user: ReplicaUserFactory,
 ) -> None:
     await replica_user("alice")
@@ -135,7 +137,7 @@ async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(
 async def test_replicated_api_key_authenticates(
     header: str,
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     replica_user: ReplicaUserFactory,
 ) -> None:
     user = await replica_user("robot")
@@ -148,7 +150,7 @@ async def test_replicated_api_key_authenticates(
 
 async def test_revoked_key_and_deactivated_users_key_are_refused(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     replica_user: ReplicaUserFactory,
 ) -> None:
     user = await replica_user("robot")
@@ -183,7 +185,7 @@ async def test_tokens_are_bound_to_their_network(
 
 async def test_deactivated_replica_user_loses_their_token(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     replica_user: ReplicaUserFactory,
     request_tokens: TokenIssuer,
 ) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import select
 
-from core.runtime import Runtime
 from core.security import TokenIssuer
 from request_network.audit.models import AuditEvent
-from request_network.auth.service import principals
+from request_network.runtime import RequestRuntime
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.replica import insert_api_key
 from tests.response_network.identity import bearer
@@ -17,7 +16,7 @@ from tests.response_network.identity import bearer
 
 async def test_a_logged_out_token_is_refused_at_once_though_its_user_is_cached(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_tokens: TokenIssuer,
     replica_user: ReplicaUserFactory,
 ) -> None:
@@ -25,7 +24,7 @@ async def test_a_logged_out_token_is_refused_at_once_though_its_user_is_cached(
     laptop = bearer(request_tokens.issue(str(alice.id))[0])
     phone = bearer(request_tokens.issue(str(alice.id))[0])
     assert (await request_client.get("/users/me", headers=laptop)).status_code == 200
-    assert principals(request_runtime).get(alice.id) is not None  # cached for seconds now
+    assert request_runtime.principals.get(alice.id) is not None  # cached for seconds now
 
     logged_out = await request_client.post("/auth/logout", headers=laptop)
 
@@ -41,7 +40,9 @@ async def test_a_logged_out_token_is_refused_at_once_though_its_user_is_cached(
 
 
 async def test_an_api_key_cannot_log_out(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, replica_user: ReplicaUserFactory
+    request_client: httpx.AsyncClient,
+    request_runtime: RequestRuntime,
+    replica_user: ReplicaUserFactory,
 ) -> None:
     alice = await replica_user("alice")
     secret = await insert_api_key(request_runtime, alice)

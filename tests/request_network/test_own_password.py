@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
-from core.runtime import Runtime
 from core.security import TokenIssuer
 from request_network.audit.models import AuditEvent
+from request_network.runtime import RequestRuntime
 from request_network.users.models import PasswordChange, User
 from tests.request_network.conftest import PASSWORD, ReplicaUserFactory
 from tests.request_network.replica import insert_api_key
@@ -27,7 +27,7 @@ async def change(
     )
 
 
-async def unchanged(runtime: Runtime, user: User) -> bool:
+async def unchanged(runtime: RequestRuntime, user: User) -> bool:
     async with runtime.unit_of_work() as uow:
         stored = await uow.session.get(User, user.id)
         queued = await uow.session.scalar(select(func.count()).select_from(PasswordChange))
@@ -41,7 +41,7 @@ async def unchanged(runtime: Runtime, user: User) -> bool:
 
 async def test_wrong_weak_and_keyed_changes_are_refused_and_change_nothing(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_tokens: TokenIssuer,
     replica_user: ReplicaUserFactory,
 ) -> None:
@@ -72,7 +72,7 @@ async def test_wrong_weak_and_keyed_changes_are_refused_and_change_nothing(
 
 async def test_staff_change_their_password_on_the_response_network_only(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_tokens: TokenIssuer,
     replica_user: ReplicaUserFactory,
 ) -> None:

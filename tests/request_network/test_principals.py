@@ -11,9 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy import update
 
 from core.db import utcnow
-from core.runtime import Runtime
 from core.security import TokenIssuer
-from request_network.auth.service import principals
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.models import User
@@ -47,7 +46,7 @@ def _deactivated(user: User) -> UsersStreamRecord:
 
 async def test_a_synced_deactivation_refuses_the_next_call_at_once(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_tokens: TokenIssuer,
     replica_user: ReplicaUserFactory,
 ) -> None:
@@ -66,11 +65,11 @@ async def test_a_synced_deactivation_refuses_the_next_call_at_once(
 
 async def test_a_change_made_elsewhere_shows_once_the_entry_expires(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_tokens: TokenIssuer,
     replica_user: ReplicaUserFactory,
 ) -> None:
-    principals(request_runtime).seconds = 0.3
+    request_runtime.principals.seconds = 0.3
     bob = await replica_user("bob")
     headers = _bearer(request_tokens, bob)
     assert (await request_client.get("/users/me", headers=headers)).status_code == 200
@@ -88,11 +87,11 @@ async def test_a_change_made_elsewhere_shows_once_the_entry_expires(
 
 async def test_with_no_cache_time_every_call_reads_the_user(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_tokens: TokenIssuer,
     replica_user: ReplicaUserFactory,
 ) -> None:
-    principals(request_runtime).seconds = 0
+    request_runtime.principals.seconds = 0
     carol = await replica_user("carol")
     headers = _bearer(request_tokens, carol)
     assert (await request_client.get("/users/me", headers=headers)).status_code == 200

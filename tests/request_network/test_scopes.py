@@ -5,17 +5,20 @@ A key without scopes, and a login token, keep the owner's role's full reach.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from core.runtime import Runtime
 from core.security import TokenIssuer
+from request_network.runtime import RequestRuntime
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.replica import insert_api_key, insert_user
 
 SUBMISSION = {"request_type": "weather", "parameters": {"city": "Oslo"}}
 
 
-async def with_catalog(runtime: Runtime) -> None:
+async def with_catalog(runtime: Runtime[Any]) -> None:
     async with runtime.unit_of_work() as uow:
         uow.session.add_all([replica_type("weather"), replica_profile(allow_all=True)])
 
@@ -28,7 +31,7 @@ def refused_for(answer: httpx.Response, scope: str) -> bool:
 
 
 async def test_a_read_key_lists_and_reads_but_cannot_submit(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, request_tokens: TokenIssuer
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime, request_tokens: TokenIssuer
 ) -> None:
     await with_catalog(request_runtime)
     user = await insert_user(request_runtime, "reader", password_hash=None)
@@ -54,7 +57,7 @@ async def test_a_read_key_lists_and_reads_but_cannot_submit(
 
 
 async def test_a_write_key_submits_but_reads_nothing(
-    request_client: httpx.AsyncClient, request_runtime: Runtime
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime
 ) -> None:
     await with_catalog(request_runtime)
     user = await insert_user(request_runtime, "writer", password_hash=None)
@@ -78,7 +81,7 @@ async def test_a_write_key_submits_but_reads_nothing(
 
 
 async def test_a_key_without_scopes_reaches_what_its_owner_may(
-    request_client: httpx.AsyncClient, request_runtime: Runtime
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime
 ) -> None:
     await with_catalog(request_runtime)
     user = await insert_user(request_runtime, "plain", password_hash=None)
@@ -93,7 +96,7 @@ async def test_a_key_without_scopes_reaches_what_its_owner_may(
 
 
 async def test_an_admins_key_reaches_the_admin_routes_only_with_the_admin_scope(
-    request_client: httpx.AsyncClient, request_runtime: Runtime
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime
 ) -> None:
     admin = await insert_user(request_runtime, "root", password_hash=None, role="admin")
     reader = {"X-API-Key": await insert_api_key(request_runtime, admin, scopes=["requests:read"])}

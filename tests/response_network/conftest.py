@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from core.runtime import Runtime
 from core.security import TokenIssuer, hash_password
 from response_network.auth.service import build_token_issuer
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from tests.response_network.identity import PASSWORD, bearer
@@ -29,7 +29,7 @@ def tokens(response_settings: ResponseSettings) -> TokenIssuer:
 
 
 @pytest.fixture
-def make_user(response_runtime: Runtime, password_hash: str) -> UserFactory:
+def make_user(response_runtime: ResponseRuntime, password_hash: str) -> UserFactory:
     async def make(
         username: str,
         *,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from sqlalchemy import select
 
@@ -22,7 +24,7 @@ async def login(
     return await client.post("/auth/token", data={"username": username, "password": password})
 
 
-async def audit_events(runtime: Runtime, action: str | None = None) -> list[AuditEvent]:
+async def audit_events(runtime: Runtime[Any], action: str | None = None) -> list[AuditEvent]:
     async with runtime.unit_of_work() as uow:
         statement = select(AuditEvent).order_by(AuditEvent.occurred_at)
         if action is not None:
@@ -30,7 +32,7 @@ async def audit_events(runtime: Runtime, action: str | None = None) -> list[Audi
         return list((await uow.session.scalars(statement)).all())
 
 
-async def reload_user(runtime: Runtime, user_id: object) -> User:
+async def reload_user(runtime: Runtime[Any], user_id: object) -> User:
     async with runtime.unit_of_work() as uow:
         user = await uow.session.get(User, user_id)
         assert user is not None

@@ -11,16 +11,16 @@ import pytest
 from core.audit import Actor, record_audit
 from core.db import utcnow
 from core.jobs import run_job
-from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
 from response_network.jobs import registry
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.response_network.identity import audit_events
 
 SOMEONE = Actor(id=None, name="test", address="10.0.0.1")
 
 
-async def test_audit_events_cannot_be_changed_or_deleted(response_runtime: Runtime) -> None:
+async def test_audit_events_cannot_be_changed_or_deleted(response_runtime: ResponseRuntime) -> None:
     async with response_runtime.unit_of_work() as uow:
         record_audit(
             session=uow.session, model=AuditEvent, actor=SOMEONE, action="x.y", object_type="x"
@@ -46,7 +46,7 @@ async def test_audit_events_cannot_be_changed_or_deleted(response_runtime: Runti
     [{"password": "x"}, {"new_password_hash": "x"}, {"outer": {"api_secret": "x"}}, {"Token": 1}],
 )
 async def test_details_naming_a_secret_are_refused(
-    details: dict[str, object], response_runtime: Runtime
+    details: dict[str, object], response_runtime: ResponseRuntime
 ) -> None:
     async with response_runtime.unit_of_work() as uow:
         with pytest.raises(ValueError, match="secrets"):
@@ -61,7 +61,9 @@ async def test_details_naming_a_secret_are_refused(
 
 
 async def test_admins_read_the_trail_newest_first_in_pages(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     async with response_runtime.unit_of_work() as uow:
         for number in range(5):
@@ -97,7 +99,9 @@ async def test_admins_read_the_trail_newest_first_in_pages(
 
 
 async def test_admins_filter_by_object_type_and_time_range(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     now = utcnow()
     for days, object_type in ((3, "user"), (2, "request_type"), (1, "user")):
@@ -137,7 +141,7 @@ async def test_no_route_changes_or_deletes_an_event(
 
 
 async def test_the_retention_job_keeps_what_the_setting_keeps(
-    response_runtime: Runtime, response_settings: ResponseSettings
+    response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> None:
     response_settings.audit_retention_days = 7
     async with response_runtime.unit_of_work() as uow:

@@ -14,13 +14,13 @@ from typer.testing import CliRunner
 
 from core.db import utcnow
 from core.jobs import JobRegistry
-from core.runtime import build_runtime
 from core.security import hash_api_key, verify_password
 from response_network.api_keys.models import ApiKey
 from response_network.audit.models import AuditEvent
 from response_network.catalog.models import RequestType
 from response_network.cli import app
 from response_network.requests.models import Request
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from tests.terminal import logging_restored
@@ -50,7 +50,7 @@ RowT = TypeVar("RowT")
 
 def _rows(settings: ResponseSettings, model: type[RowT]) -> list[RowT]:
     async def load() -> list[RowT]:
-        runtime = build_runtime(settings, JobRegistry("t"), start_scheduler=False)
+        runtime = ResponseRuntime.build(settings, JobRegistry("t"), start_scheduler=False)
         try:
             async with runtime.unit_of_work() as uow:
                 return list((await uow.session.scalars(select(model))).all())
@@ -156,7 +156,7 @@ def _failed_requests(settings: ResponseSettings, *reasons: str) -> list[uuid.UUI
     """Requests of the `echo` type the master failed, one per reason."""
 
     async def insert() -> list[uuid.UUID]:
-        runtime = build_runtime(settings, JobRegistry("t"), start_scheduler=False)
+        runtime = ResponseRuntime.build(settings, JobRegistry("t"), start_scheduler=False)
         now = utcnow()
         try:
             async with runtime.unit_of_work() as uow:

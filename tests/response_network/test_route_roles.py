@@ -17,12 +17,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from core.runtime import Runtime
 from core.security import TokenIssuer
 from request_network.app import create_app as create_request_app
 from request_network.auth.service import build_token_issuer
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from response_network.app import create_app as create_response_app
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role
 from tests.request_network.replica import insert_user
@@ -168,7 +169,7 @@ async def response_tokens(make_user: UserFactory, tokens: TokenIssuer) -> dict[s
 
 async def test_response_network_routes_match_the_role_table(
     response_settings: ResponseSettings,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_tokens: dict[str, str],
 ) -> None:
     app = create_response_app(response_settings, response_runtime)
@@ -176,7 +177,7 @@ async def test_response_network_routes_match_the_role_table(
 
 
 async def test_request_network_routes_match_the_role_table(
-    request_settings: RequestSettings, request_runtime: Runtime
+    request_settings: RequestSettings, request_runtime: RequestRuntime
 ) -> None:
     issuer = build_token_issuer(request_settings)
     issued = {}

@@ -14,10 +14,11 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 
 from core.deps import declared_scope
-from core.runtime import Runtime
 from request_network.app import create_app as create_request_app
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from response_network.app import create_app as create_response_app
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from shared.scopes import SESSION_ONLY, Scope
 from tests.response_network.test_route_roles import (
@@ -117,7 +118,7 @@ def check(app: FastAPI, roles: Table, scopes: Table) -> None:
 
 
 async def test_every_response_network_route_declares_its_scope(
-    response_settings: ResponseSettings, response_runtime: Runtime
+    response_settings: ResponseSettings, response_runtime: ResponseRuntime
 ) -> None:
     check(
         create_response_app(response_settings, response_runtime), RESPONSE_ROUTES, RESPONSE_SCOPES
@@ -125,6 +126,6 @@ async def test_every_response_network_route_declares_its_scope(
 
 
 async def test_every_request_network_route_declares_its_scope(
-    request_settings: RequestSettings, request_runtime: Runtime
+    request_settings: RequestSettings, request_runtime: RequestRuntime
 ) -> None:
     check(create_request_app(request_settings, request_runtime), REQUEST_ROUTES, REQUEST_SCOPES)

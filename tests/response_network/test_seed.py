@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from core.runtime import Runtime
 from core.security import verify_password
 from response_network.bootstrap import seed_admin
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 
 
-async def _admins(runtime: Runtime) -> list[User]:
+async def _admins(runtime: Runtime[Any]) -> list[User]:
     async with runtime.unit_of_work() as uow:
         return list((await uow.session.execute(select(User))).scalars())
 
 
 async def test_seed_is_idempotent(
-    response_runtime: Runtime, response_settings: ResponseSettings
+    response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> None:
     first = await seed_admin(response_runtime, response_settings)
     second = await seed_admin(response_runtime, response_settings)
@@ -29,7 +32,7 @@ async def test_seed_is_idempotent(
 
 
 async def test_generated_password_is_returned_once_and_works(
-    response_runtime: Runtime, response_settings: ResponseSettings
+    response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> None:
     settings = response_settings.model_copy(update={"admin_password": None})
     seeded = await seed_admin(response_runtime, settings)
@@ -43,7 +46,7 @@ async def test_generated_password_is_returned_once_and_works(
 
 
 async def test_the_seeded_admin_logs_in_on_the_request_network_only_when_asked(
-    response_runtime: Runtime, response_settings: ResponseSettings
+    response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> None:
     """Off by default; `airlock dev` asks for it for its development admin."""
     await seed_admin(response_runtime, response_settings)

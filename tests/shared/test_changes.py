@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from core.runtime import Runtime
+from request_network.runtime import RequestRuntime
 from request_network.transfer.service import stream_registry as request_streams
 from response_network.transfer.service import stream_registry as response_streams
 from shared.streams import CONTROL_STREAM, StreamRegistry
@@ -106,7 +106,7 @@ async def test_loading_the_models_alone_tracks_every_exported_model(
     record_type: str,
     backend: str,
     databases: Databases,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     streams = response_streams() if network == "response" else request_streams(request_runtime)
     url = await databases.migrated(network, backend)

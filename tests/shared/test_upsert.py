@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.runtime import Runtime
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from shared.upsert import versioned_upsert
 
@@ -31,13 +32,13 @@ def user_row(user_id: uuid.UUID, version: int, email: str) -> dict[str, Any]:
     }
 
 
-async def _emails(runtime: Runtime) -> dict[uuid.UUID, tuple[int, str]]:
+async def _emails(runtime: Runtime[Any]) -> dict[uuid.UUID, tuple[int, str]]:
     async with runtime.unit_of_work() as uow:
         rows = (await uow.session.execute(select(User.id, User.version, User.email))).all()
     return {row.id: (row.version, row.email) for row in rows}
 
 
-async def test_newer_versions_win_in_any_order(request_runtime: Runtime) -> None:
+async def test_newer_versions_win_in_any_order(request_runtime: RequestRuntime) -> None:
     a, b = uuid.uuid4(), uuid.uuid4()
     table = User.__table__
     deliveries = [
@@ -54,7 +55,7 @@ async def test_newer_versions_win_in_any_order(request_runtime: Runtime) -> None
     assert written == [2, 0, 0, 1]
 
 
-async def test_chunks_large_inputs(request_runtime: Runtime) -> None:
+async def test_chunks_large_inputs(request_runtime: RequestRuntime) -> None:
     rows = [user_row(uuid.uuid4(), 1, f"{i}@x") for i in range(6000)]
     async with request_runtime.unit_of_work() as uow:
         written = await versioned_upsert(session=uow.session, table=User.__table__, rows=rows)  # type: ignore[arg-type]
@@ -62,6 +63,6 @@ async def test_chunks_large_inputs(request_runtime: Runtime) -> None:
     assert len(await _emails(request_runtime)) == 6000
 
 
-async def test_nothing_to_write(request_runtime: Runtime) -> None:
+async def test_nothing_to_write(request_runtime: RequestRuntime) -> None:
     async with request_runtime.unit_of_work() as uow:
         assert await versioned_upsert(session=uow.session, table=User.__table__, rows=[]) == 0  # type: ignore[arg-type]

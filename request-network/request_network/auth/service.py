@@ -11,30 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.credentials import Caller, Credentials
-from core.revocation import (
-    CachedRevocations,
-    TableRevocations,
-    TokenRevocations,
-    build_revocations,
-)
-from core.runtime import Runtime
+from core.revocation import TokenRevocations
 from core.security import TokenIssuer, verify_password
 from request_network.api_keys.models import ApiKey
-from request_network.auth.models import RevokedToken
-from request_network.settings import RequestSettings
 from request_network.users.models import User
 from shared import principals as principals_service
 from shared.platform.login import PasswordCheck
 from shared.principals import build_token_issuer
 
-__all__ = [
-    "Principals",
-    "authenticate",
-    "build_token_issuer",
-    "check_password",
-    "principals",
-    "revocations",
-]
+__all__ = ["Principals", "authenticate", "build_token_issuer", "check_password"]
 
 
 async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:
@@ -100,31 +85,6 @@ class Principals:
 
     def drop(self, user_id: uuid.UUID) -> None:
         self._entries.pop(user_id, None)
-
-
-def principals(runtime: Runtime) -> Principals:
-    """The runtime's principal cache, built on first use."""
-    found = runtime.state.get("principals")
-    if found is None:
-        settings = runtime.settings
-        assert isinstance(settings, RequestSettings)
-        found = runtime.state["principals"] = Principals(settings.principal_cache_seconds)
-    assert isinstance(found, Principals)
-    return found
-
-
-def revocations(runtime: Runtime) -> TokenRevocations:
-    """The runtime's logged-out tokens (Redis in production, a table embedded)."""
-    found = runtime.state.get("revocations")
-    if found is None:
-        found = runtime.state["revocations"] = build_revocations(
-            cache=runtime.cache,
-            shared_cache=runtime.redis is not None,
-            model=RevokedToken,
-            session_factory=runtime.session_factory,
-        )
-    assert isinstance(found, CachedRevocations | TableRevocations)
-    return found
 
 
 async def authenticate(

@@ -21,6 +21,7 @@ from request_network.deps import (
     RuntimeDep,
     SettingsDep,
     UnitOfWorkDep,
+    require_admin,
     require_scope,
 )
 from request_network.requests import cancel, limits, service
@@ -37,6 +38,7 @@ from request_network.requests.schemas import (
     WindowQuota,
     refuse_renamed,
 )
+from shared.platform.monitor import add_monitor_route
 from shared.scopes import Scope
 
 router = APIRouter(tags=["requests"])
@@ -161,16 +163,9 @@ async def cancel_request(
     return RequestRead.model_validate(cancelled)
 
 
-@admin_router.get(
-    "/admin/requests", name="monitor", summary="Requests per status, oldest unanswered age"
+add_monitor_route(
+    admin_router, admin=require_admin, measure=service.monitor_requests, schema=RequestMonitor
 )
-async def monitor_requests(_admin: AdminUser, uow: UnitOfWorkDep) -> RequestMonitor:
-    figures = await service.monitor_requests(session=uow.session)
-    return RequestMonitor(
-        counts=figures.counts,
-        total=sum(figures.counts.values()),
-        oldest_unanswered_age_seconds=figures.oldest_unanswered_age_seconds,
-    )
 
 
 def _window(usage: WindowUsage) -> WindowQuota:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,8 @@ from request_network.requests.schemas import RequestCreate
 from request_network.users.models import Role, User
 from shared.access import check_priority
 from shared.parameters import check_parameters, parameter_bytes
+from shared.platform import monitor
+from shared.platform.monitor import Monitor
 
 
 @dataclass(frozen=True)
@@ -212,20 +214,12 @@ async def list_requests(
     return page, encode_cursor(page[-1].created_at, page[-1].id)
 
 
-@dataclass(frozen=True)
-class Monitor:
-    counts: dict[RequestStatus, int]
-    oldest_unanswered_age_seconds: float | None
-
-
-async def monitor_requests(*, session: AsyncSession) -> Monitor:
+async def monitor_requests(*, session: AsyncSession) -> Monitor[RequestStatus]:
     """Requests per status and how long the oldest unanswered one has waited."""
-    rows = await session.execute(select(Request.status, func.count()).group_by(Request.status))
-    counts = dict.fromkeys(RequestStatus, 0)
-    for status, count in rows.all():
-        counts[RequestStatus(status)] = int(count)
-    oldest = await session.scalar(
-        select(func.min(Request.created_at)).where(Request.status.in_(UNANSWERED))
+    return await monitor.monitor_requests(
+        session=session,
+        status=Request.status,
+        statuses=RequestStatus,
+        since=Request.created_at,
+        unanswered=UNANSWERED,
     )
-    age = None if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
-    return Monitor(counts, age)

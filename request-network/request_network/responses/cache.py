@@ -21,8 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cache import Cache, CacheStats
 from core.db import after_commit
-from core.runtime import Runtime
-from request_network.settings import RequestSettings
 
 KEY_PREFIX = "response:"
 _FORMAT = 1
@@ -219,21 +217,3 @@ class ResponseCache:
 
     async def stats(self) -> CacheStats:
         return await self._cache.stats(KEY_PREFIX)
-
-
-def response_cache(runtime: Runtime) -> ResponseCache:
-    """The runtime's one response cache, shared by its API and its importer."""
-    existing = runtime.state.get("response_cache")
-    if isinstance(existing, ResponseCache):
-        return existing
-    settings = runtime.settings
-    assert isinstance(settings, RequestSettings)
-    built = ResponseCache(
-        runtime.cache,
-        ttl=settings.response_cache_ttl_seconds,
-        hold=settings.response_cache_write_hold_seconds,
-        fill_wait=settings.response_cache_fill_wait_seconds,
-        metrics=ResponseCacheMetrics(runtime.metrics_registry),
-    )
-    runtime.state["response_cache"] = built
-    return built

@@ -9,11 +9,10 @@ from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 
 from core.deps import SECURITY_REQUIREMENTS, declare_scope
-from core.runtime import Runtime
 from request_network.deps import request_user
 from request_network.responses import service
-from request_network.responses.cache import response_cache
 from request_network.responses.schemas import ResponseRead
+from request_network.runtime import RequestRuntime
 from shared.scopes import Scope
 
 router = APIRouter(tags=["responses"])
@@ -35,11 +34,11 @@ async def read_response(request_id: uuid.UUID, request: HttpRequest) -> Response
     # The product's hottest route takes no dependencies: FastAPI solves each on every call,
     # and here they cost more than the cached read itself (bench/bench_response_cache.py).
     # It does what `CurrentUser` and `UnitOfWorkDep` do, through the same functions.
-    runtime: Runtime = request.app.state.runtime
+    runtime: RequestRuntime = request.app.state.runtime
     async with runtime.unit_of_work() as uow:
         user = await request_user(request, uow.session, scope=Scope.REQUESTS_READ)
         served = await service.read_answer(
-            session=uow.session, cache=response_cache(runtime), viewer=user, request_id=request_id
+            session=uow.session, cache=runtime.response_cache, viewer=user, request_id=request_id
         )
     # The cached bytes as they are: the hit path renders nothing.
     return Response(

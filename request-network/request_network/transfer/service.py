@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
-from request_network.auth.service import principals
 from request_network.catalog.stream import CATALOG_IN
 from request_network.requests.stream import REQUESTS_OUT
-from request_network.responses.cache import response_cache
 from request_network.responses.stream import responses_inbound
-from request_network.settings import RequestSettings
+from request_network.runtime import RequestRuntime
 from request_network.transfer.models import LEDGER
 from request_network.users.models import PasswordChange
 from request_network.users.stream import load_password_changes, users_inbound
@@ -18,14 +15,14 @@ from shared.exchange.wiring import audit_hook, build_context
 from shared.streams import StreamRegistry, outbound_of
 
 
-def stream_registry(runtime: Runtime) -> StreamRegistry:
+def stream_registry(runtime: RequestRuntime) -> StreamRegistry:
     """Streams this network imports (users, catalog, responses) and exports (requests and
     password changes).
 
     The `responses` import invalidates the runtime's response cache as it applies.
     """
-    responses_in = responses_inbound(response_cache(runtime))
-    users_in = users_inbound(principals(runtime).clear)
+    responses_in = responses_inbound(runtime.response_cache)
+    users_in = users_inbound(runtime.principals.clear)
     # Users' own password changes travel with their requests: the only way upstream.
     requests_out = outbound_of(
         REQUESTS_OUT.name,
@@ -43,12 +40,9 @@ def stream_registry(runtime: Runtime) -> StreamRegistry:
     )
 
 
-def transfer_context(runtime: Runtime) -> TransferContext:
-    settings = runtime.settings
-    assert isinstance(settings, RequestSettings)
+def transfer_context(runtime: RequestRuntime) -> TransferContext:
     return build_context(
         runtime,
-        settings,
         ledger=LEDGER,
         streams=stream_registry(runtime),
         audit=audit_hook(AuditEvent),

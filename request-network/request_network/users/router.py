@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from core.deps import ClientAddress, LoginThrottleDep, RuntimeDep, TokenIssuerDep
+from core.deps import ClientAddress, LoginThrottleDep, TokenIssuerDep
 from request_network.deps import (
     CurrentUser,
     ManagedUser,
+    RuntimeDep,
     SessionCaller,
     UnitOfWorkDep,
     any_scope,

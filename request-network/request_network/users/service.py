@@ -19,10 +19,9 @@ from core.db import after_commit
 from core.errors import Forbidden, NotFound
 from core.jobs import JobRunner
 from core.pagination import decode_position, encode_position
-from core.runtime import Runtime
 from core.security import LoginThrottle, TokenClaims, TokenIssuer
 from request_network.audit.models import AuditEvent
-from request_network.auth.service import principals
+from request_network.runtime import RequestRuntime
 from request_network.users.models import PasswordChange, Role, User
 from shared.platform.account import PasswordUpdate, RecordChange, change_password
 
@@ -94,7 +93,7 @@ def _queue_for_master(jobs: JobRunner) -> RecordChange:
 
 async def change_own_password(
     *,
-    runtime: Runtime,
+    runtime: RequestRuntime,
     throttle: LoginThrottle,
     tokens: TokenIssuer,
     user: User,
@@ -120,5 +119,5 @@ async def change_own_password(
         record_change=_queue_for_master(runtime.jobs),
     )
     # This process's snapshot holds the old stamp; the others' expire within seconds.
-    principals(runtime).drop(user.id)
+    runtime.principals.drop(user.id)
     return issued

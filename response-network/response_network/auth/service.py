@@ -10,24 +10,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit import Actor, record_audit
 from core.credentials import Caller, Credentials
 from core.db import utcnow
-from core.revocation import (
-    CachedRevocations,
-    TableRevocations,
-    TokenRevocations,
-    build_revocations,
-)
-from core.runtime import Runtime
+from core.revocation import TokenRevocations
 from core.security import TokenIssuer, verify_password
 from response_network.api_keys.models import ApiKey
 from response_network.audit.models import AuditEvent
-from response_network.auth.models import RevokedToken
 from response_network.users.models import User
 from response_network.users.service import bump_version
 from shared import principals as principals_service
 from shared.platform.login import PasswordCheck
 from shared.principals import build_token_issuer
 
-__all__ = ["authenticate", "build_token_issuer", "check_password", "revocations"]
+__all__ = ["authenticate", "build_token_issuer", "check_password"]
 
 
 async def check_password(*, session: AsyncSession, username: str, password: str) -> PasswordCheck:
@@ -68,20 +61,6 @@ async def check_password(*, session: AsyncSession, username: str, password: str)
         .execution_options(synchronize_session=False)
     )
     return PasswordCheck(user, None)
-
-
-def revocations(runtime: Runtime) -> TokenRevocations:
-    """The runtime's logged-out tokens (Redis in production, a table embedded)."""
-    found = runtime.state.get("revocations")
-    if found is None:
-        found = runtime.state["revocations"] = build_revocations(
-            cache=runtime.cache,
-            shared_cache=runtime.redis is not None,
-            model=RevokedToken,
-            session_factory=runtime.session_factory,
-        )
-    assert isinstance(found, CachedRevocations | TableRevocations)
-    return found
 
 
 async def authenticate(

@@ -12,7 +12,6 @@ from response_network.handlers.registry import (
     build_handler_registry,
     render_handler_query,
     run_handler,
-    runtime_handlers,
 )
 
 __all__ = [
@@ -25,5 +24,4 @@ __all__ = [
     "build_handler_registry",
     "render_handler_query",
     "run_handler",
-    "runtime_handlers",
 ]

@@ -11,7 +11,6 @@ from typing import Any
 import structlog
 
 from core.errors import Invalid, PayloadTooLarge, Unavailable
-from core.runtime import Runtime
 from response_network.handlers.base import Handler, HandlerAnswer, HandlerLimits
 from response_network.handlers.builtin import EchoHandler, ManualHandler
 from response_network.handlers.search import SearchHandler
@@ -81,18 +80,6 @@ def build_handler_registry(
     found = entry_points(group=ENTRY_POINT_GROUP) if plugins is None else plugins
     extra = _third_party(settings, found, {handler.name for handler in builtin})
     return HandlerRegistry([*builtin, *extra])
-
-
-def runtime_handlers(runtime: Runtime) -> HandlerRegistry:
-    """The runtime's one registry, built on first use; the API and the jobs share it (tests
-    may place their own in `runtime.state["handlers"]` first)."""
-    handlers = runtime.state.get("handlers")
-    if handlers is None:
-        settings = runtime.settings
-        assert isinstance(settings, ResponseSettings)
-        handlers = runtime.state["handlers"] = build_handler_registry(settings)
-    assert isinstance(handlers, HandlerRegistry)
-    return handlers
 
 
 def answer_size(answer: HandlerAnswer) -> int:

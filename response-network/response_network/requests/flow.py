@@ -57,16 +57,19 @@ class AnsweringRun:
         return bool(self.taken or self.released)
 
 
-async def answer_imported_requests(runtime: Runtime, results: Sequence[ImportResult]) -> None:
+async def answer_imported_requests(
+    runtime: Runtime[ResponseSettings], results: Sequence[ImportResult]
+) -> None:
     """1 -> 2: after an import run, answer the requests it applied without waiting for a poll."""
     if any(result.stream == REQUESTS_STREAM and result.applied for result in results):
         await runtime.jobs.enqueue("answer_requests")
 
 
-async def answer_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) -> AnsweringRun:
+async def answer_due_requests(
+    *, runtime: Runtime[ResponseSettings], handlers: HandlerRegistry
+) -> AnsweringRun:
     """One answering run: steps 2 to 5."""
     settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
     run = AnsweringRun()
     async with runtime.unit_of_work() as uow:
         run.released = await release_expired_claims(session=uow.session)
@@ -89,7 +92,7 @@ async def answer_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) ->
 
 
 async def _run_and_record(
-    runtime: Runtime, settings: ResponseSettings, plan: Plan
+    runtime: Runtime[ResponseSettings], settings: ResponseSettings, plan: Plan
 ) -> RequestStatus | None:
     """Steps 3 and 4 for one request; None if nothing was recorded."""
     outcome = await run_plan(plan)
@@ -104,11 +107,12 @@ async def _run_and_record(
         return None
 
 
-async def poll_due_requests(*, runtime: Runtime, handlers: HandlerRegistry) -> AnsweringRun | None:
+async def poll_due_requests(
+    *, runtime: Runtime[ResponseSettings], handlers: HandlerRegistry
+) -> AnsweringRun | None:
     """Answer due requests at most once per `answer_poll_seconds` across all workers (the
     schedule ticks every second; the interval is a setting, read at run time)."""
     settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
     if await runtime.cache.incr(POLL_KEY, ttl=settings.answer_poll_seconds) > 1:
         return None
     return await answer_due_requests(runtime=runtime, handlers=handlers)

@@ -14,6 +14,7 @@ from response_network.deps import (
     OperatorUser,
     SettingsDep,
     UnitOfWorkDep,
+    require_admin,
 )
 from response_network.requests import retry, service
 from response_network.requests.models import Request, RequestStatus
@@ -29,6 +30,7 @@ from response_network.requests.schemas import (
     RetryFilter,
 )
 from response_network.schemas import NO_NUL
+from shared.platform.monitor import add_monitor_route
 
 router = APIRouter(tags=["requests"])
 admin_router = APIRouter(tags=["admin-requests"])
@@ -168,16 +170,9 @@ async def respond(
     return ResponseRead.model_validate(response)
 
 
-@admin_router.get(
-    "/admin/requests", name="monitor", summary="Requests per status, oldest unanswered age"
+add_monitor_route(
+    admin_router, admin=require_admin, measure=service.monitor_requests, schema=RequestMonitor
 )
-async def monitor_requests(_admin: AdminUser, uow: UnitOfWorkDep) -> RequestMonitor:
-    figures = await service.monitor_requests(session=uow.session)
-    return RequestMonitor(
-        counts=figures.counts,
-        total=sum(figures.counts.values()),
-        oldest_unanswered_age_seconds=figures.oldest_unanswered_age_seconds,
-    )
 
 
 async def get_admin_request(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
@@ -43,6 +43,8 @@ from response_network.requests.transitions import (
 )
 from response_network.responses.models import Response
 from response_network.users.models import Role, User
+from shared.platform import monitor
+from shared.platform.monitor import Monitor
 
 HANDLER_HOLDER = "handler"
 """How a worker's lease is named to operators."""
@@ -61,12 +63,6 @@ class Claim:
     holder: str
     holder_id: uuid.UUID | None
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Monitor:
-    counts: dict[RequestStatus, int]
-    oldest_unanswered_age_seconds: float | None
 
 
 def _export_soon(session: AsyncSession, jobs: JobRunner) -> None:
@@ -380,14 +376,12 @@ async def respond(
     return response
 
 
-async def monitor_requests(*, session: AsyncSession) -> Monitor:
+async def monitor_requests(*, session: AsyncSession) -> Monitor[RequestStatus]:
     """Requests per status and how long the oldest undecided one has waited."""
-    rows = await session.execute(select(Request.status, func.count()).group_by(Request.status))
-    counts = dict.fromkeys(RequestStatus, 0)
-    for status, count in rows.all():
-        counts[RequestStatus(status)] = int(count)
-    oldest = await session.scalar(
-        select(func.min(Request.submitted_at)).where(Request.status.in_(UNANSWERED))
+    return await monitor.monitor_requests(
+        session=session,
+        status=Request.status,
+        statuses=RequestStatus,
+        since=Request.submitted_at,
+        unanswered=UNANSWERED,
     )
-    age = None if oldest is None else max(0.0, (utcnow() - oldest).total_seconds())
-    return Monitor(counts, age)

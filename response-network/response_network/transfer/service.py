@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from core.runtime import Runtime
 from response_network.audit.models import AuditEvent
 from response_network.catalog.stream import CATALOG_OUT
 from response_network.requests.stream import REQUESTS_IN, apply_request_records
 from response_network.responses.stream import RESPONSES_OUT
-from response_network.settings import ResponseSettings
+from response_network.runtime import ResponseRuntime
 from response_network.transfer.models import LEDGER
 from response_network.users.stream import USERS_OUT, apply_password_change_records
 from shared.exchange.context import TransferContext
@@ -36,9 +35,7 @@ def stream_registry() -> StreamRegistry:
     )
 
 
-def transfer_context(runtime: Runtime) -> TransferContext:
-    settings = runtime.settings
-    assert isinstance(settings, ResponseSettings)
+def transfer_context(runtime: ResponseRuntime) -> TransferContext:
     return build_context(
-        runtime, settings, ledger=LEDGER, streams=stream_registry(), audit=audit_hook(AuditEvent)
+        runtime, ledger=LEDGER, streams=stream_registry(), audit=audit_hook(AuditEvent)
     )

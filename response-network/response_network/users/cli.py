@@ -6,7 +6,7 @@ import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -23,7 +23,7 @@ from response_network.users import service
 from response_network.users.models import Role
 from response_network.users.schemas import UserCreate, UserUpdate
 
-OpenRuntime = Callable[[], AbstractAsyncContextManager[Runtime]]
+OpenRuntime = Callable[[], AbstractAsyncContextManager[Runtime[Any]]]
 ResultT = TypeVar("ResultT")
 
 console = Console(stderr=True)

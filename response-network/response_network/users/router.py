@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from core.deps import ClientAddress, LoginThrottleDep, RuntimeDep, TokenIssuerDep
+from core.deps import ClientAddress, LoginThrottleDep, TokenIssuerDep
 from response_network.deps import (
     CurrentActor,
     CurrentUser,
     ManagedUser,
+    RuntimeDep,
     SessionCaller,
     UnitOfWorkDep,
     any_scope,

@@ -30,6 +30,7 @@ from core.security import (
 )
 from response_network.audit.models import AuditEvent
 from response_network.catalog.models import Profile
+from response_network.settings import ResponseSettings
 from response_network.users.models import Role, User
 from response_network.users.schemas import UserCreate, UserUpdate
 from shared.platform.account import PasswordUpdate, change_password
@@ -250,7 +251,7 @@ async def reset_password(*, session: AsyncSession, user: User, password: str, ac
 
 async def change_own_password(
     *,
-    runtime: Runtime,
+    runtime: Runtime[ResponseSettings],
     throttle: LoginThrottle,
     tokens: TokenIssuer,
     user: User,

@@ -12,14 +12,13 @@ from pydantic import BaseModel, ConfigDict
 
 from core.deps import UnitOfWorkDep
 from core.pagination import MAX_CURSOR_LENGTH
-from core.runtime import Runtime
 from shared.exchange.context import TransferContext
 from shared.platform.alerts import service
 from shared.platform.alerts.http_outcomes import outcome_observer
-from shared.platform.alerts.metrics import alert_metrics
 from shared.platform.alerts.models import AlertMixin, AlertState, AlertTables
 from shared.platform.alerts.rules import Rule
 from shared.platform.alerts.watch import watch_lifespan
+from shared.platform.runtime import RuntimeT
 
 
 class Schema(BaseModel):
@@ -78,10 +77,10 @@ def alerts_router(
 
 def install_alerts(
     app: FastAPI,
-    runtime: Runtime,
+    runtime: RuntimeT,
     *,
     tables: AlertTables,
-    context: Callable[[Runtime], TransferContext],
+    context: Callable[[RuntimeT], TransferContext],
     admin: Callable[..., Any],
 ) -> None:
     """The route, the HTTP answer counter behind `error_rate`, the deliveries counter (so
@@ -93,4 +92,4 @@ def install_alerts(
     lifespan = watch_lifespan(runtime, tables, context) if watch else None
     app.include_router(alerts_router(tables.alert, admin, lifespan=lifespan))
     app.state.answer_observers.append(outcome_observer(runtime.cache))
-    alert_metrics(runtime.state, runtime.metrics_registry)
+    runtime.alert_metrics  # noqa: B018 (built now, so /metrics names it before an evaluation)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import structlog
 
 from core.db import utcnow
-from core.runtime import Runtime
 from shared.exchange.context import TransferContext
-from shared.platform.alerts.metrics import alert_metrics
 from shared.platform.alerts.models import AlertMixin, AlertTables
 from shared.platform.alerts.observe import observe
 from shared.platform.alerts.rules import Finding, find_problems
 from shared.platform.alerts.service import reconcile
 from shared.platform.alerts.settings import AlertSettings
 from shared.platform.alerts.webhook import Deliveries, deliver_alerts
+
+if TYPE_CHECKING:
+    from shared.platform.runtime import NetworkRuntime, SettingsT
 
 log = structlog.get_logger(__name__)
 
@@ -34,7 +36,11 @@ class Evaluation:
 
 
 async def evaluate_alerts(
-    *, runtime: Runtime, tables: AlertTables, ctx: TransferContext, settings: AlertSettings
+    *,
+    runtime: NetworkRuntime[SettingsT],
+    tables: AlertTables,
+    ctx: TransferContext,
+    settings: AlertSettings,
 ) -> Evaluation | None:
     """Evaluate every rule once; None when another process is evaluating right now."""
     async with runtime.locks.hold(LOCK) as held:
@@ -60,7 +66,7 @@ async def evaluate_alerts(
                 webhook=settings.alert_webhook_url is not None,
             )
         await runtime.cache.set(LAST_EVALUATED_KEY, str(at.timestamp()).encode(), ttl=86_400)
-        metrics = alert_metrics(runtime.state, runtime.metrics_registry)
+        metrics = runtime.alert_metrics
         for alert in changes.opened:
             log.warning("alert_opened", rule=alert.rule, subject=alert.subject)
         for alert in changes.resolved:
@@ -76,12 +82,11 @@ async def evaluate_alerts(
 
 
 async def evaluate_alerts_when_due(
-    *, runtime: Runtime, tables: AlertTables, ctx: TransferContext
+    *, runtime: NetworkRuntime[SettingsT], tables: AlertTables, ctx: TransferContext
 ) -> Evaluation | None:
     """At most once per `alert_evaluate_seconds` across all workers (the job ticks faster;
     the interval is a setting, read at run time)."""
     settings = runtime.settings
-    assert isinstance(settings, AlertSettings)
     if await runtime.cache.incr(DUE_KEY, ttl=settings.alert_evaluate_seconds) > 1:
         return None
     return await evaluate_alerts(runtime=runtime, tables=tables, ctx=ctx, settings=settings)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.jobs import JobRegistry
-from core.runtime import Runtime
 from shared.exchange.context import TransferContext
 from shared.platform.alerts.flows import evaluate_alerts_when_due
 from shared.platform.alerts.models import AlertTables
+from shared.platform.runtime import RuntimeT
 
 EVALUATE_TICK = 5.0
 """The schedule ticks this often; evaluation runs every `alert_evaluate_seconds`."""
@@ -17,8 +17,8 @@ EVALUATE_TICK = 5.0
 def register_alert_jobs(
     registry: JobRegistry,
     tables: AlertTables,
-    context: Callable[[Runtime], TransferContext],
+    context: Callable[[RuntimeT], TransferContext],
 ) -> None:
     @registry.job("evaluate_alerts", every=EVALUATE_TICK)
-    async def evaluate_alerts(runtime: Runtime) -> None:
+    async def evaluate_alerts(runtime: RuntimeT) -> None:
         await evaluate_alerts_when_due(runtime=runtime, tables=tables, ctx=context(runtime))

@@ -8,13 +8,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 
 from core.metrics import Probe
-from core.runtime import Runtime
 from shared.exchange.context import TransferContext
 from shared.platform.alerts.models import AlertState, AlertTables
 from shared.platform.alerts.observe import (
@@ -24,6 +24,9 @@ from shared.platform.alerts.observe import (
     unacknowledged_batches,
 )
 from shared.platform.alerts.rules import Rule
+
+if TYPE_CHECKING:
+    from shared.platform.runtime import RuntimeT
 
 
 class AlertMetrics:
@@ -38,20 +41,12 @@ class AlertMetrics:
         )
 
 
-def alert_metrics(state: dict[str, object], registry: CollectorRegistry) -> AlertMetrics:
-    """One set per runtime (its registry refuses a second registration of the names)."""
-    metrics = state.get("alert_metrics")
-    if not isinstance(metrics, AlertMetrics):
-        metrics = state["alert_metrics"] = AlertMetrics(registry)
-    return metrics
-
-
 def _count_quarantined(directory: Path) -> int:
     return sum(1 for _ in directory.glob("*.reason.json")) if directory.exists() else 0
 
 
 def alert_probe(
-    runtime: Runtime, tables: AlertTables, context: Callable[[Runtime], TransferContext]
+    runtime: RuntimeT, tables: AlertTables, context: Callable[[RuntimeT], TransferContext]
 ) -> Probe:
     """Open alerts, unacknowledged batches, gaps, quarantine, disk and heartbeats, read from
     the database and the transfer directory at each scrape (a handful of cheap queries)."""

@@ -12,17 +12,20 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from fastapi import FastAPI
 
 from core.cache import Cache
 from core.db import utcnow
-from core.runtime import Runtime
 from shared.exchange.context import TransferContext
 from shared.platform.alerts.flows import LAST_EVALUATED_KEY, evaluate_alerts_when_due
 from shared.platform.alerts.models import AlertTables
 from shared.platform.alerts.settings import AlertSettings
+
+if TYPE_CHECKING:
+    from shared.platform.runtime import RuntimeT
 
 log = structlog.get_logger(__name__)
 
@@ -35,10 +38,9 @@ async def evaluations_stalled(cache: Cache, *, settings: AlertSettings, at: date
 
 
 async def watch_evaluations(
-    *, runtime: Runtime, tables: AlertTables, context: Callable[[Runtime], TransferContext]
+    *, runtime: RuntimeT, tables: AlertTables, context: Callable[[RuntimeT], TransferContext]
 ) -> None:
     settings = runtime.settings
-    assert isinstance(settings, AlertSettings)
     while True:
         await asyncio.sleep(settings.alert_evaluate_seconds)
         try:
@@ -50,7 +52,7 @@ async def watch_evaluations(
 
 
 def watch_lifespan(
-    runtime: Runtime, tables: AlertTables, context: Callable[[Runtime], TransferContext]
+    runtime: RuntimeT, tables: AlertTables, context: Callable[[RuntimeT], TransferContext]
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +19,7 @@ from core.runtime import Runtime
 
 console = Console()
 
-RuntimeOpener = Callable[[], AbstractAsyncContextManager[Runtime]]
+RuntimeOpener = Callable[[], AbstractAsyncContextManager[Runtime[Any]]]
 
 EMBEDDED_NOTE = (
     "embedded mode: the API process runs the jobs and keeps their last runs and queue in its "

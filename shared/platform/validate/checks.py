@@ -21,7 +21,7 @@ from core.db import create_engine, create_session_factory
 from core.entrypoint import describe, env_name, reason, schema_revision
 from core.heartbeat import latest_heartbeats
 from core.migrations import head_revision
-from core.runtime import celery_app_for, check_writable
+from core.runtime import Runtime, check_writable
 from shared.exchange.keys import PEERS
 from shared.platform.validate.keys import key_files, same_key
 from shared.platform.validate.model import CHECKS, Check, NetworkReport, Target
@@ -136,7 +136,7 @@ class _Checks:
 
     def workers(self) -> Check:
         """Celery workers consuming this network's queue answer a broadcast."""
-        app = celery_app_for(self.settings, self.target.registry)
+        app = Runtime.celery_app(self.settings, self.target.registry)
         queue = f"airlock.{self.network}"
         try:
             replies = app.control.inspect(timeout=2.0).active_queues() or {}

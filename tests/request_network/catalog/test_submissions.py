@@ -14,6 +14,7 @@ from core.runtime import Runtime
 from core.security import TokenIssuer
 from request_network.catalog.models import Grant, Profile, RequestType
 from request_network.catalog.service import check_submission
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.conftest import ReplicaUserFactory
 
@@ -73,7 +74,7 @@ def replica_profile(name: str = "default", **fields: Any) -> Profile:
 
 
 @pytest.fixture
-async def catalog(request_runtime: Runtime, replica_user: ReplicaUserFactory) -> User:
+async def catalog(request_runtime: RequestRuntime, replica_user: ReplicaUserFactory) -> User:
     """Types weather (allowed), census (blocked), secret (granted), old (deleted), off."""
     user = await replica_user("carol")
     async with request_runtime.unit_of_work() as uow:
@@ -99,7 +100,9 @@ async def catalog(request_runtime: Runtime, replica_user: ReplicaUserFactory) ->
     return user
 
 
-async def check(runtime: Runtime, user: User, request_type: str, parameters: dict[str, Any]) -> str:
+async def check(
+    runtime: Runtime[Any], user: User, request_type: str, parameters: dict[str, Any]
+) -> str:
     async with runtime.unit_of_work() as uow:
         return (
             await check_submission(
@@ -111,7 +114,9 @@ async def check(runtime: Runtime, user: User, request_type: str, parameters: dic
         ).name
 
 
-async def test_allowed_and_granted_types_pass(request_runtime: Runtime, catalog: User) -> None:
+async def test_allowed_and_granted_types_pass(
+    request_runtime: RequestRuntime, catalog: User
+) -> None:
     assert await check(request_runtime, catalog, "weather", {"city": "Oslo"}) == "weather"
     assert await check(request_runtime, catalog, "secret", {"city": "Oslo"}) == "secret"
 
@@ -126,14 +131,18 @@ async def test_allowed_and_granted_types_pass(request_runtime: Runtime, catalog:
     ],
 )
 async def test_unknown_deleted_inactive_and_blocked_types_are_refused(
-    request_runtime: Runtime, catalog: User, request_type: str, error: type[Exception], code: str
+    request_runtime: RequestRuntime,
+    catalog: User,
+    request_type: str,
+    error: type[Exception],
+    code: str,
 ) -> None:
     with pytest.raises(error) as raised:
         await check(request_runtime, catalog, request_type, {"city": "Oslo"})
     assert getattr(raised.value, "code", None) == code
 
 
-async def test_a_deleted_type_says_so(request_runtime: Runtime, catalog: User) -> None:
+async def test_a_deleted_type_says_so(request_runtime: RequestRuntime, catalog: User) -> None:
     with pytest.raises(Invalid, match="was deleted"):
         await check(request_runtime, catalog, "old", {"city": "Oslo"})
 
@@ -148,7 +157,7 @@ async def test_a_deleted_type_says_so(request_runtime: Runtime, catalog: User) -
     ],
 )
 async def test_parameters_failing_the_schema_name_the_field(
-    request_runtime: Runtime, catalog: User, parameters: dict[str, Any], field: str
+    request_runtime: RequestRuntime, catalog: User, parameters: dict[str, Any], field: str
 ) -> None:
     with pytest.raises(Invalid) as raised:
         await check(request_runtime, catalog, "weather", parameters)
@@ -157,7 +166,7 @@ async def test_parameters_failing_the_schema_name_the_field(
 
 
 async def test_parameters_over_the_profile_size_are_refused(
-    request_runtime: Runtime, catalog: User
+    request_runtime: RequestRuntime, catalog: User
 ) -> None:
     with pytest.raises(Invalid) as raised:
         await check(request_runtime, catalog, "weather", {"city": "x" * 40, "pad": "y" * 300})
@@ -184,7 +193,7 @@ async def test_get_request_types_lists_what_the_user_may_submit(
 
 
 async def test_a_user_without_a_synced_profile_sees_only_grants(
-    request_runtime: Runtime, replica_user: ReplicaUserFactory
+    request_runtime: RequestRuntime, replica_user: ReplicaUserFactory
 ) -> None:
     user = await replica_user("dave")
     async with request_runtime.unit_of_work() as uow:

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from core.runtime import Runtime
 from core.security import TokenIssuer
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.conftest import ReplicaUserFactory
@@ -21,7 +21,7 @@ Submit = Callable[..., Awaitable[httpx.Response]]
 
 
 @pytest.fixture
-async def weather(request_runtime: Runtime) -> None:
+async def weather(request_runtime: RequestRuntime) -> None:
     async with request_runtime.unit_of_work() as uow:
         uow.session.add_all(
             [

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from core.runtime import Runtime
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.models import User
@@ -27,7 +27,7 @@ async def cancel(
     return await client.post(f"/requests/{request_id}/cancel", headers=as_)
 
 
-async def submitted(submit: Submit, user: User, runtime: Runtime) -> str:
+async def submitted(submit: Submit, user: User, runtime: RequestRuntime) -> str:
     created = await submit(user)
     assert created.status_code == 201, created.text
     await jobs_done(runtime)
@@ -39,7 +39,7 @@ async def test_a_pending_request_is_cancelled_at_once_and_never_leaves(
     alice: User,
     auth: Auth,
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_settings: RequestSettings,
 ) -> None:
     request_id = await submitted(submit, alice, request_runtime)
@@ -73,7 +73,7 @@ async def test_an_exported_request_sends_its_cancellation_once(
     alice: User,
     auth: Auth,
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_settings: RequestSettings,
 ) -> None:
     generate_keys(request_settings)
@@ -101,7 +101,7 @@ async def test_someone_elses_request_is_not_found_even_for_an_admin(
     auth: Auth,
     replica_user: ReplicaUserFactory,
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     request_id = await submitted(submit, alice, request_runtime)
     bob, root = await replica_user("bob"), await replica_user("root", role="admin")
@@ -121,7 +121,7 @@ async def test_an_answered_request_cannot_be_cancelled(
     alice: User,
     auth: Auth,
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     request_id = await submitted(submit, alice, request_runtime)
     stream = transfer_context(request_runtime).streams.inbound["responses"]

@@ -10,7 +10,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from core.runtime import Runtime
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from shared.parameters import parameter_bytes
 from tests.request_network.catalog.test_submissions import replica_type
@@ -34,7 +34,7 @@ HOSTILE = {
 
 
 @pytest.fixture
-async def crafted(request_runtime: Runtime, weather: None) -> None:
+async def crafted(request_runtime: RequestRuntime, weather: None) -> None:
     async with request_runtime.unit_of_work() as uow:
         uow.session.add_all(
             [
@@ -104,7 +104,7 @@ async def test_a_replica_holding_an_unsafe_schema_refuses_without_reaching_out(
 
 
 async def test_refused_submissions_count_against_the_rate_limit(
-    submit: Submit, replica_user: ReplicaUserFactory, weather: None, request_runtime: Runtime
+    submit: Submit, replica_user: ReplicaUserFactory, weather: None, request_runtime: RequestRuntime
 ) -> None:
     user = await replica_user("mallory")
     async with request_runtime.unit_of_work() as uow:

@@ -13,9 +13,9 @@ import httpx
 from sqlalchemy import select
 
 from core.db import utcnow
-from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
 from request_network.catalog.models import Grant, Profile
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.replica import insert_api_key
@@ -24,7 +24,7 @@ from tests.request_network.requests.conftest import Headers, Submit
 WEATHER_LIMITS = {"minute": {"soft": 1, "hard": 3}, "day": {"soft": 40, "hard": 50}}
 
 
-async def set_type_limits(runtime: Runtime, type_limits: dict[str, Any]) -> None:
+async def set_type_limits(runtime: RequestRuntime, type_limits: dict[str, Any]) -> None:
     """As a catalog import would: the `default` profile's per-type limits."""
     async with runtime.unit_of_work() as uow:
         profile = await uow.session.scalar(select(Profile).where(Profile.name == "default"))
@@ -32,7 +32,9 @@ async def set_type_limits(runtime: Runtime, type_limits: dict[str, Any]) -> None
         profile.type_limits = type_limits
 
 
-async def grant(runtime: Runtime, user: User, request_type: str, limits: dict[str, Any]) -> None:
+async def grant(
+    runtime: RequestRuntime, user: User, request_type: str, limits: dict[str, Any]
+) -> None:
     async with runtime.unit_of_work() as uow:
         uow.session.add(
             Grant(
@@ -93,7 +95,7 @@ async def test_an_unused_window_has_nothing_to_free(
 
 
 async def test_reading_limits_needs_the_read_scope(
-    request_client: httpx.AsyncClient, request_runtime: Runtime, alice: User
+    request_client: httpx.AsyncClient, request_runtime: RequestRuntime, alice: User
 ) -> None:
     reader = {"X-API-Key": await insert_api_key(request_runtime, alice, scopes=["requests:read"])}
     writer = {"X-API-Key": await insert_api_key(request_runtime, alice, scopes=["requests:write"])}
@@ -107,7 +109,7 @@ async def test_reading_limits_needs_the_read_scope(
 
 async def test_a_per_type_limit_refuses_that_type_only_and_names_it(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     submit: Submit,
     alice: User,
     auth: Callable[[User], Headers],
@@ -140,7 +142,7 @@ async def test_a_per_type_limit_refuses_that_type_only_and_names_it(
 
 
 async def test_a_grant_tighter_than_the_profile_wins_for_its_user_only(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     submit: Submit,
     alice: User,
     replica_user: ReplicaUserFactory,
@@ -157,7 +159,7 @@ async def test_a_grant_tighter_than_the_profile_wins_for_its_user_only(
 
 
 async def test_fifty_racing_submissions_admit_exactly_a_per_type_hard_limit(
-    request_runtime: Runtime, submit: Submit, alice: User
+    request_runtime: RequestRuntime, submit: Submit, alice: User
 ) -> None:
     await set_type_limits(request_runtime, {"weather": {"hour": {"soft": 5, "hard": 12}}})
 
@@ -170,7 +172,7 @@ async def test_fifty_racing_submissions_admit_exactly_a_per_type_hard_limit(
 
 async def test_an_admin_reads_and_resets_a_users_usage_audited(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     submit: Submit,
     alice: User,
     replica_user: ReplicaUserFactory,
@@ -202,7 +204,7 @@ async def test_an_admin_reads_and_resets_a_users_usage_audited(
 
 async def test_resetting_an_unknown_user_is_404_and_changes_nothing(
     request_client: httpx.AsyncClient,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     submit: Submit,
     alice: User,
     replica_user: ReplicaUserFactory,

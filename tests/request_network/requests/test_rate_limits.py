@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from core.runtime import Runtime
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.requests.conftest import Submit
@@ -44,7 +44,7 @@ async def test_every_answer_carries_the_ratelimit_headers(submit: Submit, alice:
 
 
 async def test_past_hard_the_answer_is_429_with_retry_after(
-    submit: Submit, replica_user: ReplicaUserFactory, weather: None, request_runtime: Runtime
+    submit: Submit, replica_user: ReplicaUserFactory, weather: None, request_runtime: RequestRuntime
 ) -> None:
     user = await replica_user("bob")
     async with request_runtime.unit_of_work() as uow:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
 from core.jobs import InProcessRunner
 from core.runtime import Runtime
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.models import OutboxBatch
 from request_network.transfer.service import transfer_context
@@ -20,13 +22,13 @@ from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.requests.conftest import Headers, Submit
 
 
-async def jobs_done(runtime: Runtime) -> None:
+async def jobs_done(runtime: Runtime[Any]) -> None:
     """Embedded: wait for the jobs the requests enqueued (production has no worker here)."""
     if isinstance(runtime.jobs, InProcessRunner):
         await runtime.jobs.drain()
 
 
-async def exported_records(runtime: Runtime) -> int:
+async def exported_records(runtime: Runtime[Any]) -> int:
     async with runtime.unit_of_work() as uow:
         total = await uow.session.scalar(
             select(func.sum(OutboxBatch.record_count)).where(OutboxBatch.stream == "requests")
@@ -121,7 +123,7 @@ async def test_a_request_shows_its_history_and_is_hidden_from_others(
 async def test_export_carries_the_request_and_marks_it_exported(
     submit: Submit,
     alice: User,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_settings: RequestSettings,
     request_client: httpx.AsyncClient,
     auth: Callable[[User], Headers],
@@ -143,7 +145,7 @@ async def test_export_carries_the_request_and_marks_it_exported(
 async def test_a_submission_is_queued_for_export_as_soon_as_it_commits(
     submit: Submit,
     alice: User,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     request_settings: RequestSettings,
     request_client: httpx.AsyncClient,
     auth: Callable[[User], Headers],

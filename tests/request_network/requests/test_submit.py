@@ -11,8 +11,8 @@ from collections.abc import Callable
 import httpx
 
 from core.db import utcnow
-from core.runtime import Runtime
 from request_network.requests.models import Request, RequestStatus
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.requests.conftest import Headers, Submit
 
@@ -96,7 +96,7 @@ async def test_the_old_field_name_is_refused_naming_the_new_one(
 
 
 async def test_a_key_used_before_the_rename_still_replays_its_request(
-    submit: Submit, alice: User, request_runtime: Runtime
+    submit: Submit, alice: User, request_runtime: RequestRuntime
 ) -> None:
     # The hash as it was stored while the field was called `kind`.
     old_body = {"kind": "weather", "parameters": {"city": "Oslo"}, "priority": 5}

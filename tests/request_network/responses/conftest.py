@@ -17,6 +17,7 @@ from core.db import utcnow
 from core.runtime import Runtime
 from core.security import TokenIssuer
 from request_network.requests.models import Request, RequestEvent, RequestStatus
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context
 from request_network.users.models import User
@@ -54,7 +55,7 @@ async def admin(replica_user: ReplicaUserFactory) -> User:
 
 
 async def insert_request(
-    runtime: Runtime,
+    runtime: Runtime[Any],
     owner: User,
     *,
     status: RequestStatus = RequestStatus.EXPORTED,
@@ -113,7 +114,7 @@ ApplyResponses = Callable[..., Awaitable[ApplyOutcome]]
 
 
 @pytest.fixture
-def apply_responses(request_runtime: Runtime) -> ApplyResponses:
+def apply_responses(request_runtime: RequestRuntime) -> ApplyResponses:
     """Apply records through the registered stream, in one committed unit of work."""
 
     async def apply(*records: ResponsesStreamRecord) -> ApplyOutcome:
@@ -129,7 +130,7 @@ ImportResponses = Callable[..., Awaitable[list[ImportResult]]]
 
 @pytest.fixture
 def import_responses(
-    request_runtime: Runtime, request_settings: RequestSettings
+    request_runtime: RequestRuntime, request_settings: RequestSettings
 ) -> ImportResponses:
     """Write a real `responses` batch signed as the master and import it."""
     key: Ed25519PrivateKey = generate_signing_key()
@@ -154,7 +155,7 @@ def import_responses(
     return run
 
 
-async def history(runtime: Runtime, request_id: uuid.UUID) -> list[tuple[str, str | None]]:
+async def history(runtime: Runtime[Any], request_id: uuid.UUID) -> list[tuple[str, str | None]]:
     async with runtime.unit_of_work() as uow:
         events = await uow.session.execute(
             select(RequestEvent.status, RequestEvent.reason)
@@ -164,23 +165,23 @@ async def history(runtime: Runtime, request_id: uuid.UUID) -> list[tuple[str, st
         return [(row.status, row.reason) for row in events]
 
 
-async def stored_request(runtime: Runtime, request_id: uuid.UUID) -> Request:
+async def stored_request(runtime: Runtime[Any], request_id: uuid.UUID) -> Request:
     async with runtime.unit_of_work() as uow:
         request = await uow.session.get(Request, request_id)
         assert request is not None
         return request
 
 
-def loads(runtime: Runtime) -> float:
+def loads(runtime: Runtime[Any]) -> float:
     return runtime.metrics_registry.get_sample_value("airlock_response_cache_loads_total") or 0.0
 
 
-def misses(runtime: Runtime) -> float:
+def misses(runtime: Runtime[Any]) -> float:
     return runtime.metrics_registry.get_sample_value("airlock_response_cache_misses_total") or 0.0
 
 
 @contextmanager
-def counted_statements(runtime: Runtime) -> Iterator[list[str]]:
+def counted_statements(runtime: RequestRuntime) -> Iterator[list[str]]:
     """The SQL statements the runtime's engine runs inside the block (a real count, no mock)."""
     statements: list[str] = []
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.responses.conftest import (
@@ -20,13 +22,13 @@ from tests.request_network.responses.conftest import (
 )
 
 
-async def answered(runtime: Runtime, owner: User, apply_responses: ApplyResponses) -> str:
+async def answered(runtime: Runtime[Any], owner: User, apply_responses: ApplyResponses) -> str:
     request_id = await insert_request(runtime, owner)
     await apply_responses(response(request_id))
     return f"/requests/{request_id}/response"
 
 
-async def audit_actions(runtime: Runtime) -> list[tuple[str, str | None, object]]:
+async def audit_actions(runtime: Runtime[Any]) -> list[tuple[str, str | None, object]]:
     async with runtime.unit_of_work() as uow:
         events = await uow.session.scalars(
             select(AuditEvent)
@@ -37,7 +39,7 @@ async def audit_actions(runtime: Runtime) -> list[tuple[str, str | None, object]
 
 
 async def test_stats_count_hits_misses_and_cached_answers(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     admin: User,
     apply_responses: ApplyResponses,
@@ -58,7 +60,7 @@ async def test_stats_count_hits_misses_and_cached_answers(
 
 
 async def test_clear_drops_every_cached_answer_and_is_audited(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     bob: User,
     admin: User,
@@ -84,7 +86,7 @@ async def test_clear_drops_every_cached_answer_and_is_audited(
 
 
 async def test_clearing_one_user_leaves_the_others_cached(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     bob: User,
     admin: User,

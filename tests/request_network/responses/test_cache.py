@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -16,6 +17,7 @@ from request_network.responses.cache import (
     ResponseCacheMetrics,
     answer_key,
 )
+from request_network.runtime import RequestRuntime
 
 OWNER = uuid.uuid4()
 
@@ -25,7 +27,7 @@ def entry(number: int = 1) -> CachedAnswer:
 
 
 def process(
-    runtime: Runtime, *, fill_wait: float = 2.0, registry: CollectorRegistry | None = None
+    runtime: Runtime[Any], *, fill_wait: float = 2.0, registry: CollectorRegistry | None = None
 ) -> ResponseCache:
     """A response cache as another API process would build it on the same backend."""
     return ResponseCache(
@@ -42,7 +44,7 @@ def loads(registry: CollectorRegistry) -> float:
 
 
 async def test_another_process_waits_for_the_value_instead_of_loading(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     registries = CollectorRegistry(), CollectorRegistry()
     first = process(request_runtime, registry=registries[0])
@@ -69,7 +71,7 @@ async def test_another_process_waits_for_the_value_instead_of_loading(
 
 
 async def test_a_follower_loads_itself_when_the_leader_stores_nothing(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     first, second = process(request_runtime), process(request_runtime, fill_wait=0.05)
     request_id = uuid.uuid4()
@@ -92,7 +94,7 @@ async def test_a_follower_loads_itself_when_the_leader_stores_nothing(
 
 
 async def test_waiters_load_again_when_the_loading_caller_is_cancelled(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     cache = process(request_runtime)
     request_id = uuid.uuid4()
@@ -118,7 +120,7 @@ async def test_waiters_load_again_when_the_loading_caller_is_cancelled(
 
 
 async def test_a_failed_load_fails_its_waiters_and_caches_nothing(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
 ) -> None:
     cache = process(request_runtime)
     request_id = uuid.uuid4()
@@ -144,7 +146,7 @@ async def test_a_failed_load_fails_its_waiters_and_caches_nothing(
     assert await request_runtime.cache.peek(f"_fill:{answer_key(request_id)}") is None
 
 
-async def test_an_entry_of_another_format_reads_as_a_miss(request_runtime: Runtime) -> None:
+async def test_an_entry_of_another_format_reads_as_a_miss(request_runtime: RequestRuntime) -> None:
     cache = process(request_runtime)
     request_id = uuid.uuid4()
     await request_runtime.cache.set(answer_key(request_id), b"\x09older format")
@@ -153,7 +155,9 @@ async def test_an_entry_of_another_format_reads_as_a_miss(request_runtime: Runti
     assert CachedAnswer.decode(entry(7).encode()) == entry(7)
 
 
-async def test_twenty_concurrent_misses_in_one_process_load_once(request_runtime: Runtime) -> None:
+async def test_twenty_concurrent_misses_in_one_process_load_once(
+    request_runtime: RequestRuntime,
+) -> None:
     registry = CollectorRegistry()
     cache = process(request_runtime, registry=registry)
     request_id = uuid.uuid4()

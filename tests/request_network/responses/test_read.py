@@ -8,11 +8,11 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from core.runtime import Runtime
 from request_network.requests.models import RequestStatus
-from request_network.responses.cache import Fill, response_cache
+from request_network.responses.cache import Fill
 from request_network.responses.service import Snapshot, load_snapshot
 from request_network.responses.stream import apply_response_records
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.replica import insert_api_key
 from tests.request_network.responses.conftest import (
@@ -34,7 +34,7 @@ async def warm_pool(client: httpx.AsyncClient, headers: Headers) -> None:
 
 
 async def test_the_first_read_misses_the_next_hits_without_the_database(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     admin: User,
     apply_responses: ApplyResponses,
@@ -70,7 +70,7 @@ async def test_the_first_read_misses_the_next_hits_without_the_database(
 
 
 async def test_the_owners_first_read_delivers_once_an_admins_read_does_not(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     admin: User,
     apply_responses: ApplyResponses,
@@ -102,7 +102,7 @@ async def test_the_owners_first_read_delivers_once_an_admins_read_does_not(
 
 
 async def test_a_delivered_answer_read_again_after_the_cache_lost_it_stays_delivered(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
@@ -113,7 +113,7 @@ async def test_a_delivered_answer_read_again_after_the_cache_lost_it_stays_deliv
     url = f"/requests/{request_id}/response"
     await request_client.get(url, headers=auth(alice))
 
-    await response_cache(request_runtime).clear()
+    await request_runtime.response_cache.clear()
     again = await request_client.get(url, headers=auth(alice))
 
     assert (again.headers["X-Cache"], again.json()["status"]) == ("miss", "delivered")
@@ -124,7 +124,7 @@ async def test_a_delivered_answer_read_again_after_the_cache_lost_it_stays_deliv
 
 
 async def test_concurrent_first_reads_load_once_and_deliver_once(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
@@ -153,7 +153,7 @@ async def test_concurrent_first_reads_load_once_and_deliver_once(
 
 
 async def test_concurrent_admin_reads_of_a_cold_answer_load_it_once(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     admin: User,
     apply_responses: ApplyResponses,
@@ -178,7 +178,7 @@ async def test_concurrent_admin_reads_of_a_cold_answer_load_it_once(
 
 
 async def test_an_unanswered_request_is_404_with_its_status(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
@@ -197,7 +197,7 @@ async def test_an_unanswered_request_is_404_with_its_status(
 
 
 async def test_someone_elses_answer_is_404_cached_or_not(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     bob: User,
     apply_responses: ApplyResponses,
@@ -224,7 +224,7 @@ async def test_someone_elses_answer_is_404_cached_or_not(
 
 
 async def test_a_newer_answer_replaces_the_cached_one(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     admin: User,
     apply_responses: ApplyResponses,
@@ -245,7 +245,7 @@ async def test_a_newer_answer_replaces_the_cached_one(
 
 
 async def test_a_read_that_loaded_before_an_import_committed_does_not_cache_it(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     admin: User,
     apply_responses: ApplyResponses,
@@ -254,7 +254,7 @@ async def test_a_read_that_loaded_before_an_import_committed_does_not_cache_it(
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
     await apply_responses(response(request_id, version=1))
-    cache = response_cache(request_runtime)
+    cache = request_runtime.response_cache
 
     async def load_then_import() -> Fill[Snapshot | None]:
         # The reader has the old answer in hand when the newer one commits.
@@ -274,7 +274,7 @@ async def test_a_read_that_loaded_before_an_import_committed_does_not_cache_it(
 
 
 async def test_reads_while_an_import_is_open_are_served_but_not_cached(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     admin: User,
     apply_responses: ApplyResponses,
@@ -285,7 +285,7 @@ async def test_reads_while_an_import_is_open_are_served_but_not_cached(
     await apply_responses(response(request_id, version=1))
     url = f"/requests/{request_id}/response"
     await request_client.get(url, headers=auth(admin))
-    cache = response_cache(request_runtime)
+    cache = request_runtime.response_cache
 
     async with request_runtime.unit_of_work() as uow:
         await apply_response_records(
@@ -307,7 +307,7 @@ async def test_reads_while_an_import_is_open_are_served_but_not_cached(
 )
 async def test_an_answer_is_read_with_any_way_in_the_other_routes_take(
     way_in: str,
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,

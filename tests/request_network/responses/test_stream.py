@@ -8,9 +8,9 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy import select
 
-from core.runtime import Runtime
 from request_network.audit.models import AuditEvent
 from request_network.requests.models import RequestStatus
+from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from shared.exchange.importing import ImportStatus
 from tests.request_network.responses.conftest import (
@@ -27,7 +27,7 @@ from tests.request_network.responses.conftest import (
 
 
 async def test_a_request_follows_its_responses_with_one_event_each(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
 
@@ -46,7 +46,7 @@ async def test_a_request_follows_its_responses_with_one_event_each(
 
 
 async def test_a_refusal_carries_its_reason_to_the_request(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
 
@@ -60,7 +60,7 @@ async def test_a_refusal_carries_its_reason_to_the_request(
 
 
 async def test_older_and_repeated_responses_change_nothing(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
     await apply_responses(response(request_id, status="answered", version=3))
@@ -80,7 +80,7 @@ async def test_older_and_repeated_responses_change_nothing(
 
 
 async def test_a_read_answer_stays_delivered_until_a_newer_answer_arrives(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
@@ -111,7 +111,7 @@ async def test_a_read_answer_stays_delivered_until_a_newer_answer_arrives(
 
 
 async def test_a_re_answer_before_the_first_was_read_is_one_more_event(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
     await apply_responses(response(request_id, version=1))
@@ -122,7 +122,7 @@ async def test_a_re_answer_before_the_first_was_read_is_one_more_event(
 
 
 async def test_a_batch_reports_unknown_requests_and_they_show_once_the_request_exists(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     import_responses: ImportResponses,
     request_client: httpx.AsyncClient,
@@ -158,7 +158,7 @@ async def test_a_batch_reports_unknown_requests_and_they_show_once_the_request_e
 
 
 async def test_an_imported_batch_settles_the_request_before_any_read_and_reading_writes_nothing(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     import_responses: ImportResponses,
     request_client: httpx.AsyncClient,
@@ -190,7 +190,7 @@ async def test_an_imported_batch_settles_the_request_before_any_read_and_reading
 
 
 async def test_a_request_whose_response_came_first_is_settled_by_reading_its_answer(
-    request_runtime: Runtime,
+    request_runtime: RequestRuntime,
     alice: User,
     apply_responses: ApplyResponses,
     request_client: httpx.AsyncClient,
@@ -215,7 +215,7 @@ async def test_a_request_whose_response_came_first_is_settled_by_reading_its_ans
 
 
 async def test_a_newer_version_saying_the_same_adds_no_event(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     request_id = await insert_request(request_runtime, alice)
     await apply_responses(response(request_id, status="processing", version=1))
@@ -227,7 +227,7 @@ async def test_a_newer_version_saying_the_same_adds_no_event(
 
 
 async def test_a_chunk_settles_its_requests_with_one_update_and_one_insert(
-    request_runtime: Runtime, alice: User, apply_responses: ApplyResponses
+    request_runtime: RequestRuntime, alice: User, apply_responses: ApplyResponses
 ) -> None:
     ids = [await insert_request(request_runtime, alice) for _ in range(3)]
 

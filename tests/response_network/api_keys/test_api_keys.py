@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -12,12 +13,13 @@ from core.db import utcnow
 from core.runtime import Runtime
 from core.security import TokenIssuer, hash_api_key
 from response_network.api_keys.models import ApiKey
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import User
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import audit_events, bearer, reload_user
 
 
-async def _stored_keys(runtime: Runtime) -> list[ApiKey]:
+async def _stored_keys(runtime: Runtime[Any]) -> list[ApiKey]:
     async with runtime.unit_of_work() as uow:
         return list((await uow.session.scalars(select(ApiKey))).all())
 
@@ -31,7 +33,7 @@ async def _headers_of(
 
 async def test_my_key_is_shown_once_stored_hashed_and_revocable(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
     tokens: TokenIssuer,
 ) -> None:
@@ -95,7 +97,7 @@ async def test_someone_elses_key_is_404_not_403(
 
 async def test_admin_manages_a_users_keys(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
     admin_headers: dict[str, str],
 ) -> None:

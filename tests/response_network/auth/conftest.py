@@ -10,15 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
-from core.runtime import Runtime
 from response_network.app import create_app
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 
 ClientWith = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
 @pytest.fixture
-def client_with(response_settings: ResponseSettings, response_runtime: Runtime) -> ClientWith:
+def client_with(
+    response_settings: ResponseSettings, response_runtime: ResponseRuntime
+) -> ClientWith:
     """`async with client_with(peer="10.0.0.1", login_delay_seconds=60) as client`: an app
     on the test's runtime with some settings changed, called from the address `peer`. Its
     lifespan is not run (it would close the runtime), so several may be opened in turn."""

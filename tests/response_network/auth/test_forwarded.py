@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from core.process import server_config
-from core.runtime import Runtime
 from request_network.settings import RequestSettings
 from response_network.app import create_app
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.response_network.auth.conftest import ClientWith
 from tests.response_network.conftest import UserFactory
@@ -47,7 +47,7 @@ CASES = [
 
 
 async def test_the_audited_address_follows_forwarded_allow_ips(
-    client_with: ClientWith, response_runtime: Runtime, make_user: UserFactory
+    client_with: ClientWith, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     await make_user("alice")
     for trusted, peer, forwarded_for, _ in CASES:
@@ -87,7 +87,7 @@ def serving(app: FastAPI, settings: ResponseSettings) -> Iterator[str]:
 
 @pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 async def test_uvicorn_believes_forwarded_for_only_from_the_configured_proxies(
-    response_settings: ResponseSettings, response_runtime: Runtime, make_user: UserFactory
+    response_settings: ResponseSettings, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     await make_user("alice")
     for trusted in ("", "127.0.0.1"):  # uvicorn's own default trusts 127.0.0.1

@@ -8,14 +8,14 @@ import time
 import bcrypt
 import httpx
 
-from core.runtime import Runtime
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import Role
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import PASSWORD, audit_events, bearer, login, reload_user
 
 
 async def test_password_login_answers_a_bearer_token_that_works(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     alice = await make_user("alice", role=Role.OPERATOR)
 
@@ -40,7 +40,7 @@ async def test_password_login_answers_a_bearer_token_that_works(
 
 
 async def test_unknown_user_gets_the_same_answer_as_a_wrong_password(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     await make_user("alice")
     timings: dict[str, list[float]] = {"alice": [], "nobody": []}
@@ -74,7 +74,7 @@ async def test_deactivated_user_cannot_log_in(
 
 
 async def test_bcrypt_hash_is_replaced_by_argon2id_on_login(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     legacy = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(rounds=4)).decode()
     old = await make_user("legacy", hashed=legacy)

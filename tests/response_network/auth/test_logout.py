@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import httpx
 
-from core.runtime import Runtime, build_runtime
 from core.security import TokenIssuer, generate_api_key
 from response_network.api_keys.models import ApiKey
 from response_network.app import create_app
 from response_network.jobs import registry
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import audit_events, bearer, login
 
 
 async def test_a_logged_out_token_is_refused_and_the_users_other_tokens_still_work(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     user = await make_user("alice")
     laptop = bearer((await login(response_client, "alice")).json()["access_token"])
@@ -33,7 +33,7 @@ async def test_a_logged_out_token_is_refused_and_the_users_other_tokens_still_wo
 
 
 async def test_logging_out_twice_answers_the_same_and_writes_once(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     await make_user("alice")
     token = bearer((await login(response_client, "alice")).json()["access_token"])
@@ -46,7 +46,7 @@ async def test_logging_out_twice_answers_the_same_and_writes_once(
 
 
 async def test_an_api_key_cannot_log_out_and_keeps_working(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     user = await make_user("alice")
     secret, prefix, digest = generate_api_key()
@@ -74,7 +74,7 @@ async def test_a_logout_outlives_a_restart(
     assert (await response_client.post("/auth/logout", headers=token)).status_code == 204
 
     # A new process: a runtime and app of its own on the same database (and Redis).
-    runtime = build_runtime(response_settings, registry, start_scheduler=False)
+    runtime = ResponseRuntime.build(response_settings, registry, start_scheduler=False)
     try:
         app = create_app(response_settings, runtime)
         transport = httpx.ASGITransport(app=app)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from core.runtime import Runtime
 from core.security import TokenIssuer, generate_api_key
 from response_network.api_keys.models import ApiKey
+from response_network.runtime import ResponseRuntime
 from tests.response_network.auth.conftest import ClientWith
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import PASSWORD, audit_events, bearer, login, reload_user
@@ -25,7 +25,7 @@ async def change(
 
 
 async def test_a_new_password_ends_every_older_token_and_answers_a_fresh_one(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     user = await make_user("alice")
     own = bearer((await login(response_client, "alice")).json()["access_token"])
@@ -54,7 +54,10 @@ async def test_a_new_password_ends_every_older_token_and_answers_a_fresh_one(
 
 
 async def test_a_wrong_current_password_changes_nothing_and_counts_as_a_failed_login(
-    client_with: ClientWith, response_runtime: Runtime, make_user: UserFactory, tokens: TokenIssuer
+    client_with: ClientWith,
+    response_runtime: ResponseRuntime,
+    make_user: UserFactory,
+    tokens: TokenIssuer,
 ) -> None:
     user = await make_user("alice")
     headers = bearer(tokens.issue(str(user.id))[0])
@@ -95,7 +98,7 @@ async def test_a_changed_password_forgets_the_users_failed_logins(
 
 
 async def test_a_weak_new_password_is_422_naming_the_rule_and_changes_nothing(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     user = await make_user("alice")
     token = bearer((await login(response_client, "alice")).json()["access_token"])
@@ -114,7 +117,7 @@ async def test_a_weak_new_password_is_422_naming_the_rule_and_changes_nothing(
 
 
 async def test_an_api_key_cannot_change_the_password(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     user = await make_user("alice")
     secret, prefix, digest = generate_api_key()

@@ -9,7 +9,7 @@ from collections import Counter
 
 import httpx
 
-from core.runtime import Runtime
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import Role
 from tests.response_network.auth.conftest import ClientWith
 from tests.response_network.conftest import UserFactory
@@ -43,7 +43,7 @@ async def until_admitted(client: httpx.AsyncClient, username: str, source: str) 
 
 
 async def test_a_thousand_wrong_passwords_elsewhere_do_not_keep_the_admin_out(
-    client_with: ClientWith, response_runtime: Runtime, make_user: UserFactory
+    client_with: ClientWith, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     await make_user("admin", role=Role.ADMIN)
     # Ten addresses, a hundred guesses each; a long first wait keeps the count exact.
@@ -100,7 +100,7 @@ async def test_a_username_guessed_from_one_address_waits_ever_longer_there_only(
 
 
 async def test_racing_wrong_passwords_are_counted_exactly(
-    client_with: ClientWith, response_runtime: Runtime, make_user: UserFactory
+    client_with: ClientWith, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     await make_user("alice")
     async with client_with(login_delay_seconds=60) as client:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -15,6 +16,7 @@ from core.db import utcnow
 from core.runtime import Runtime
 from core.security import TokenIssuer, create_token, generate_api_key
 from response_network.api_keys.models import ApiKey
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import User
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import bearer
@@ -86,7 +88,7 @@ async def test_token_of_the_request_network_is_refused(
 
 async def test_token_of_a_deactivated_user_is_refused(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
     tokens: TokenIssuer,
     admin_headers: dict[str, str],
@@ -99,7 +101,7 @@ async def test_token_of_a_deactivated_user_is_refused(
     assert await _refused(response_client, bearer(token)) == "unauthorized.token"
 
 
-async def _insert_key(runtime: Runtime, user: User, **fields: object) -> str:
+async def _insert_key(runtime: Runtime[Any], user: User, **fields: object) -> str:
     secret, prefix, digest = generate_api_key()
     async with runtime.unit_of_work() as uow:
         uow.session.add(
@@ -112,7 +114,7 @@ async def _insert_key(runtime: Runtime, user: User, **fields: object) -> str:
 async def test_api_key_authenticates_in_either_header(
     header: str,
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
 ) -> None:
     user = await make_user("robot")
@@ -129,7 +131,7 @@ async def test_api_key_authenticates_in_either_header(
 
 
 async def test_revoked_expired_unknown_keys_and_keys_of_inactive_users_are_401(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, make_user: UserFactory
+    response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     user = await make_user("robot")
     inactive = await make_user("retired", active=False)

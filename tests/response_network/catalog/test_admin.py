@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from core.errors import Invalid
-from core.runtime import Runtime
 from response_network.catalog.service import runnable_request_type
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import User
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import audit_events
@@ -30,7 +30,9 @@ async def create_type(
 
 
 async def test_define_change_try_and_delete_a_type(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     created = await create_type(response_client, admin_headers)
     assert created.status_code == 201, created.text
@@ -109,7 +111,7 @@ async def test_names_and_texts_are_bounded(
 
 async def test_profiles_crud_and_a_profile_in_use_stays(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     admin_headers: dict[str, str],
     make_user: UserFactory,
 ) -> None:
@@ -151,7 +153,7 @@ async def test_profiles_crud_and_a_profile_in_use_stays(
 
 async def test_grant_list_and_revoke_a_type(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     admin_headers: dict[str, str],
     make_user: UserFactory,
 ) -> None:
@@ -192,7 +194,9 @@ async def test_a_user_may_only_be_given_a_known_profile(
 
 
 async def test_requests_of_a_deleted_type_get_a_clear_reason(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     await create_type(response_client, admin_headers)
     async with response_runtime.unit_of_work() as uow:

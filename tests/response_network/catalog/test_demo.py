@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import httpx
 
-from core.runtime import Runtime
 from response_network.bootstrap import seed_demo
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 
 
 async def test_demo_seed_is_idempotent_and_its_type_answers_a_search(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_settings: ResponseSettings,
     admin_headers: dict[str, str],
 ) -> None:

@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from core.audit import Actor
-from core.runtime import Runtime
 from response_network.catalog import service
 from response_network.catalog.schemas import RequestTypeCreate, RequestTypeUpdate
 from response_network.handlers import build_handler_registry
+from response_network.runtime import ResponseRuntime
 from response_network.search import IndexSchema, search_backend_for
 from response_network.settings import ResponseSettings
 from tests.response_network.identity import audit_events
@@ -94,7 +94,9 @@ async def _refused(
 
 
 async def test_a_template_naming_an_unknown_parameter_creates_nothing(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     unknown = {"match": {"title": {"param": "author"}}}
     body = await _refused(
@@ -122,7 +124,9 @@ async def test_a_template_naming_an_unknown_parameter_creates_nothing(
 
 
 async def test_a_change_that_breaks_the_template_changes_nothing(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     created = await response_client.post("/admin/request-types", json=TYPE, headers=admin_headers)
     assert created.status_code == 201, created.text
@@ -149,7 +153,7 @@ async def test_a_change_that_breaks_the_template_changes_nothing(
 
 
 async def test_an_elasticsearch_template_is_rendered_again_only_when_its_definition_changes(
-    response_runtime: Runtime, response_settings: ResponseSettings
+    response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> None:
     with fake_cluster() as cluster:
         settings = response_settings.model_copy(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 from typer.testing import CliRunner
 
-from core.runtime import Runtime
 from response_network.cli import app
+from response_network.runtime import ResponseRuntime
 from tests.response_network.catalog.test_admin import create_type
 from tests.response_network.catalog.test_cli import cli  # noqa: F401 - the CLI's environment
 from tests.response_network.conftest import UserFactory
@@ -17,7 +17,9 @@ LOOKUP_LIMITS = {"minute": {"soft": 4, "hard": 5}, "month": {"soft": 90, "hard":
 
 
 async def test_a_profile_carries_limits_per_request_type(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     created = await response_client.post(
         "/admin/profiles",
@@ -89,7 +91,7 @@ async def test_per_type_limits_of_unknown_windows_or_negative_numbers_are_refuse
 
 async def test_a_grant_carries_its_own_limits_and_granting_again_replaces_them(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     admin_headers: dict[str, str],
     make_user: UserFactory,
 ) -> None:

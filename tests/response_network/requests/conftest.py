@@ -36,6 +36,7 @@ from response_network.requests.flow import AnsweringRun, answer_due_requests
 from response_network.requests.models import Request
 from response_network.requests.stream import apply_request_records
 from response_network.responses.models import Response
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.transfer.models import ChangeLog
 from response_network.users.models import Role, User
@@ -139,7 +140,9 @@ PLUGINS = (
 
 
 @pytest.fixture(autouse=True)
-def handlers(response_runtime: Runtime, response_settings: ResponseSettings) -> HandlerRegistry:
+def handlers(
+    response_runtime: ResponseRuntime, response_settings: ResponseSettings
+) -> HandlerRegistry:
     """The built-ins plus the test handlers, as the runtime's one registry."""
     CountedHandler.runs = []
     registry = build_handler_registry(
@@ -149,12 +152,12 @@ def handlers(response_runtime: Runtime, response_settings: ResponseSettings) -> 
             for name in PLUGINS
         ],
     )
-    response_runtime.state["handlers"] = registry
+    response_runtime.handlers = registry
     return registry
 
 
 @pytest.fixture
-async def types(response_runtime: Runtime, handlers: HandlerRegistry) -> list[str]:
+async def types(response_runtime: ResponseRuntime, handlers: HandlerRegistry) -> list[str]:
     """One request type per handler, named after it (`echo`, `manual`, `crash` ...)."""
     names = ["echo", "manual", "count", "crash", "flaky", "slow", "refuse", "handover"]
     async with response_runtime.unit_of_work() as uow:
@@ -176,7 +179,7 @@ async def types(response_runtime: Runtime, handlers: HandlerRegistry) -> list[st
 class Master:
     """The response network as these tests drive it."""
 
-    runtime: Runtime
+    runtime: Runtime[Any]
     handlers: HandlerRegistry
     owner_id: uuid.UUID
     """An active user whose profile opens every type at every priority: the owner of the
@@ -261,7 +264,10 @@ class Master:
 
 @pytest.fixture
 async def master(
-    response_runtime: Runtime, handlers: HandlerRegistry, types: list[str], make_user: UserFactory
+    response_runtime: ResponseRuntime,
+    handlers: HandlerRegistry,
+    types: list[str],
+    make_user: UserFactory,
 ) -> Master:
     async with response_runtime.unit_of_work() as uow:
         uow.session.add(Profile(name="default", allow_all=True, max_priority=9))

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from core.audit import Actor
 from core.db import utcnow
-from core.runtime import Runtime
 from response_network.catalog.models import Profile, RequestType
 from response_network.catalog.service import delete_request_type
 from response_network.handlers import HandlerRegistry
@@ -19,6 +18,7 @@ from response_network.requests.answering import Outcome, record_outcome
 from response_network.requests.due import take_due_requests
 from response_network.requests.flow import POLL_KEY, poll_due_requests
 from response_network.requests.models import RequestStatus
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from tests.response_network.conftest import UserFactory
@@ -134,7 +134,7 @@ async def test_parameters_a_handler_refuses_fail_at_once(master: Master) -> None
 
 
 async def test_requests_of_a_type_deleted_or_changed_in_flight_fail_at_once(
-    master: Master, response_runtime: Runtime
+    master: Master, response_runtime: ResponseRuntime
 ) -> None:
     deleted = await master.arrive("echo")
     inactive = await master.arrive("count")
@@ -223,7 +223,7 @@ async def test_a_handler_may_leave_a_request_to_an_operator(master: Master) -> N
 
 
 async def test_a_type_whose_handler_is_gone_fails_at_once(
-    master: Master, response_runtime: Runtime
+    master: Master, response_runtime: ResponseRuntime
 ) -> None:
     async with response_runtime.unit_of_work() as uow:
         uow.session.add(
@@ -245,7 +245,7 @@ async def test_a_type_whose_handler_is_gone_fails_at_once(
 
 
 async def test_a_lost_workers_request_is_taken_again_once_its_lease_expires(
-    master: Master, response_runtime: Runtime, response_settings: ResponseSettings
+    master: Master, response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> None:
     request_id = await master.arrive("count", parameters={"q": "lost"})
     async with response_runtime.unit_of_work() as uow:  # a worker takes it, then dies
@@ -274,7 +274,7 @@ async def test_a_lost_workers_request_is_taken_again_once_its_lease_expires(
 
 
 async def test_a_request_whose_workers_keep_dying_fails(
-    master: Master, response_runtime: Runtime, response_settings: ResponseSettings
+    master: Master, response_runtime: ResponseRuntime, response_settings: ResponseSettings
 ) -> None:
     request_id = await master.arrive("count")
     for _ in range(response_settings.answer_max_attempts):
@@ -326,7 +326,7 @@ async def test_the_highest_priority_then_the_oldest_is_answered_first(
 
 
 async def test_the_owners_profile_caps_the_results(
-    master: Master, response_runtime: Runtime, make_user: UserFactory
+    master: Master, response_runtime: ResponseRuntime, make_user: UserFactory
 ) -> None:
     owner: User = await make_user("capped")
     async with response_runtime.unit_of_work() as uow:
@@ -345,7 +345,7 @@ async def test_the_owners_profile_caps_the_results(
 
 async def test_the_poll_runs_at_most_once_per_interval(
     master: Master,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_settings: ResponseSettings,
     handlers: HandlerRegistry,
 ) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from core.runtime import Runtime
 from response_network.requests.due import take_due_requests
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.users.models import User
 from tests.response_network.requests.conftest import Headers, HeadersFor, Master
@@ -199,7 +199,7 @@ async def test_an_admin_answers_or_rejects_without_a_claim(
 async def test_answering_errors_are_4xx_and_write_nothing(
     master: Master,
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_settings: ResponseSettings,
     operator: User,
     other_operator: User,

@@ -18,6 +18,7 @@ from core.runtime import Runtime
 from request_network.requests.models import Request as SubmittedRequest
 from response_network.catalog.models import Grant, Profile, RequestType
 from response_network.requests.stream import apply_request_records
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import User
 from shared.exchange.export import export_all
 from shared.exchange.importing import ImportStatus, import_pending
@@ -33,7 +34,7 @@ from tests.shared.exchange.conftest import Networks
 CANNOT = "this request can no longer be answered: "
 
 
-async def _narrow_user(runtime: Runtime, make_user: UserFactory) -> User:
+async def _narrow_user(runtime: Runtime[Any], make_user: UserFactory) -> User:
     """A user whose profile blocks `count` and allows priorities up to 3."""
     user = await make_user("narrow")
     async with runtime.unit_of_work() as uow:
@@ -45,7 +46,7 @@ async def _narrow_user(runtime: Runtime, make_user: UserFactory) -> User:
 
 
 async def test_a_forged_batch_fails_every_request_it_may_not_carry_and_answers_none(
-    networks: Networks, master: Master, make_user: UserFactory, response_runtime: Runtime
+    networks: Networks, master: Master, make_user: UserFactory, response_runtime: ResponseRuntime
 ) -> None:
     inactive = await make_user("gone", active=False)
     narrow = await _narrow_user(response_runtime, make_user)
@@ -118,7 +119,7 @@ async def test_a_forged_batch_fails_every_request_it_may_not_carry_and_answers_n
 
 
 async def test_a_grant_opens_a_type_the_profile_does_not_until_it_is_revoked(
-    master: Master, make_user: UserFactory, response_runtime: Runtime
+    master: Master, make_user: UserFactory, response_runtime: ResponseRuntime
 ) -> None:
     narrow = await _narrow_user(response_runtime, make_user)
     async with response_runtime.unit_of_work() as uow:
@@ -143,7 +144,7 @@ async def test_a_grant_opens_a_type_the_profile_does_not_until_it_is_revoked(
 
 
 async def test_one_request_that_breaks_its_check_does_not_stop_the_others(
-    master: Master, response_runtime: Runtime
+    master: Master, response_runtime: ResponseRuntime
 ) -> None:
     async with response_runtime.unit_of_work() as uow:
         # Stored past the definition-time check: a pattern no regex engine compiles.
@@ -224,7 +225,7 @@ def _record(
 
 
 async def test_within_one_chunk_the_first_version_is_kept_and_a_repeat_applies(
-    master: Master, response_runtime: Runtime
+    master: Master, response_runtime: ResponseRuntime
 ) -> None:
     new, repeated = uuid.uuid4(), uuid.uuid4()
     at = utcnow().replace(microsecond=0)

@@ -19,6 +19,7 @@ from response_network.jobs import registry
 from response_network.requests.models import Request
 from response_network.requests.stream import apply_request_records
 from response_network.responses.models import Response
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import User
 from shared.exchange.context import TransferContext
 from shared.exchange.export import export_all
@@ -168,7 +169,7 @@ async def test_the_responses_stream_carries_each_requests_state_and_answer(
     assert (await export_all(networks.response_ctx))[-1].batches == [], "nothing left to send"
 
 
-async def broker_tasks(runtime: Runtime) -> list[str]:
+async def broker_tasks(runtime: Runtime[Any]) -> list[str]:
     """The job names waiting in the real Celery broker (Redis) of the production backend,
     oldest first (the broker pushes new messages at the head of the list)."""
     assert runtime.redis is not None
@@ -177,7 +178,7 @@ async def broker_tasks(runtime: Runtime) -> list[str]:
 
 
 async def test_an_import_gets_new_requests_answered_and_sent_back_at_once(
-    networks: Networks, master: Master, response_runtime: Runtime
+    networks: Networks, master: Master, response_runtime: ResponseRuntime
 ) -> None:
     [request_id] = await submit_on_the_request_network(networks, 1, owner_id=master.owner_id)
     await export_all(networks.request_ctx)
@@ -206,7 +207,7 @@ async def test_an_import_gets_new_requests_answered_and_sent_back_at_once(
 async def test_an_operators_answer_leaves_at_once(
     networks: Networks,
     master: Master,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_client: httpx.AsyncClient,
     admin: User,
     headers: HeadersFor,

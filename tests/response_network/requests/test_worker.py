@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.runtime import Runtime
 from response_network.responses.models import Response
+from response_network.runtime import ResponseRuntime
 from tests.integration.test_celery import response_worker  # noqa: F401 - a real worker
 from tests.response_network.requests.conftest import Master
 from tests.waiting import Started, until
@@ -14,7 +14,7 @@ from tests.waiting import Started, until
 @pytest.mark.parametrize("backend", ["production"], indirect=True)
 async def test_a_celery_worker_answers_an_imported_request(
     master: Master,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     response_worker: Started,  # noqa: F811
 ) -> None:
     request_id = await master.arrive("echo", parameters={"q": "from the worker"})

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from core.runtime import Runtime
+from response_network.runtime import ResponseRuntime
 from response_network.users.models import Role, User
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import PASSWORD, audit_events, login, reload_user
@@ -22,13 +24,15 @@ NEW_USER = {
 }
 
 
-async def _user_count(runtime: Runtime) -> int:
+async def _user_count(runtime: Runtime[Any]) -> int:
     async with runtime.unit_of_work() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(User)) or 0)
 
 
 async def test_create_user_then_log_in_as_them(
-    response_client: httpx.AsyncClient, response_runtime: Runtime, admin_headers: dict[str, str]
+    response_client: httpx.AsyncClient,
+    response_runtime: ResponseRuntime,
+    admin_headers: dict[str, str],
 ) -> None:
     created = await response_client.post("/admin/users", json=NEW_USER, headers=admin_headers)
 
@@ -61,7 +65,7 @@ async def test_password_policy_is_a_clear_422(
     password: str,
     why: str,
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     admin_headers: dict[str, str],
 ) -> None:
     data = {**NEW_USER, "username": "carol-the-user", "password": password}
@@ -74,7 +78,7 @@ async def test_password_policy_is_a_clear_422(
 
 async def test_duplicate_username_or_email_is_409_and_writes_nothing(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
     admin_headers: dict[str, str],
 ) -> None:
@@ -178,7 +182,7 @@ async def test_unknown_user_is_404_on_every_admin_route(
 
 async def test_patch_changes_only_what_was_sent_bumps_version_and_audits(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
     admin_headers: dict[str, str],
 ) -> None:
@@ -240,7 +244,7 @@ async def reload_user_role(
 
 async def test_reset_password_applies_the_policy_and_audits_no_secret(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
     admin_headers: dict[str, str],
 ) -> None:
@@ -263,7 +267,7 @@ async def test_reset_password_applies_the_policy_and_audits_no_secret(
 
 async def test_deactivate_is_soft_idempotent_and_audited_once(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     make_user: UserFactory,
     admin_headers: dict[str, str],
 ) -> None:
@@ -281,7 +285,7 @@ async def test_deactivate_is_soft_idempotent_and_audited_once(
 
 async def test_audit_trail_never_holds_a_password_or_hash(
     response_client: httpx.AsyncClient,
-    response_runtime: Runtime,
+    response_runtime: ResponseRuntime,
     admin_headers: dict[str, str],
 ) -> None:
     created = await response_client.post("/admin/users", json=NEW_USER, headers=admin_headers)

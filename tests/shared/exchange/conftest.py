@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core.runtime import Runtime
 from core.security import hash_password
+from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
 from request_network.transfer.service import transfer_context as request_context
 from request_network.users.models import User as ReplicaUser
+from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from response_network.transfer.service import transfer_context as response_context
 from response_network.users.models import Role, User
@@ -27,8 +28,8 @@ PASSWORD_HASH = hash_password("a long enough password")
 
 @dataclass
 class Networks:
-    response: Runtime
-    request: Runtime
+    response: ResponseRuntime
+    request: RequestRuntime
 
     @property
     def response_ctx(self) -> TransferContext:
@@ -79,8 +80,8 @@ def exchange_keys(response: ResponseSettings, request: RequestSettings) -> None:
 
 @pytest.fixture
 def networks(
-    response_runtime: Runtime,
-    request_runtime: Runtime,
+    response_runtime: ResponseRuntime,
+    request_runtime: RequestRuntime,
     response_settings: ResponseSettings,
     request_settings: RequestSettings,
 ) -> Networks:

@@ -51,7 +51,7 @@ async def test_bad_batch_is_quarantined_and_applies_nothing(
     case: str, networks: Networks, good_batch: Path, tmp_path: Path
 ) -> None:
     build, code = corpus.CASES[case]
-    key = load_private_key(signing_key_path(networks.response.settings))  # type: ignore[arg-type]
+    key = load_private_key(signing_key_path(networks.response.settings))
     bad = build(good_batch, tmp_path / "bad", key)
     inbox = networks.request_ctx.inbox_dir
     inbox.mkdir(parents=True, exist_ok=True)
