@@ -28,7 +28,6 @@ from request_network.settings import RequestSettings
 from request_network.users import service as users_service
 from request_network.users.models import User
 from shared.platform.principal_deps import bind_principals
-from shared.principals import ensure_owner_or_admin
 from shared.scopes import Scope
 
 __all__ = [
@@ -45,7 +44,6 @@ __all__ = [
     "SettingsDep",
     "UnitOfWorkDep",
     "any_scope",
-    "ensure_owner_or_admin",
     "require_admin",
     "require_role",
     "require_scope",

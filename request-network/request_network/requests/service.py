@@ -32,6 +32,7 @@ from shared.access import check_priority
 from shared.parameters import check_parameters, parameter_bytes
 from shared.platform import monitor
 from shared.platform.monitor import Monitor
+from shared.principals import ensure_owner_or_admin
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,11 @@ def _export_soon(jobs: JobRunner) -> Callable[[], Awaitable[None]]:
 
 async def get_request(*, session: AsyncSession, viewer: User, request_id: uuid.UUID) -> Request:
     """The request, if `viewer` owns it or is an admin; else `not_found.request`."""
+    missing = NotFound("no such request", code="not_found.request")
     request = await session.get(Request, request_id)
-    if request is None or (request.owner_id != viewer.id and viewer.role != Role.ADMIN):
-        raise NotFound("no such request", code="not_found.request")
+    if request is None:
+        raise missing
+    ensure_owner_or_admin(viewer, request.owner_id, missing=missing)
     return request
 
 

@@ -22,9 +22,11 @@ from core.db import after_commit, utcnow
 from core.errors import NotFound
 from request_network.requests.models import Request, RequestEvent, RequestStatus
 from request_network.responses.cache import CachedAnswer, Fill, ResponseCache
+from request_network.responses.delivery import stays_delivered
 from request_network.responses.models import Response
 from request_network.responses.schemas import ResponseRead
-from request_network.users.models import Role, User
+from request_network.users.models import User
+from shared.principals import ensure_owner_or_admin
 
 ANSWER_STATUSES = frozenset(
     {RequestStatus.ANSWERED, RequestStatus.FAILED, RequestStatus.REJECTED, RequestStatus.DELIVERED}
@@ -38,11 +40,7 @@ def settled_status(
     """The status a request must have, given its response."""
     if response is None:
         return RequestStatus(status)
-    if (
-        status == RequestStatus.DELIVERED
-        and delivered_answer is not None
-        and response.answer_number <= delivered_answer
-    ):
+    if stays_delivered(status, delivered_answer, response.answer_number):
         return RequestStatus.DELIVERED
     return RequestStatus(response.status)
 
@@ -165,8 +163,9 @@ async def settle(*, session: AsyncSession, snapshot: Snapshot) -> bool:
 
 
 def _ensure_visible(viewer: User, owner_id: uuid.UUID) -> None:
-    if viewer.id != owner_id and viewer.role != Role.ADMIN:
-        raise NotFound("no such request", code="not_found.request")
+    ensure_owner_or_admin(
+        viewer, owner_id, missing=NotFound("no such request", code="not_found.request")
+    )
 
 
 @dataclass(frozen=True)

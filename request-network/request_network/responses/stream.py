@@ -13,12 +13,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, insert, not_, select, update
+from sqlalchemy import Table, insert, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
-from request_network.requests.models import Request, RequestEvent, RequestStatus
+from request_network.requests.models import Request, RequestEvent
 from request_network.responses.cache import ResponseCache
+from request_network.responses.delivery import stays_delivered, stays_delivered_clause
 from request_network.responses.models import Response
 from shared.records import ResponsesStreamRecord
 from shared.streams import IN_CHUNK, RESPONSES_STREAM, ApplyOutcome, InboundStream
@@ -75,11 +76,7 @@ def _request_moves(
         request = requests.get(row["id"])
         if request is None:
             continue
-        if (
-            request.status == RequestStatus.DELIVERED
-            and request.delivered_answer is not None
-            and row["answer_number"] <= request.delivered_answer
-        ):
+        if stays_delivered(request.status, request.delivered_answer, row["answer_number"]):
             continue
         previous_answer = held[row["id"]][1] if row["id"] in held else 0
         if (
@@ -99,11 +96,7 @@ async def _settle_requests(session: AsyncSession, ids: Sequence[uuid.UUID]) -> N
     status: an owner's read committed since `_requests` looked keeps its `delivered`.
     """
     now = utcnow()
-    kept_delivered = and_(
-        Request.status == RequestStatus.DELIVERED,
-        Request.delivered_answer.is_not(None),
-        Response.answer_number <= Request.delivered_answer,
-    )
+    kept_delivered = stays_delivered_clause()
     moved = await session.execute(
         update(Request)
         .where(Request.id == Response.id, Request.id.in_(ids), not_(kept_delivered))
