@@ -40,7 +40,6 @@ __all__ = [
     "RateLimiterDep",
     "ResponseCacheDep",
     "RuntimeDep",
-    "SessionCaller",
     "SettingsDep",
     "UnitOfWorkDep",
     "any_scope",
@@ -90,8 +89,6 @@ require_scope, require_role = identity.scope, identity.role
 any_scope, require_admin, require_session = identity.any_scope, identity.admin, identity.session
 CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
-SessionCaller = Annotated[Caller[User], Depends(require_session)]
-"""A login token's caller: the session routes refuse API keys (400)."""
 AdminUser = Annotated[User, Depends(require_admin)]
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
 SettingsDep = Annotated[RequestSettings, Depends(get_settings)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from core.revocation import TokenRevocations, build_revocations
 from request_network.auth.models import RevokedToken
 from request_network.auth.service import Principals
 from request_network.responses.cache import ResponseCache, ResponseCacheMetrics
@@ -13,15 +12,7 @@ from shared.platform.runtime import NetworkRuntime
 
 
 class RequestRuntime(NetworkRuntime[RequestSettings]):
-    @cached_property
-    def revocations(self) -> TokenRevocations:
-        """The logged-out tokens (Redis in production, a table embedded), built on first use."""
-        return build_revocations(
-            cache=self.cache,
-            shared_cache=self.redis is not None,
-            model=RevokedToken,
-            session_factory=self.session_factory,
-        )
+    revoked_tokens = RevokedToken
 
     @cached_property
     def principals(self) -> Principals:

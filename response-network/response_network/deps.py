@@ -35,7 +35,6 @@ __all__ = [
     "OperatorUser",
     "OwnedApiKey",
     "RuntimeDep",
-    "SessionCaller",
     "SettingsDep",
     "UnitOfWorkDep",
     "any_scope",
@@ -63,8 +62,6 @@ identity = bind_principals(get_caller, ResponseSettings)
 get_current_user, get_current_actor, get_settings = identity.user, identity.actor, identity.settings
 require_scope, require_role = identity.scope, identity.role
 any_scope, require_admin, require_session = identity.any_scope, identity.admin, identity.session
-SessionCaller = Annotated[Caller[User], Depends(require_session)]
-"""A login token's caller: the session routes refuse API keys (400)."""
 require_operator = require_role(Role.OPERATOR, Scope.REQUESTS_ANSWER)
 CurrentCaller = Annotated[Caller[User], Depends(get_caller)]
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from core.revocation import TokenRevocations, build_revocations
 from response_network.auth.models import RevokedToken
 from response_network.handlers.registry import HandlerRegistry, build_handler_registry
 from response_network.settings import ResponseSettings
@@ -12,15 +11,7 @@ from shared.platform.runtime import NetworkRuntime
 
 
 class ResponseRuntime(NetworkRuntime[ResponseSettings]):
-    @cached_property
-    def revocations(self) -> TokenRevocations:
-        """The logged-out tokens (Redis in production, a table embedded), built on first use."""
-        return build_revocations(
-            cache=self.cache,
-            shared_cache=self.redis is not None,
-            model=RevokedToken,
-            session_factory=self.session_factory,
-        )
+    revoked_tokens = RevokedToken
 
     @cached_property
     def handlers(self) -> HandlerRegistry:

@@ -1,7 +1,8 @@
 """One's own account, the same on both networks: logging out and changing one's password.
 
 Each network brings its own `User` model, audit table and (the request network) what else a
-change writes; the flows and the `POST /auth/logout` route are one piece of code.
+change writes; the flows and the `POST /auth/logout` and `POST /users/me/password` routes are
+one piece of code.
 """
 
 from __future__ import annotations
@@ -11,17 +12,19 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditEventMixin, AuditResult, record_audit
-from core.credentials import Credentials
+from core.credentials import Caller, Credentials
 from core.db import utcnow
 from core.deps import (
     ClientAddress,
     CredentialsDep,
+    LoginThrottleDep,
     RevocationsDep,
+    RuntimeDep,
     TokenIssuerDep,
     UnitOfWorkDep,
     declare_scope,
@@ -38,6 +41,7 @@ from core.security import (
     password_policy_violation,
     verify_password,
 )
+from shared.platform.login import TokenRead
 from shared.principals import credentials_stamp, ensure_session, read_token
 from shared.scopes import SESSION_ONLY
 
@@ -186,3 +190,52 @@ async def change_password(
     await throttle.succeeded(username=username, address=address)
     await throttle.forget(username=username)
     return tokens.issue(str(user_id), stamp=stamp)
+
+
+ChangeOwnPassword = Callable[..., Awaitable[tuple[str, TokenClaims]]]
+"""change(runtime=, throttle=, tokens=, user=, data=, address=): a network's own-password
+service, answering a new token and its claims."""
+
+
+def password_router(
+    *,
+    session: Callable[..., Awaitable[Caller[Any]]],
+    change: ChangeOwnPassword,
+    summary: str,
+    forbidden: str,
+) -> APIRouter:
+    """`POST /users/me/password` for one network: `session` is its login-token-only caller
+    dependency (API keys get 400), `change` its service."""
+    router = APIRouter(tags=["users"])
+
+    @router.post(
+        "/users/me/password",
+        summary=summary,
+        responses={
+            400: {"description": "`bad_request.token_required`: an API key is no login"},
+            403: {"description": forbidden},
+            422: {"description": "`invalid.password`: the new password breaks the policy"},
+            429: {"description": "Too many wrong passwords; see Retry-After"},
+        },
+    )
+    async def change_password(
+        data: PasswordUpdate,
+        runtime: RuntimeDep,
+        throttle: LoginThrottleDep,
+        tokens: TokenIssuerDep,
+        address: ClientAddress,
+        # A default, not an annotation: annotations are strings here (postponed evaluation)
+        # and FastAPI resolves them in the module, where the network's `session` is not.
+        caller: Caller[Any] = Depends(session),
+    ) -> TokenRead:
+        token, _claims = await change(
+            runtime=runtime,
+            throttle=throttle,
+            tokens=tokens,
+            user=caller.user,
+            data=data,
+            address=address,
+        )
+        return TokenRead(access_token=token, expires_in=int(tokens.ttl.total_seconds()))
+
+    return router

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
+from core.revocation import TokenRevocations, build_revocations
 from core.runtime import Runtime
 from shared.exchange.context import TransferMetrics
 from shared.platform.alerts.metrics import AlertMetrics
@@ -16,6 +17,19 @@ SettingsT = TypeVar("SettingsT", bound=PlatformSettings)
 class NetworkRuntime(Runtime[SettingsT]):
     """Metrics are built once per runtime: its registry refuses a second registration of
     their names."""
+
+    revoked_tokens: ClassVar[type[Any]]
+    """The network's table of logged-out tokens (embedded mode keeps them there)."""
+
+    @cached_property
+    def revocations(self) -> TokenRevocations:
+        """The logged-out tokens (Redis in production, a table embedded), built on first use."""
+        return build_revocations(
+            cache=self.cache,
+            shared_cache=self.redis is not None,
+            model=self.revoked_tokens,
+            session_factory=self.session_factory,
+        )
 
     @cached_property
     def transfer_metrics(self) -> TransferMetrics:

@@ -8,25 +8,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from core.deps import ClientAddress, LoginThrottleDep, TokenIssuerDep
 from request_network.deps import (
     CurrentUser,
     ManagedUser,
-    RuntimeDep,
-    SessionCaller,
     UnitOfWorkDep,
     any_scope,
     require_admin,
+    require_session,
 )
 from request_network.users import service
 from request_network.users.models import Role
 from request_network.users.schemas import UserPage, UserRead
-from shared.platform.account import PasswordUpdate
+from shared.platform.account import password_router
 from shared.platform.audit import NO_NUL
-from shared.platform.login import TokenRead
 
 router = APIRouter(tags=["users"], dependencies=[Depends(any_scope)])
-session_router = APIRouter(tags=["users"])
+session_router = password_router(
+    session=require_session,
+    change=service.change_own_password,
+    summary="Change your password (users only); answers a new token, older ones are refused",
+    forbidden="`forbidden.current_password`, or `forbidden.password_change` (staff)",
+)
 admin_router = APIRouter(
     prefix="/admin/users", tags=["admin-users"], dependencies=[Depends(require_admin)]
 )
@@ -60,34 +62,3 @@ async def list_users(
 @admin_router.get("/{user_id}", name="get", summary="One replicated user")
 async def get_user(user: ManagedUser) -> UserRead:
     return UserRead.model_validate(user)
-
-
-@session_router.post(
-    "/users/me/password",
-    summary="Change your password (users only); answers a new token, older ones are refused",
-    responses={
-        400: {"description": "`bad_request.token_required`: an API key is no login"},
-        403: {
-            "description": "`forbidden.current_password`, or `forbidden.password_change` (staff)"
-        },
-        422: {"description": "`invalid.password`: the new password breaks the policy"},
-        429: {"description": "Too many wrong passwords; see Retry-After"},
-    },
-)
-async def change_password(
-    data: PasswordUpdate,
-    caller: SessionCaller,
-    runtime: RuntimeDep,
-    throttle: LoginThrottleDep,
-    tokens: TokenIssuerDep,
-    address: ClientAddress,
-) -> TokenRead:
-    token, _claims = await service.change_own_password(
-        runtime=runtime,
-        throttle=throttle,
-        tokens=tokens,
-        user=caller.user,
-        data=data,
-        address=address,
-    )
-    return TokenRead(access_token=token, expires_in=int(tokens.ttl.total_seconds()))

@@ -6,16 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from core.deps import ClientAddress, LoginThrottleDep, TokenIssuerDep
 from response_network.deps import (
     CurrentActor,
     CurrentUser,
     ManagedUser,
-    RuntimeDep,
-    SessionCaller,
     UnitOfWorkDep,
     any_scope,
     require_admin,
+    require_session,
 )
 from response_network.schemas import NO_NUL
 from response_network.users import service
@@ -27,13 +25,17 @@ from response_network.users.schemas import (
     UserRead,
     UserUpdate,
 )
-from shared.platform.account import PasswordUpdate
-from shared.platform.login import TokenRead
+from shared.platform.account import password_router
 
 SEARCH_HELP = "Text in the username, email or display name"
 
 router = APIRouter(tags=["users"], dependencies=[Depends(any_scope)])
-session_router = APIRouter(tags=["users"])
+session_router = password_router(
+    session=require_session,
+    change=service.change_own_password,
+    summary="Change your password; answers a new token, older ones are refused on both networks",
+    forbidden="`forbidden.current_password`: the current password is wrong",
+)
 admin_router = APIRouter(
     prefix="/admin/users", tags=["users"], dependencies=[Depends(require_admin)]
 )
@@ -42,35 +44,6 @@ admin_router = APIRouter(
 @router.get("/users/me", summary="The account behind the credentials")
 async def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
-
-
-@session_router.post(
-    "/users/me/password",
-    summary="Change your password; answers a new token, older ones are refused on both networks",
-    responses={
-        400: {"description": "`bad_request.token_required`: an API key is no login"},
-        403: {"description": "`forbidden.current_password`: the current password is wrong"},
-        422: {"description": "`invalid.password`: the new password breaks the policy"},
-        429: {"description": "Too many wrong passwords; see Retry-After"},
-    },
-)
-async def change_password(
-    data: PasswordUpdate,
-    caller: SessionCaller,
-    runtime: RuntimeDep,
-    throttle: LoginThrottleDep,
-    tokens: TokenIssuerDep,
-    address: ClientAddress,
-) -> TokenRead:
-    token, _claims = await service.change_own_password(
-        runtime=runtime,
-        throttle=throttle,
-        tokens=tokens,
-        user=caller.user,
-        data=data,
-        address=address,
-    )
-    return TokenRead(access_token=token, expires_in=int(tokens.ttl.total_seconds()))
 
 
 @admin_router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user")
