@@ -47,6 +47,10 @@ async def keep_own_password_changes(session: AsyncSession, user_ids: Sequence[uu
     a record the master wrote before our change arrived (an admin's edit of the display name,
     say) must not bring the old password, and the tokens of the old one, back.
     """
+    # Almost always nothing waits for the master: one cheap look spares a join per chunk
+    # (it halved the users import rate when every chunk asked).
+    if not user_ids or await session.scalar(select(PasswordChange.id).limit(1)) is None:
+        return
     for start in range(0, len(user_ids), IN_CHUNK):
         chunk = user_ids[start : start + IN_CHUNK]
         pending = (
