@@ -200,7 +200,11 @@ class RequestContextMiddleware:
                 refusal, replay = await self._check_body(headers, receive)
                 if refusal is not None:
                     status_code = 400 if refusal["code"] == "bad_request" else 413
-                    await self._reply(send_wrapper, status_code, refusal)
+                    page = _refusal_page(scope, status_code, refusal)
+                    if page is not None:
+                        await _send(send_wrapper, status_code, b"text/html; charset=utf-8", page)
+                    else:
+                        await self._reply(send_wrapper, status_code, refusal)
                 else:
                     await self.app(scope, replay, send_wrapper)
             except Exception:
@@ -260,18 +264,36 @@ class RequestContextMiddleware:
 
     @staticmethod
     async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
-        payload = orjson.dumps(body)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await _send(send, status, b"application/json", orjson.dumps(body))
+
+
+RefusalPage = Callable[[str, int, str], bytes | None]
+"""page(path, status, detail): an HTML page for a refusal on `path`, or None for JSON. Apps
+that serve pages (the console) list theirs in `app.state.refusal_pages`."""
+
+
+def _refusal_page(scope: Scope, status: int, refusal: dict[str, Any]) -> bytes | None:
+    app = scope.get("app")
+    pages: list[RefusalPage] = getattr(getattr(app, "state", None), "refusal_pages", [])
+    for page in pages:
+        html = page(scope.get("path", ""), status, str(refusal["detail"]))
+        if html is not None:
+            return html
+    return None
+
+
+async def _send(send: Send, status: int, content_type: bytes, payload: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _replaying(receive: Receive, buffered: list[Message]) -> Receive:
