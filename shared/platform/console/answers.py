@@ -1,5 +1,10 @@
-"""An answer as the console shows it: a table when it is a list of records, else pretty JSON
-or text; and the same answer as a CSV download."""
+"""An answer as the console shows it: a table when it holds a list of records, else pretty JSON
+or text; and the same answer as a CSV download.
+
+Records are recognised in the shapes the handlers answer: a list of objects (an operator's
+answer), `{"columns": [...], "rows": [[...], ...]}` (the `sql` handler) and `{"hits": [...]}`
+(the search handlers).
+"""
 
 from __future__ import annotations
 
@@ -26,10 +31,26 @@ def _cell(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def records_of(body: Any) -> list[dict[str, Any]] | None:
-    if isinstance(body, list) and body and all(isinstance(row, dict) for row in body):
-        return body
+def _objects(value: Any) -> list[dict[str, Any]] | None:
+    if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+        return value
     return None
+
+
+def records_of(body: Any) -> list[dict[str, Any]] | None:
+    """The answer's records, or None when it holds none."""
+    if not isinstance(body, dict):
+        return _objects(body)
+    columns, rows = body.get("columns"), body.get("rows")
+    if (
+        isinstance(columns, list)
+        and isinstance(rows, list)
+        and rows
+        and all(isinstance(row, list) and len(row) == len(columns) for row in rows)
+    ):
+        names = [str(column) for column in columns]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+    return _objects(body.get("hits"))
 
 
 def columns_of(records: list[dict[str, Any]]) -> list[str]:
