@@ -18,7 +18,6 @@ from core.deps import UnitOfWorkDep
 from response_network.console.deps import ConsoleActor, ConsoleUser
 from response_network.deps import JobsDep
 from response_network.requests import retry, service
-from response_network.requests.models import RequestStatus
 from response_network.requests.schemas import RetryFilter
 from response_network.users.models import Role
 from shared.platform.console.forms import validation_errors
@@ -42,10 +41,8 @@ def add_failed_pages(console: Console) -> None:
         message: str | None = None,
         errors: dict[str, str] | None = None,
     ) -> Response:
-        filters = service.QueueFilters(status=RequestStatus.FAILED, request_type=request_type)
-        items, _next = await service.list_queue(session=uow.session, filters=filters, limit=200)
-        if reason:
-            items = [i for i in items if reason.lower() in (i.status_reason or "").lower()]
+        filters = retry.RetryFilters(request_type=request_type, reason=reason)
+        items = await retry.list_failed_requests(session=uow.session, filters=filters)
         return console.render(
             request,
             "failed.html",

@@ -7,6 +7,7 @@ import pytest
 
 from response_network.users.models import Role, User
 from tests.request_network.console.conftest import log_in
+from tests.response_network.auth.conftest import client_with  # noqa: F401 - changed settings
 from tests.response_network.conftest import UserFactory
 from tests.response_network.identity import PASSWORD
 from tests.response_network.requests.conftest import (  # noqa: F401 - the queue's fixtures
