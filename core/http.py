@@ -200,11 +200,7 @@ class RequestContextMiddleware:
                 refusal, replay = await self._check_body(headers, receive)
                 if refusal is not None:
                     status_code = 400 if refusal["code"] == "bad_request" else 413
-                    page = _refusal_page(scope, status_code, refusal)
-                    if page is not None:
-                        await _send(send_wrapper, status_code, b"text/html; charset=utf-8", page)
-                    else:
-                        await self._reply(send_wrapper, status_code, refusal)
+                    await self._reply(send_wrapper, status_code, refusal, scope)
                 else:
                     await self.app(scope, replay, send_wrapper)
             except Exception:
@@ -214,6 +210,7 @@ class RequestContextMiddleware:
                         send_wrapper,
                         500,
                         error_body("internal_error", "internal error", request_id=request_id),
+                        scope,
                     )
             finally:
                 elapsed = time.perf_counter() - started
@@ -263,13 +260,18 @@ class RequestContextMiddleware:
         return None, _replaying(receive, messages)
 
     @staticmethod
-    async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
-        await _send(send, status, b"application/json", orjson.dumps(body))
+    async def _reply(send: Send, status: int, body: dict[str, Any], scope: Scope) -> None:
+        page = _refusal_page(scope, status, body)
+        if page is not None:
+            await _send(send, status, b"text/html; charset=utf-8", page)
+        else:
+            await _send(send, status, b"application/json", orjson.dumps(body))
 
 
 RefusalPage = Callable[[str, int, str], bytes | None]
-"""page(path, status, detail): an HTML page for a refusal on `path`, or None for JSON. Apps
-that serve pages (the console) list theirs in `app.state.refusal_pages`."""
+"""page(path, status, detail): an HTML page for what this middleware answers itself (the body
+limit's refusals, the last-resort 500) on `path`, or None for JSON. Apps that serve pages (the
+console) list theirs in `app.state.refusal_pages`."""
 
 
 def _refusal_page(scope: Scope, status: int, refusal: dict[str, Any]) -> bytes | None:

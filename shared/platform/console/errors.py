@@ -25,13 +25,17 @@ def is_console(path: str) -> bool:
 
 
 def to_login(request: Request, reason: str) -> Response:
+    """The login page with the message `reason` names. The cookie is cleared only when its
+    session is over: a stale form (`csrf`) proves nothing against the session itself, and
+    clearing it then would let any stale page end the session another tab opened."""
     target = f"{PREFIX}/login?{urlencode({'reason': reason})}"
     if request.headers.get("HX-Request"):
         # An htmx call would swap the login page into a fragment: ask for a full navigation.
         response: Response = Response(status_code=200, headers={"HX-Redirect": target})
     else:
         response = RedirectResponse(target, status_code=303)
-    clear_session(response, request)
+    if reason != "csrf":
+        clear_session(response, request)
     return response
 
 

@@ -21,12 +21,14 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 
 from core.credentials import Credentials
+from core.errors import Invalid
 
 SESSION_COOKIE = "airlock_console"
 LOGIN_CSRF_COOKIE = "airlock_console_login"
 CSRF_FIELD = "csrf_token"
 MAX_FORM_FIELD = 100_000
-"""Bytes of one text field the console reads; the app's body limit bounds the whole form."""
+"""Characters of one text field a console form takes; the app's body limit bounds the whole
+form before it is read."""
 
 
 class LoginRequired(Exception):
@@ -79,9 +81,10 @@ async def read_form(request: Request) -> dict[str, Any]:
     given = fields.pop(CSRF_FIELD, "")
     if not expected or not hmac.compare_digest(expected, given):
         raise LoginRequired("csrf")
-    for key, value in fields.items():
-        if len(value) > MAX_FORM_FIELD:
-            fields[key] = value[:MAX_FORM_FIELD]
+    if any(len(value) > MAX_FORM_FIELD for value in fields.values()):
+        raise Invalid(
+            f"a form field is longer than {MAX_FORM_FIELD} characters", code="invalid.form"
+        )
     return fields
 
 

@@ -69,6 +69,8 @@ async def test_a_stale_csrf_token_sends_the_user_to_log_in_again(
     assert response.headers["location"] == "/console/login?reason=csrf"
     page = await signed_in.get(response.headers["location"])
     assert "The form was stale" in page.text
+    # The session itself is not ended by a stale form: a fresh page works again.
+    assert (await signed_in.get("/console/types")).status_code == 200
 
 
 async def test_logout_revokes_the_token_so_the_cookie_no_longer_opens_pages(
@@ -95,3 +97,16 @@ async def test_an_oversize_form_gets_a_page_not_json(signed_in: httpx.AsyncClien
     assert "larger than" in response.text
     api = await signed_in.post("/requests", content=b"x" * 2_000_000)
     assert api.json()["code"] == "payload_too_large"
+
+
+async def test_a_field_longer_than_a_form_takes_is_refused_on_a_page(
+    signed_in: httpx.AsyncClient,
+) -> None:
+    form = await signed_in.get("/console/types/forecast")
+    response = await signed_in.post(
+        "/console/types/forecast",
+        data={"csrf_token": csrf_of(form), "p.city": "x" * 100_001, "p.days": "1"},
+    )
+    assert response.status_code == 422
+    assert "a form field is longer than 100000 characters" in response.text
+    assert "airlock_console" in signed_in.cookies  # a refused form keeps the session
