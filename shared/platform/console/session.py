@@ -75,11 +75,13 @@ def csrf_token(request: Request) -> str:
 async def read_form(request: Request) -> dict[str, Any]:
     """The posted form as plain strings (a repeated field: its last value), after the CSRF
     check; a stale or missing token sends the user to the login page."""
+    expected = csrf_token(request)
+    if not expected:
+        raise LoginRequired("login")  # no session at all: nothing for the token to be stale to
     form = await request.form()
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    expected = csrf_token(request)
     given = fields.pop(CSRF_FIELD, "")
-    if not expected or not hmac.compare_digest(expected, given):
+    if not hmac.compare_digest(expected, given):
         raise LoginRequired("csrf")
     if any(len(value) > MAX_FORM_FIELD for value in fields.values()):
         raise Invalid(
