@@ -25,14 +25,7 @@ from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from shared.platform.console.session import SESSION_COOKIE, csrf_token_for
 from tests.request_network.replica import insert_user
-from tests.response_network.test_route_roles import (  # noqa: F401 - response_tokens: fixture
-    ADMIN,
-    OPERATOR,
-    PUBLIC,
-    RANK,
-    USER,
-    response_tokens,
-)
+from tests.response_network.test_route_roles import ADMIN, OPERATOR, PUBLIC, RANK, USER
 
 LOGIN_PAGES = {
     ("GET", "/console/"): PUBLIC,
