@@ -27,9 +27,11 @@ from request_network.responses import service as responses_service
 from request_network.users.models import User
 from shared.platform.console import answers
 from shared.platform.console.forms import (
+    JSON_FIELD,
     FilledForm,
     attach_errors,
     error_field,
+    field_message,
     fields_of,
     fill,
 )
@@ -114,8 +116,11 @@ def add_portal_pages(console: Console) -> None:
             except (Invalid, RateLimited) as refused:
                 # The API's refusal, shown next to the field it names.
                 field = refused.extra.get("field")
-                where = error_field(form, field if isinstance(field, str) else None, refused.detail)
-                form.errors[where] = refused.detail
+                path = field if isinstance(field, str) else None
+                where = error_field(form, path, refused.detail)
+                # The JSON textarea keeps the path: it is the only hint where the error is.
+                message = refused.detail if where == JSON_FIELD else None
+                form.errors[where] = message or field_message(refused.detail, path)
             else:
                 target = f"{PREFIX}/requests/{submission.request.id}"
                 return RedirectResponse(target, status_code=303)

@@ -153,6 +153,12 @@ def error_field(form: FilledForm, field_path: str | None, detail: str) -> str:
     return JSON_FIELD
 
 
+def field_message(detail: str, field_path: str | None) -> str:
+    """The API's message without the path it starts with (the field already shows where)."""
+    prefix = f"{field_path}: " if field_path else ""
+    return detail.removeprefix(prefix) if prefix else detail
+
+
 def attach_errors(form: FilledForm) -> None:
     if form.fields is not None:
         for item in form.fields:
