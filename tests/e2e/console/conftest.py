@@ -39,13 +39,15 @@ def system(
     started.stop()
 
 
-@pytest.fixture(scope="session")
+# Module-scoped like the system: Playwright's driver runs its own event loop, closed before
+# the worker's async tests that follow (slow tests are scheduled first).
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
