@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from request_network.users.models import User
@@ -110,3 +112,14 @@ async def test_a_field_longer_than_a_form_takes_is_refused_on_a_page(
     assert response.status_code == 422
     assert "a form field is longer than 100000 characters" in response.text
     assert "airlock_console" in signed_in.cookies  # a refused form keeps the session
+
+
+async def test_an_htmx_poll_after_the_session_ended_asks_for_a_full_page_login(
+    request_client: httpx.AsyncClient,
+) -> None:
+    response = await request_client.get(
+        f"/console/requests/{uuid.uuid4()}/status", headers={"HX-Request": "true"}
+    )
+    # Not a redirect htmx would follow and swap into the fragment: a full navigation.
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/console/login?reason=login"
