@@ -200,7 +200,7 @@ class RequestContextMiddleware:
                 refusal, replay = await self._check_body(headers, receive)
                 if refusal is not None:
                     status_code = 400 if refusal["code"] == "bad_request" else 413
-                    await self._reply(send_wrapper, status_code, refusal)
+                    await self._reply(send_wrapper, status_code, refusal, scope)
                 else:
                     await self.app(scope, replay, send_wrapper)
             except Exception:
@@ -210,6 +210,7 @@ class RequestContextMiddleware:
                         send_wrapper,
                         500,
                         error_body("internal_error", "internal error", request_id=request_id),
+                        scope,
                     )
             finally:
                 elapsed = time.perf_counter() - started
@@ -259,19 +260,42 @@ class RequestContextMiddleware:
         return None, _replaying(receive, messages)
 
     @staticmethod
-    async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
-        payload = orjson.dumps(body)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+    async def _reply(send: Send, status: int, body: dict[str, Any], scope: Scope) -> None:
+        page = _refusal_page(scope, status, body)
+        if page is not None:
+            await _send(send, status, b"text/html; charset=utf-8", page)
+        else:
+            await _send(send, status, b"application/json", orjson.dumps(body))
+
+
+RefusalPage = Callable[[str, int, str], bytes | None]
+"""page(path, status, detail): an HTML page for what this middleware answers itself (the body
+limit's refusals, the last-resort 500) on `path`, or None for JSON. Apps that serve pages (the
+console) list theirs in `app.state.refusal_pages`."""
+
+
+def _refusal_page(scope: Scope, status: int, refusal: dict[str, Any]) -> bytes | None:
+    app = scope.get("app")
+    pages: list[RefusalPage] = getattr(getattr(app, "state", None), "refusal_pages", [])
+    for page in pages:
+        html = page(scope.get("path", ""), status, str(refusal["detail"]))
+        if html is not None:
+            return html
+    return None
+
+
+async def _send(send: Send, status: int, content_type: bytes, payload: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _replaying(receive: Receive, buffered: list[Message]) -> Receive:

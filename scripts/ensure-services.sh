@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Make sure the binaries the integration tests start are on this machine:
-# PostgreSQL (initdb, pg_ctl), redis-server, and age / age-keygen (the encryption tests check
-# Airlock against the real age tools). Installs them with apt-get when missing.
+# PostgreSQL (initdb, pg_ctl), redis-server, age / age-keygen (the encryption tests check
+# Airlock against the real age tools) and Chromium (the console's browser tests drive the
+# distribution's build with Playwright: Playwright's own browser download cannot run here).
+# Installs them with apt-get when missing.
 set -euo pipefail
 
 have_postgres() {
@@ -9,11 +11,13 @@ have_postgres() {
 }
 have_redis() { command -v redis-server >/dev/null 2>&1; }
 have_age() { command -v age >/dev/null 2>&1 && command -v age-keygen >/dev/null 2>&1; }
+have_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
 
 missing=()
 have_postgres || missing+=(postgresql)
 have_redis || missing+=(redis-server)
 have_age || missing+=(age)
+have_chromium || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

@@ -78,7 +78,7 @@ def test_the_walk_sees_imports() -> None:
         assert "core" in imported, package
 
 
-HTTP_MODULES = ("fastapi", "starlette", "core.deps")
+HTTP_MODULES = ("fastapi", "starlette", "jinja2", "core.deps")
 
 
 def test_services_do_not_import_the_http_layer() -> None:
@@ -95,7 +95,15 @@ def test_services_do_not_import_the_http_layer() -> None:
 
 
 PLATFORM = PACKAGES["shared"] / "platform"
-FRONT_END_MODULES = ("fastapi", "starlette", "core.deps", "typer", "rich", "shared.platform")
+FRONT_END_MODULES = (
+    "fastapi",
+    "starlette",
+    "jinja2",
+    "core.deps",
+    "typer",
+    "rich",
+    "shared.platform",
+)
 
 
 def test_the_contract_in_shared_has_no_front_end() -> None:

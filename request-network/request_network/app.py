@@ -14,6 +14,7 @@ from request_network.audit.models import AuditEvent
 from request_network.audit.router import router as audit_router
 from request_network.auth.service import build_token_issuer, check_password
 from request_network.catalog.router import router as catalog_router
+from request_network.console import install as install_console
 from request_network.deps import get_current_actor, require_admin
 from request_network.jobs import registry
 from request_network.requests.models import UNANSWERED, Request
@@ -91,4 +92,5 @@ def create_app(
         namespace=settings.network_name, redis=runtime.redis
     )
     install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
+    install_console(app)
     return app

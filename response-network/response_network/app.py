@@ -15,6 +15,7 @@ from response_network.audit.models import AuditEvent
 from response_network.audit.router import router as audit_router
 from response_network.auth.service import build_token_issuer, check_password
 from response_network.catalog.router import grants_router, profiles_router, types_router
+from response_network.console import install as install_console
 from response_network.deps import get_current_actor, require_admin
 from response_network.jobs import registry
 from response_network.requests.models import UNANSWERED, Request
@@ -89,4 +90,5 @@ def create_app(
         # test client) the client address follows the setting; after uvicorn's, a no-op.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
+    install_console(app)
     return app

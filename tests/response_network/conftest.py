@@ -63,3 +63,13 @@ async def admin(make_user: UserFactory) -> User:
 @pytest.fixture
 def admin_headers(admin: User, tokens: TokenIssuer) -> dict[str, str]:
     return bearer(tokens.issue(str(admin.id))[0])
+
+
+@pytest.fixture
+async def response_tokens(make_user: UserFactory, tokens: TokenIssuer) -> dict[str, str]:
+    """A token of a user, an operator and an admin, by role name."""
+    issued = {}
+    for role in (Role.USER, Role.OPERATOR, Role.ADMIN):
+        user = await make_user(f"as-{role.value}", role=role)
+        issued[role.value] = tokens.issue(str(user.id))[0]
+    return issued

@@ -236,3 +236,17 @@ async def retry_failed_requests(
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def list_failed_requests(
+    *, session: AsyncSession, filters: RetryFilters, limit: int = MAX_RETRY_PER_CALL
+) -> list[Request]:
+    """The failed requests `filters` match, oldest failure first: what a bulk retry with the
+    same filters takes (the console lists them before an admin retries)."""
+    rows = await session.scalars(
+        select(Request)
+        .where(*_filters(filters))
+        .order_by(Request.updated_at, Request.id)
+        .limit(max(1, min(limit, MAX_RETRY_PER_CALL)))
+    )
+    return list(rows.all())

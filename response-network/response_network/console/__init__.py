@@ -1,0 +1,23 @@
+"""The response network's console: the operator queue (`queue.py`) and the failed requests
+(`failed.py`) over the same services as the API. `install(app)` mounts it with the login
+pages and the shared machinery."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from response_network.audit.models import AuditEvent
+from response_network.auth.service import check_password
+from response_network.console.deps import build_console
+from response_network.console.failed import add_failed_pages
+from response_network.console.queue import add_queue_pages
+from response_network.users.models import User
+from shared.platform.console.pages import add_login_pages, install_console
+
+
+def install(app: FastAPI) -> None:
+    console = build_console()
+    add_login_pages(console, check_password, User, AuditEvent)
+    add_queue_pages(console)
+    add_failed_pages(console)
+    install_console(app, console)

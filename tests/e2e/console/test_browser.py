@@ -1,0 +1,168 @@
+"""The consoles in a real browser: headless Chromium against both networks served in-process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.console.conftest import Visitor
+from tests.e2e.console.system import ConsoleSystem
+
+pytestmark = pytest.mark.slow
+Tab = Callable[[str], Visitor]
+
+
+def submit_ask(user: Visitor, system: ConsoleSystem, question: str) -> str:
+    """The user asks an operator through the generated form; answers the request's page URL."""
+    page = user.page
+    page.get_by_role("link", name="Ask an operator").click()
+    page.get_by_label("Question").fill(question)
+    user.seen("ask-form")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("heading", name="Request: ask")).to_be_visible()
+    user.seen("ask-submitted")
+    return page.url
+
+
+def test_an_operator_answers_and_the_user_sees_the_answer_appear(
+    system: ConsoleSystem, open_tab: Tab
+) -> None:
+    user = open_tab("user")
+    user.log_in(system.request_url, "uma")
+    expect(user.page.get_by_role("heading", name="Submit a request")).to_be_visible()
+    user.seen("portal")
+    submit_ask(user, system, "How many bolts are left?")
+    system.move()
+
+    operator = open_tab("operator")
+    operator.log_in(system.response_url, "olga")
+    expect(operator.page.get_by_role("heading", name="Queue")).to_be_visible()
+    operator.seen("queue")
+    operator.page.get_by_role("row", name=re.compile("ask")).get_by_role("link").first.click()
+    operator.seen("request")
+    operator.page.get_by_role("button", name="Claim").click()
+    expect(operator.page.get_by_text("Claimed by olga")).to_be_visible()
+    operator.page.get_by_label("Body", exact=True).fill('[{"part": "bolt", "left": 12}]')
+    operator.seen("claimed")
+    operator.page.get_by_role("button", name="Send").click()
+    expect(operator.page.locator("#status-value")).to_have_text("answered")
+    operator.seen("answered")
+
+    system.move()
+    # No reload: the page polls its status and shows the answer once the request is final.
+    answer = user.page.get_by_role("table", name="1 record")
+    expect(answer).to_be_visible(timeout=15_000)
+    expect(answer.get_by_role("cell", name="bolt")).to_be_visible()
+    user.seen("answer")
+    with user.page.expect_download() as download:
+        user.page.get_by_role("link", name="Download CSV").click()
+    assert download.value.path().read_bytes() == b"part,left\r\nbolt,12\r\n"
+    user.page.get_by_role("link", name="My requests").click()
+    expect(user.page.get_by_role("cell", name="delivered")).to_be_visible()
+    user.seen("my-requests")
+    user.page.get_by_role("link", name="My quota").click()
+    expect(user.page.get_by_text("Profile: default")).to_be_visible()
+    user.seen("quota")
+
+
+def test_a_wrong_value_shows_inline_then_the_answer_is_a_table(
+    system: ConsoleSystem, open_tab: Tab
+) -> None:
+    user = open_tab("user")
+    user.log_in(system.request_url, "uma")
+    user.page.get_by_role("link", name="Parts in stock").click()
+    user.seen("parts-form")
+    field = user.page.get_by_label("At least (required)")
+    field.fill("-5")
+    user.page.get_by_role("button", name="Submit").click()
+    expect(user.page.get_by_role("alert")).to_contain_text("less than the minimum of 0")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    user.seen("inline-error", refused=True)  # answered 422, like the API
+    user.page.get_by_label("At least (required)").fill("1")
+    user.page.get_by_role("button", name="Submit").click()
+    expect(user.page.get_by_role("heading", name="Request: parts")).to_be_visible()
+    system.move()  # over, answered by the sql handler, back
+    table = user.page.get_by_role("table", name="2 records")
+    expect(table).to_be_visible(timeout=15_000)
+    expect(table.get_by_role("row")).to_have_count(3)  # header, bolt, nut
+    user.seen("table")
+
+
+def test_a_plain_user_sees_no_operator_link_and_is_refused_the_pages(
+    system: ConsoleSystem, open_tab: Tab
+) -> None:
+    user = open_tab("user")
+    user.log_in(system.response_url, "uma")
+    # Home is the queue, which a plain user may not see.
+    expect(user.page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(user.page.get_by_role("link", name="Queue")).to_have_count(0)
+    expect(user.page.get_by_role("link", name="Failed requests")).to_have_count(0)
+    user.seen("queue-refused", refused=True)
+    refused = user.page.goto(f"{system.response_url}/console/failed")
+    assert refused is not None
+    assert refused.status == 403
+    user.seen("failed-refused", refused=True)
+
+
+def test_an_admin_retries_failed_requests(system: ConsoleSystem, open_tab: Tab) -> None:
+    user = open_tab("user")
+    user.log_in(system.request_url, "uma")
+    for question in ("first to fail", "second to fail"):
+        user.page.goto(f"{system.request_url}/console/types")
+        submit_ask(user, system, question)
+    system.move()
+
+    admin = open_tab("admin")
+    admin.log_in(system.response_url, "ada")
+    admin.page.get_by_role("combobox", name="Status").select_option("received")
+    admin.page.get_by_role("button", name="Filter", exact=True).click()
+    for question in ("first to fail", "second to fail"):
+        admin.page.goto(f"{system.response_url}/console/queue?status=received")
+        admin.page.get_by_role("row", name=re.compile("ask")).get_by_role("link").first.click()
+        admin.page.get_by_label("Outcome").select_option("failed")
+        admin.page.get_by_label("Reason (for failed or rejected)").fill(
+            f"archive offline ({question})"
+        )
+        admin.page.get_by_role("button", name="Send").click()
+        expect(admin.page.locator("#status-value")).to_have_text("failed")
+    admin.seen("failed-one")
+
+    admin.page.get_by_role("link", name="Failed requests").click()
+    admin.page.get_by_label("Reason contains").fill("archive offline")
+    admin.page.get_by_role("button", name="Filter", exact=True).click()
+    expect(admin.page.get_by_role("button", name=re.compile("^Retry request"))).to_have_count(2)
+    admin.seen("failed-list")
+    admin.page.get_by_role("button", name="Retry all failed requests matching this filter").click()
+    expect(admin.page.get_by_role("status")).to_have_text("Retried 2 request(s); skipped 0.")
+    expect(admin.page.get_by_role("button", name=re.compile("^Retry request"))).to_have_count(0)
+    admin.seen("retried")
+
+
+def test_a_stale_form_or_no_session_sends_the_user_to_log_in(
+    system: ConsoleSystem, open_tab: Tab
+) -> None:
+    stranger = open_tab("stranger")
+    stranger.page.goto(f"{system.request_url}/console/requests")
+    expect(stranger.page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(stranger.page.get_by_role("status")).to_have_text("Please log in.")
+    stranger.seen("no-session")
+
+    user = open_tab("user")
+    user.log_in(system.request_url, "uma")
+    user.page.get_by_role("link", name="Ask an operator").click()
+    user.page.get_by_label("Question").fill("asked from a stale page")
+    # Logged in again in another tab of the same browser: a new session, so this page's
+    # CSRF token belongs to a session that is gone.
+    other = user.page.context.new_page()
+    other.goto(f"{system.request_url}/console/login")
+    other.get_by_label("Username").fill("uma")
+    other.get_by_label("Password").fill("a console test passphrase")
+    other.get_by_role("button", name="Log in").click()
+    expect(other.get_by_role("heading", name="Submit a request")).to_be_visible()
+    user.page.get_by_role("button", name="Submit").click()
+    expect(user.page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(user.page.get_by_role("status")).to_contain_text("The form was stale")
+    user.seen("stale-csrf")

@@ -1,0 +1,66 @@
+"""A signed-in console session on the request network, as a browser holds it."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from request_network.runtime import RequestRuntime
+from request_network.users.models import User
+from tests.request_network.catalog.test_submissions import replica_profile, replica_type
+from tests.request_network.conftest import PASSWORD, ReplicaUserFactory
+
+FORM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "city": {"type": "string", "maxLength": 20, "title": "City"},
+        "days": {"type": "integer", "minimum": 1, "maximum": 7},
+        "unit": {"enum": ["metric", "imperial"]},
+        "hourly": {"type": "boolean"},
+    },
+    "required": ["city", "days"],
+    "additionalProperties": False,
+}
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = _CSRF.search(page.text)
+    assert found is not None, page.text[:500]
+    return found.group(1)
+
+
+async def log_in(
+    client: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> httpx.Response:
+    page = await client.get("/console/login")
+    return await client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf_token": csrf_of(page)},
+    )
+
+
+@pytest.fixture
+async def forecast(request_runtime: RequestRuntime) -> None:
+    async with request_runtime.unit_of_work() as uow:
+        uow.session.add_all(
+            [
+                replica_type("forecast", title="Weather forecast", parameter_schema=FORM_SCHEMA),
+                replica_profile(allow_all=True, max_parameter_bytes=10_000),
+            ]
+        )
+
+
+@pytest.fixture
+async def dana(replica_user: ReplicaUserFactory, forecast: None) -> User:
+    return await replica_user("dana")
+
+
+@pytest.fixture
+async def signed_in(request_client: httpx.AsyncClient, dana: User) -> httpx.AsyncClient:
+    response = await log_in(request_client, "dana")
+    assert response.status_code == 303, response.text
+    return request_client
