@@ -98,8 +98,8 @@ def alert_probe(
             "Since when one importer holds the inbound stream's lock (absent: nobody).",
             labels=["stream"],
         )
-        for item in held:
-            held_since.add_metric([item.stream], item.since.timestamp())
+        for lock in held:
+            held_since.add_metric([lock.stream], lock.since.timestamp())
         beat = GaugeMetricFamily(
             "airlock_worker_heartbeat_timestamp_seconds",
             "Newest worker heartbeat in the database (absent: none yet).",
