@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -157,12 +157,12 @@ async def _already_applied(
 
 
 async def import_file(ctx: TransferContext, path: Path) -> ImportResult:
-    """Import one batch file from the inbox; never raises. A bad batch is quarantined; any
-    other failure is logged and leaves the file for the next run (`FAILED`), so one file
-    never stops the others."""
-    stream = _inbound_stream(ctx, path)
-    if not isinstance(stream, str):
-        return await stream
+    """Import one batch file from the inbox, under its stream's lock; never raises. A bad
+    batch is quarantined; any other failure is logged and leaves the file for the next run
+    (`FAILED`), so one file never stops the others."""
+    stream = await _inbound_stream(ctx, path)
+    if isinstance(stream, ImportResult):
+        return stream
     async with ctx.locks.hold(f"import-{stream}") as hold:
         if not hold:
             _note_busy(ctx, stream)
@@ -173,18 +173,18 @@ async def import_file(ctx: TransferContext, path: Path) -> ImportResult:
             return ImportResult(path.name, ImportStatus.FAILED, stream)
 
 
-def _inbound_stream(ctx: TransferContext, path: Path) -> str | Awaitable[ImportResult]:
-    """The inbound stream `path` belongs to, or what becomes of a file that belongs to none
-    (skipped while in flight, else refused)."""
+async def _inbound_stream(ctx: TransferContext, path: Path) -> str | ImportResult:
+    """The inbound stream `path` belongs to; a file that belongs to none is skipped while
+    in flight, else refused, and what became of it is returned instead."""
     name = parse_batch_name(path.name)
     if is_in_flight(path.name):
-        return _skipped(path)
+        return ImportResult(path.name, ImportStatus.SKIPPED)
     if name is None:
-        return _refuse(
+        return await _refuse(
             ctx, path, None, BatchRejected("batch.format", "not a batch file name", check="name")
         )
     if name.stream not in ctx.streams.inbound:
-        return _refuse(
+        return await _refuse(
             ctx,
             path,
             name.stream,
@@ -193,10 +193,6 @@ def _inbound_stream(ctx: TransferContext, path: Path) -> str | Awaitable[ImportR
             ),
         )
     return name.stream
-
-
-async def _skipped(path: Path) -> ImportResult:
-    return ImportResult(path.name, ImportStatus.SKIPPED)
 
 
 def _note_busy(ctx: TransferContext, stream: str) -> None:
@@ -382,9 +378,9 @@ async def import_pending(ctx: TransferContext) -> list[ImportResult]:
     results: list[ImportResult] = []
     streams: list[str] = []
     for path in await asyncio.to_thread(pending_files, ctx.inbox_dir):
-        stream = _inbound_stream(ctx, path)
-        if not isinstance(stream, str):
-            results.append(await stream)
+        stream = await _inbound_stream(ctx, path)
+        if isinstance(stream, ImportResult):
+            results.append(stream)
         elif stream not in streams:
             streams.append(stream)
     for stream in streams:
