@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.jobs import run_job
+from core.locks import LockLost
 from request_network.jobs import registry as request_registry
 from request_network.transfer.models import InboxBatch
 from shared.exchange.acks import outgoing_acks
@@ -24,7 +25,7 @@ from shared.exchange.files import pending_files
 from shared.exchange.importing import ImportStatus, import_pending
 from shared.exchange.reconcile import reconcile
 from shared.streams import ApplyOutcome, InboundStream, StreamRegistry
-from tests.shared.exchange.conftest import Networks
+from tests.shared.exchange.conftest import Networks, outbox_files
 
 
 async def test_a_resent_batch_linked_to_its_processed_copy_leaves_the_inbox_once(
@@ -113,6 +114,36 @@ async def test_an_import_whose_lock_passed_to_another_holder_commits_nothing(
     [applied] = await import_pending(ctx)
     assert applied.status is ImportStatus.APPLIED
     assert len(await networks.replica()) == 3
+
+
+@pytest.mark.parametrize("backend", ["production"], indirect=True)
+async def test_an_export_whose_lock_passed_to_another_holder_commits_nothing(
+    networks: Networks,
+) -> None:
+    await networks.create_users(2)
+    ctx = networks.response_ctx
+    redis = networks.response.redis
+    assert redis is not None
+    key = f"{networks.response.settings.network_name}:lock:export-users"
+    real = ctx.streams.outbound["users"]
+
+    async def load_after_losing_the_lock(session: AsyncSession, refs: Any) -> Any:
+        await redis.set(key, "another holder")
+        return await real.load(session, refs)
+
+    losing = dataclasses.replace(
+        ctx,
+        streams=StreamRegistry(
+            outbound={"users": dataclasses.replace(real, load=load_after_losing_the_lock)}
+        ),
+    )
+    with pytest.raises(LockLost):
+        await export_stream(losing, "users")
+
+    assert outbox_files(ctx) == []  # no sequence taken, no batch seen by the peer
+    await redis.delete(key)
+    [batch] = (await export_stream(ctx, "users")).batches
+    assert (batch.sequence, batch.record_count) == (1, 2)
 
 
 async def test_a_killed_writers_stale_temporary_is_swept_a_writer_at_work_is_not(
