@@ -60,7 +60,7 @@ class Runtime(Generic[SettingsT]):
         if settings.redis_url:
             redis = connect_redis(settings.redis_url)
             cache = RedisCache(redis, settings.network_name)
-            locks = RedisLocks(redis, settings.network_name)
+            locks = RedisLocks(redis, settings.network_name, ttl=settings.lock_ttl_seconds)
         else:
             cache = InProcessCache(settings.network_name)
             locks = FileLocks(settings.var_dir / "locks")

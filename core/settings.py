@@ -47,6 +47,10 @@ class NetworkSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     jobs_enabled: bool = True
     """Run the in-process scheduler with the API (embedded mode only)."""
+    lock_ttl_seconds: float = Field(default=15, ge=1, le=3600)
+    """Production: a Redis lock (a stream's export or import) lives this long unless its
+    holder renews it, which a live holder does every third of it; a killed holder blocks
+    its stream this long at most."""
     job_max_redeliveries: int = Field(default=5, ge=0, le=100)
     """Celery: a task whose run kills its worker is redelivered this many times, then given
     up (logged, counted in `airlock_jobs_given_up_total`, audited as `job.given_up`)."""

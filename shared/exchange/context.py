@@ -70,6 +70,12 @@ class TransferMetrics:
             ["stream"],
             registry=registry,
         )
+        self.import_busy = Counter(
+            "airlock_import_lock_busy_total",
+            "Import runs that left a stream alone: another importer held its lock.",
+            ["stream"],
+            registry=registry,
+        )
         self.resent = Counter(
             "airlock_batches_resent_total",
             "Batches re-sent after a gap report.",
@@ -102,6 +108,8 @@ class TransferContext:
     retention: timedelta = timedelta(days=7)
     processed_retention: timedelta = timedelta(days=7)
     file_mode: int = 0o640
+    stale_temporary_after: timedelta = timedelta(hours=1)
+    """A hidden temporary this old in our directories was left by a killed writer."""
     schema_version: str = str(SCHEMA_VERSION)
     """Written into every batch's `Schema-Version`; the importer refuses any other."""
     resend_after: timedelta = timedelta(minutes=5)
@@ -125,6 +133,11 @@ class TransferContext:
     @property
     def quarantine_dir(self) -> Path:
         return self.root / self.network / "quarantine"
+
+    @property
+    def own_dirs(self) -> tuple[Path, ...]:
+        """The directories this network writes batches into (under temporary names first)."""
+        return (self.sent_dir, self.outbox_dir, self.processed_dir)
 
     def ensure_dirs(self) -> None:
         for directory in (

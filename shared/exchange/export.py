@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
+from core.locks import Hold
 from shared.exchange.acks import outgoing_acks
 from shared.exchange.context import TransferContext
 from shared.exchange.files import place
@@ -71,7 +72,7 @@ async def publish_pending(ctx: TransferContext) -> int:
 
 
 async def _write_one_round(
-    ctx: TransferContext, stream: str, *, heartbeat: bool
+    ctx: TransferContext, stream: str, *, heartbeat: bool, hold: Hold
 ) -> tuple[list[BatchInfo], int]:
     change_log, outbox = ctx.ledger.change_log, ctx.ledger.outbox
     spec = ctx.streams.outbound[stream]
@@ -131,6 +132,8 @@ async def _write_one_round(
                 .where(change_log.id.in_(taken_ids[start : start + _ID_CHUNK]))
                 .values(batch_id=uuid.UUID(str(infos[0].batch_id)))
             )
+        # Another exporter may have the stream now: its sequence numbers would clash.
+        await hold.ensure()
     return infos, len(pending)
 
 
@@ -148,13 +151,15 @@ async def export_stream(
     written: list[BatchInfo] = []
     # Wait for a running export rather than skip: it may have read the change log before
     # the commit that enqueued us, and those changes would wait for the next schedule.
-    async with ctx.locks.hold(f"export-{stream}", wait=EXPORT_LOCK_WAIT_SECONDS) as held:
-        if not held:
+    async with ctx.locks.hold(f"export-{stream}", wait=EXPORT_LOCK_WAIT_SECONDS) as hold:
+        if not hold:
             log.info("export_already_running", stream=stream)
             return ExportResult(stream, [])
         await publish_pending(ctx)
         while True:
-            infos, taken = await _write_one_round(ctx, stream, heartbeat=heartbeat and not written)
+            infos, taken = await _write_one_round(
+                ctx, stream, heartbeat=heartbeat and not written, hold=hold
+            )
             if not infos:
                 break
             written.extend(infos)

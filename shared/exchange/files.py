@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,16 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _replace(source: Path, target: Path) -> None:
+    """`os.replace`, also when both names are links to one file: rename(2) then does nothing
+    and reports success, leaving `source` where it was (a resent batch whose processed copy
+    is a link of the inbox file, both networks on one file system)."""
+    os.replace(source, target)
+    with contextlib.suppress(FileNotFoundError):
+        if os.path.samefile(source, target):
+            os.unlink(source)
+
+
 def place(source: Path, directory: Path, *, keep_source: bool) -> Path:
     """Put `source` into `directory` under its own name, never visible half-written."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -42,10 +53,10 @@ def place(source: Path, directory: Path, *, keep_source: bool) -> Path:
             shutil.copy(source, temporary)
             with open(temporary, "rb+") as handle:
                 os.fsync(handle.fileno())
-        os.replace(temporary, target)
+        _replace(temporary, target)
     else:
         try:
-            os.replace(source, target)
+            _replace(source, target)
         except OSError:
             shutil.copy(source, temporary)
             os.replace(temporary, target)
@@ -74,6 +85,32 @@ def prune_older_than(directory: Path, age: timedelta) -> int:
                     os.unlink(entry.path)
                     pruned += 1
     return pruned
+
+
+def stale_temporaries(directories: Iterable[Path], age: timedelta) -> list[Path]:
+    """Hidden `.<name>.tmp` files last written more than `age` ago: left by a killed writer
+    (a writer at work keeps writing, so its temporary stays young)."""
+    cutoff = time.time() - age.total_seconds()
+    stale: list[Path] = []
+    for directory in directories:
+        if not directory.exists():
+            continue
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+                    continue
+                with contextlib.suppress(FileNotFoundError):
+                    if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:
+                        stale.append(Path(entry.path))
+    return sorted(stale)
+
+
+def sweep_stale_temporaries(directories: Iterable[Path], age: timedelta) -> list[Path]:
+    """Delete what `stale_temporaries` finds; returns the files deleted."""
+    swept = stale_temporaries(directories, age)
+    for path in swept:
+        path.unlink(missing_ok=True)
+    return swept
 
 
 def unique_target(directory: Path, name: str) -> Path:
@@ -148,11 +185,14 @@ def requeue(name: str, quarantine_dir: Path, inbox_dir: Path) -> Path:
     return target
 
 
-def pending_files(directory: Path) -> list[Path]:
-    """Batches waiting in the inbox, in stream and sequence order; in-flight files skipped."""
+def pending_files(directory: Path, stream: str | None = None) -> list[Path]:
+    """Batches waiting in the inbox (of `stream` only, if given), in stream and sequence
+    order; in-flight files skipped."""
     if not directory.exists():
         return []
     files = [p for p in directory.iterdir() if p.is_file() and not is_in_flight(p.name)]
+    if stream is not None:
+        files = [p for p in files if (name := parse_batch_name(p.name)) and name.stream == stream]
 
     def order(path: Path) -> tuple[str, int, str]:
         name = parse_batch_name(path.name)

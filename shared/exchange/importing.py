@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import utcnow
+from core.locks import Hold, LockLost
 from core.memory import bulk_allocations
 from shared.exchange.acks import ResendRequest, apply_incoming_acks, note_received
 from shared.exchange.context import TransferContext
@@ -35,6 +36,7 @@ from shared.exchange.files import (
     prune_older_than,
     quarantine,
     set_aside_processed,
+    sweep_stale_temporaries,
 )
 from shared.streams import ApplyOutcome, InboundStream
 from shared.transfer import BatchHeader, BatchReader, BatchRejected, open_batch
@@ -155,17 +157,25 @@ async def _already_applied(
 
 
 async def import_file(ctx: TransferContext, path: Path) -> ImportResult:
-    """Import one batch file from the inbox; never raises. A bad batch is quarantined; any
-    other failure is logged and leaves the file for the next run (`FAILED`), so one file
-    never stops the others."""
-    try:
-        return await _import_file(ctx, path)
-    except Exception:
-        log.exception("batch_import_failed", file=path.name)
-        return ImportResult(path.name, ImportStatus.FAILED)
+    """Import one batch file from the inbox, under its stream's lock; never raises. A bad
+    batch is quarantined; any other failure is logged and leaves the file for the next run
+    (`FAILED`), so one file never stops the others."""
+    stream = await _inbound_stream(ctx, path)
+    if isinstance(stream, ImportResult):
+        return stream
+    async with ctx.locks.hold(f"import-{stream}") as hold:
+        if not hold:
+            _note_busy(ctx, stream)
+            return ImportResult(path.name, ImportStatus.SKIPPED, stream)
+        try:
+            return await _import_held(ctx, path, stream, hold)
+        except LockLost:
+            return ImportResult(path.name, ImportStatus.FAILED, stream)
 
 
-async def _import_file(ctx: TransferContext, path: Path) -> ImportResult:
+async def _inbound_stream(ctx: TransferContext, path: Path) -> str | ImportResult:
+    """The inbound stream `path` belongs to; a file that belongs to none is skipped while
+    in flight, else refused, and what became of it is returned instead."""
     name = parse_batch_name(path.name)
     if is_in_flight(path.name):
         return ImportResult(path.name, ImportStatus.SKIPPED)
@@ -182,15 +192,56 @@ async def _import_file(ctx: TransferContext, path: Path) -> ImportResult:
                 "batch.stream", f"no inbound stream {name.stream!r} here", check="stream"
             ),
         )
-    async with ctx.locks.hold(f"import-{name.stream}") as held:
-        if not held:
-            return ImportResult(path.name, ImportStatus.SKIPPED, name.stream)
+    return name.stream
+
+
+def _note_busy(ctx: TransferContext, stream: str) -> None:
+    log.info("import_stream_busy", stream=stream)
+    if ctx.metrics is not None:
+        ctx.metrics.import_busy.labels(stream).inc()
+
+
+async def _import_held(ctx: TransferContext, path: Path, stream: str, hold: Hold) -> ImportResult:
+    """Import one file of `stream` under its lock; `LockLost` passes (the stream must stop),
+    any other failure leaves the file for the next run."""
+    try:
         if not path.exists():  # noqa: ASYNC240 - one stat; another importer took it meanwhile
-            return ImportResult(path.name, ImportStatus.SKIPPED, name.stream)
-        return await _import_locked(ctx, path, name.stream)
+            return ImportResult(path.name, ImportStatus.SKIPPED, stream)
+        return await _import_locked(ctx, path, stream, hold)
+    except LockLost:
+        log.error("import_lock_lost", stream=stream, file=path.name)
+        raise
+    except Exception:
+        log.exception("batch_import_failed", file=path.name)
+        return ImportResult(path.name, ImportStatus.FAILED, stream)
 
 
-async def _import_locked(ctx: TransferContext, path: Path, stream: str) -> ImportResult:
+async def import_stream(ctx: TransferContext, stream: str) -> list[ImportResult]:
+    """Import the waiting batches of `stream` in sequence order, one holder per stream: a
+    second importer skips the stream rather than take its files out of order (which would
+    open gaps the peer answers with resends). Files that arrive meanwhile are taken too."""
+    results: list[ImportResult] = []
+    async with ctx.locks.hold(f"import-{stream}") as hold:
+        if not hold:
+            _note_busy(ctx, stream)
+            return results
+        tried: set[str] = set()
+        while waiting := [
+            path
+            for path in await asyncio.to_thread(pending_files, ctx.inbox_dir, stream)
+            if path.name not in tried
+        ]:
+            for path in waiting:
+                tried.add(path.name)
+                try:
+                    results.append(await _import_held(ctx, path, stream, hold))
+                except LockLost:
+                    results.append(ImportResult(path.name, ImportStatus.FAILED, stream))
+                    return results
+    return results
+
+
+async def _import_locked(ctx: TransferContext, path: Path, stream: str, hold: Hold) -> ImportResult:
     spec = ctx.streams.inbound[stream]
     if ctx.keys.peer_verify_key is None:
         log.warning("import_skipped_no_peer_key", file=path.name)
@@ -237,6 +288,8 @@ async def _import_locked(ctx: TransferContext, path: Path, stream: str) -> Impor
                         },
                     )
                 resend_due = await apply_incoming_acks(session, ctx, header.acks)
+                # Before the commit: a holder that lost its lock leaves the batch to the next.
+                await hold.ensure()
     except BatchRejected as rejected:
         return await _refuse(ctx, path, stream, rejected)
     except FileNotFoundError:  # taken out of the inbox by hand meanwhile
@@ -319,9 +372,31 @@ async def _refuse(
 
 
 async def import_pending(ctx: TransferContext) -> list[ImportResult]:
-    """Import every batch waiting in the inbox, each on its own (see `import_file`)."""
+    """Import every batch waiting in the inbox, stream by stream (see `import_stream`); a
+    file that belongs to no inbound stream is refused on its own."""
     ctx.ensure_dirs()
-    return [await import_file(ctx, path) for path in pending_files(ctx.inbox_dir)]
+    results: list[ImportResult] = []
+    streams: list[str] = []
+    for path in await asyncio.to_thread(pending_files, ctx.inbox_dir):
+        stream = await _inbound_stream(ctx, path)
+        if isinstance(stream, ImportResult):
+            results.append(stream)
+        elif stream not in streams:
+            streams.append(stream)
+    for stream in streams:
+        results += await import_stream(ctx, stream)
+    return results
+
+
+async def sweep_temporaries(ctx: TransferContext) -> int:
+    """Delete the hidden temporaries killed writers left in our directories (older than
+    `stale_temporary_after`); a writer at work is left alone."""
+    swept = await asyncio.to_thread(
+        sweep_stale_temporaries, ctx.own_dirs, ctx.stale_temporary_after
+    )
+    for path in swept:
+        log.warning("stale_temporary_removed", file=str(path))
+    return len(swept)
 
 
 async def prune_processed(ctx: TransferContext) -> int:

@@ -13,6 +13,7 @@ from shared.exchange.importing import (
     ImportStatus,
     import_pending,
     prune_processed,
+    sweep_temporaries,
 )
 
 # The inbox is watched in-process; polling every second is the fallback (and Celery's way).
@@ -55,5 +56,6 @@ def register_transfer_jobs(
         ctx = context(runtime)
         await prune_kept_copies(ctx)
         await prune_processed(ctx)
+        await sweep_temporaries(ctx)
 
     registry.on_new_files("transfer_import", lambda runtime: context(runtime).inbox_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -9,13 +10,19 @@ from sqlalchemy import select
 from shared.exchange.acks import outgoing_acks
 from shared.exchange.context import TransferContext
 from shared.exchange.export import publish_pending
-from shared.exchange.files import is_in_flight, list_quarantined, pending_files
+from shared.exchange.files import (
+    is_in_flight,
+    list_quarantined,
+    pending_files,
+    stale_temporaries,
+)
 
 
 @dataclass
 class Finding:
     kind: str
-    """orphan | unpublished | missing_copy | unacknowledged | waiting | quarantined | gap"""
+    """orphan | unpublished | stale_temporary | missing_copy | unacknowledged | waiting |
+    quarantined | gap"""
     subject: str
     fixable: bool
     fixed: bool = False
@@ -36,6 +43,7 @@ async def reconcile(ctx: TransferContext, *, fix: bool = False) -> Reconciliatio
     """Report orphans, unpublished and unacknowledged batches, copies gone, gaps, quarantine.
 
     With `fix`: delete orphans in `sent/` (never published, so never seen by the peer) and
+    stale temporaries (`.<name>.tmp` a killed writer left, see `stale_temporaries`), and
     publish committed batches that were not published. Nothing else is touched.
     """
     ctx.ensure_dirs()
@@ -48,6 +56,9 @@ async def reconcile(ctx: TransferContext, *, fix: bool = False) -> Reconciliatio
     for path in sorted(ctx.sent_dir.iterdir()):
         if path.is_file() and not is_in_flight(path.name) and path.name not in known:
             report.findings.append(Finding("orphan", path.name, fixable=True))
+    for path in await asyncio.to_thread(stale_temporaries, ctx.own_dirs, ctx.stale_temporary_after):
+        subject = str(path.relative_to(ctx.root / ctx.network))
+        report.findings.append(Finding("stale_temporary", subject, fixable=True))
     for row in rows:
         kept = (ctx.sent_dir / row.file_name).exists()
         if row.published_at is None:
@@ -68,6 +79,9 @@ async def reconcile(ctx: TransferContext, *, fix: bool = False) -> Reconciliatio
         for finding in report.findings:
             if finding.kind == "orphan":
                 (ctx.sent_dir / finding.subject).unlink(missing_ok=True)
+                finding.fixed = True
+            elif finding.kind == "stale_temporary":
+                (ctx.root / ctx.network / finding.subject).unlink(missing_ok=True)
                 finding.fixed = True
         if any(f.kind == "unpublished" and f.fixable for f in report.findings):
             await publish_pending(ctx)

@@ -48,6 +48,9 @@ class TransferSettings(BaseSettings):
     processed_retention_hours: float | None = Field(default=None, gt=0)
     """Imported batches in `processed/` are deleted this long after their import
     (default: `retention_hours`)."""
+    stale_temporary_hours: float = Field(default=1, gt=0)
+    """A hidden `.<name>.tmp` in `sent/`, `outbox/` or `processed/` older than this was left
+    by a killed writer: the prune job and `reconcile --fix` delete it."""
     batch_file_mode: FileMode = 0o640
     """Permissions of the batch files this network writes (octal, as `chmod` takes them)."""
     resend_after_seconds: float = Field(default=300, gt=0)

@@ -91,6 +91,7 @@ def build_context(
             hours=settings.processed_retention_hours or settings.retention_hours
         ),
         file_mode=settings.batch_file_mode,
+        stale_temporary_after=timedelta(hours=settings.stale_temporary_hours),
         resend_after=timedelta(seconds=settings.resend_after_seconds),
         heartbeat_every=timedelta(seconds=settings.heartbeat_seconds),
         metrics=runtime.transfer_metrics,

@@ -29,6 +29,7 @@ from shared.platform.alerts.observe import disk_usage
 from shared.streams import CONTROL_STREAM
 from tests.ops.test_alerts_support import alerts, context_of, evaluate, open_alerts, tables_of
 from tests.shared.exchange.conftest import exchange_keys
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -254,3 +255,35 @@ async def test_an_http_error_rate_above_the_threshold_opens_an_alert(
 
     await evaluate(request_runtime, alert_error_rate=0.6)  # half of the answers is tolerated
     assert await open_alerts(request_runtime, "error_rate") == []
+
+
+@pytest.mark.usefixtures("keys")
+async def test_a_stream_whose_import_lock_stays_held_is_skipped_counted_and_alerted(
+    request_runtime: RequestRuntime, response_runtime: ResponseRuntime
+) -> None:
+    response_ctx, request_ctx = context_of(response_runtime), context_of(request_runtime)
+    await export_stream(response_ctx, CONTROL_STREAM, heartbeat=True)
+    threshold = 0.001  # minutes: held longer than this, the stream is blocked
+
+    # Another importer holds the stream (stuck, in the alert's story).
+    async with request_runtime.locks.hold(f"import-{CONTROL_STREAM}") as other:
+        assert other
+        assert await import_pending(request_ctx) == []
+        assert (
+            request_runtime.metrics_registry.get_sample_value(
+                "airlock_import_lock_busy_total", {"stream": CONTROL_STREAM}
+            )
+            == 1
+        )
+        assert len(list(request_ctx.inbox_dir.iterdir())) == 1
+
+        async def blocked() -> list[Any]:
+            await evaluate(request_runtime, alert_stream_blocked_minutes=threshold)
+            return await open_alerts(request_runtime, "stream_blocked")
+
+        [alert] = await until(blocked, what="the stream_blocked alert", timeout=10)
+        assert alert.subject == CONTROL_STREAM
+    await evaluate(request_runtime, alert_stream_blocked_minutes=threshold)
+    assert await open_alerts(request_runtime, "stream_blocked") == []
+    [applied] = await import_pending(request_ctx)
+    assert applied.status is ImportStatus.APPLIED

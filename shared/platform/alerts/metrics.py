@@ -19,6 +19,7 @@ from shared.exchange.context import TransferContext
 from shared.platform.alerts.models import AlertState, AlertTables
 from shared.platform.alerts.observe import (
     disk_usage,
+    held_imports,
     newest_heartbeat,
     open_gaps,
     unacknowledged_batches,
@@ -48,8 +49,9 @@ def _count_quarantined(directory: Path) -> int:
 def alert_probe(
     runtime: RuntimeT, tables: AlertTables, context: Callable[[RuntimeT], TransferContext]
 ) -> Probe:
-    """Open alerts, unacknowledged batches, gaps, quarantine, disk and heartbeats, read from
-    the database and the transfer directory at each scrape (a handful of cheap queries)."""
+    """Open alerts, unacknowledged batches, gaps, held import locks, quarantine, disk and
+    heartbeats, read from the database, the locks and the transfer directory at each scrape
+    (a handful of cheap queries)."""
     built: list[TransferContext] = []
 
     async def measure() -> list[Metric]:
@@ -70,6 +72,7 @@ def alert_probe(
             unacknowledged = await unacknowledged_batches(session=session, ctx=ctx)
             gaps = await open_gaps(session=session, ctx=ctx)
             heartbeat = await newest_heartbeat(session=session, model=tables.heartbeat)
+        held = await held_imports(ctx)
         quarantined = await asyncio.to_thread(_count_quarantined, ctx.quarantine_dir)
         disk = await asyncio.to_thread(disk_usage, ctx.root)
 
@@ -90,6 +93,13 @@ def alert_probe(
         )
         for gap in gaps:
             oldest_gap.add_metric([gap.stream], gap.oldest_noticed_at.timestamp())
+        held_since = GaugeMetricFamily(
+            "airlock_stream_import_held_since_timestamp_seconds",
+            "Since when one importer holds the inbound stream's lock (absent: nobody).",
+            labels=["stream"],
+        )
+        for lock in held:
+            held_since.add_metric([lock.stream], lock.since.timestamp())
         beat = GaugeMetricFamily(
             "airlock_worker_heartbeat_timestamp_seconds",
             "Newest worker heartbeat in the database (absent: none yet).",
@@ -101,6 +111,7 @@ def alert_probe(
             alerts,
             oldest,
             oldest_gap,
+            held_since,
             beat,
             GaugeMetricFamily(
                 "airlock_transfer_quarantined_batches",

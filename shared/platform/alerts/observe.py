@@ -19,6 +19,7 @@ from shared.platform.alerts.http_outcomes import read_outcomes
 from shared.platform.alerts.rules import (
     DiskUsage,
     Heartbeat,
+    HeldImport,
     InboundLag,
     Observations,
     OpenGaps,
@@ -86,6 +87,16 @@ async def open_gaps(*, session: AsyncSession, ctx: TransferContext) -> list[Open
     ]
 
 
+async def held_imports(ctx: TransferContext) -> list[HeldImport]:
+    """The inbound streams whose import lock someone holds, and since when."""
+    held: list[HeldImport] = []
+    for stream in ctx.streams.inbound:
+        since = await ctx.locks.held_since(f"import-{stream}")
+        if since is not None:
+            held.append(HeldImport(stream, since))
+    return held
+
+
 async def newest_heartbeat(
     *, session: AsyncSession, model: type[WorkerHeartbeatMixin]
 ) -> Heartbeat | None:
@@ -124,6 +135,7 @@ async def observe(
         unacknowledged=await unacknowledged_batches(session=session, ctx=ctx),
         inbound_lag=await inbound_lags(session=session, ctx=ctx),
         gaps=await open_gaps(session=session, ctx=ctx),
+        held_imports=await held_imports(ctx),
         quarantined=quarantined,
         heartbeat=await newest_heartbeat(session=session, model=heartbeat_model),
         disk=disk,

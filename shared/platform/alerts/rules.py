@@ -18,6 +18,7 @@ from shared.platform.alerts.settings import AlertSettings
 
 class Rule(enum.StrEnum):
     STREAM_LAG = "stream_lag"
+    STREAM_BLOCKED = "stream_blocked"
     QUARANTINE = "quarantine"
     GAP = "gap"
     WORKER_HEARTBEAT = "worker_heartbeat"
@@ -46,6 +47,14 @@ class InboundLag:
     stream: str
     sequence: int
     lag_seconds: float
+
+
+@dataclass(frozen=True)
+class HeldImport:
+    """An inbound stream's import lock, held since `since` (by this process or another)."""
+
+    stream: str
+    since: datetime
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class Observations:
     unacknowledged: list[Unacknowledged] = field(default_factory=list)
     inbound_lag: list[InboundLag] = field(default_factory=list)
     gaps: list[OpenGaps] = field(default_factory=list)
+    held_imports: list[HeldImport] = field(default_factory=list)
     quarantined: list[QuarantineReason] = field(default_factory=list)
     heartbeat: Heartbeat | None = None
     disk: DiskUsage | None = None
@@ -137,6 +147,24 @@ def stream_lag(seen: Observations, settings: AlertSettings) -> list[Finding]:
         if item.lag_seconds > limit.total_seconds()
     ]
     return findings
+
+
+def stream_blocked(seen: Observations, settings: AlertSettings) -> list[Finding]:
+    # A live importer renews its lock while it works; held this long, it is stuck (or a
+    # backlog this big keeps the stream behind it): either way its batches wait.
+    limit = timedelta(minutes=settings.alert_stream_blocked_minutes)
+    return [
+        Finding(
+            Rule.STREAM_BLOCKED,
+            item.stream,
+            Severity.WARNING,
+            f"the import of stream {item.stream} has been held by one importer for "
+            f"{_minutes(seen.at - item.since)} min; other importers skip it",
+            {"stream": item.stream, "held_since": item.since.isoformat()},
+        )
+        for item in seen.held_imports
+        if seen.at - item.since > limit
+    ]
 
 
 def quarantine(seen: Observations, _settings: AlertSettings) -> list[Finding]:
@@ -244,7 +272,7 @@ def error_rate(seen: Observations, settings: AlertSettings) -> list[Finding]:
     ]
 
 
-RULES = (stream_lag, quarantine, gap, worker_heartbeat, transfer_disk, error_rate)
+RULES = (stream_lag, stream_blocked, quarantine, gap, worker_heartbeat, transfer_disk, error_rate)
 
 
 def find_problems(seen: Observations, settings: AlertSettings) -> list[Finding]:

@@ -15,6 +15,9 @@ class AlertSettings(BaseSettings):
     alert_stream_lag_minutes: float = Field(default=15, gt=0, le=7 * 1440)
     """`stream_lag`: a batch sent but not acknowledged for this long, or the newest batch
     received this long after the peer wrote it."""
+    alert_stream_blocked_minutes: float = Field(default=1, gt=0, le=7 * 1440)
+    """`stream_blocked`: an inbound stream's import lock held by one importer this long (a
+    stuck importer: the others skip the stream meanwhile)."""
     alert_gap_minutes: float = Field(default=15, gt=0, le=7 * 1440)
     """`gap`: a sequence of the peer's missing for this long."""
     alert_heartbeat_minutes: float = Field(default=5, gt=0, le=1440)
