@@ -199,7 +199,10 @@ async def test_a_webhook_too_slow_to_answer_counts_as_a_failed_try(
     await evaluate_with(request_runtime, webhook, alert_webhook_timeout_seconds=0.1)
 
     [alert] = await alerts(request_runtime, "quarantine")
-    assert (alert.delivery_state, alert.delivery_error) == ("pending", "ReadTimeout")
+    # The receiver answers late: a ReadTimeout; on a loaded machine even connecting may take
+    # longer than 0.1 s (ConnectTimeout). Either way the try failed for its time.
+    assert alert.delivery_state == "pending"
+    assert alert.delivery_error in ("ReadTimeout", "ConnectTimeout")
     assert webhook.url not in (alert.delivery_error or "")
 
 
