@@ -11,7 +11,9 @@ from response_network.audit.models import AuditEvent
 from response_network.auth.service import check_password
 from response_network.console.deps import build_console
 from response_network.console.failed import add_failed_pages
+from response_network.console.profiles import add_profile_pages
 from response_network.console.queue import add_queue_pages
+from response_network.console.types import add_type_pages
 from response_network.console.user_access import add_user_access_pages
 from response_network.console.users import add_user_pages
 from response_network.users.models import User
@@ -25,4 +27,6 @@ def install(app: FastAPI) -> None:
     add_failed_pages(console)
     add_user_pages(console)
     add_user_access_pages(console)
+    add_profile_pages(console)
+    add_type_pages(console)
     install_console(app, console)
