@@ -219,7 +219,8 @@ async def test_grants_with_limits_and_api_keys_shown_once(
     )
     assert granted.status_code == 303
     page = await client.get(granted.headers["location"])
-    assert "<td>echo</td>" in page.text and "day: 3/9" in page.text
+    assert "<td>echo</td>" in page.text
+    assert "day: 3/9" in page.text
     revoked = await client.post(f"{path}/grants/echo/revoke", data={"csrf_token": token})
     assert revoked.status_code == 303
     page = await client.get(path)
@@ -244,9 +245,11 @@ async def test_grants_with_limits_and_api_keys_shown_once(
     assert secret is not None
     page = await client.get(path)
     assert secret.group(1) not in page.text  # shown once
-    assert "<td>ci</td>" in page.text and "requests:read" in page.text
+    assert "<td>ci</td>" in page.text
+    assert "requests:read" in page.text
     answer = await client.get("/users/me", headers={"Authorization": f"Bearer {secret.group(1)}"})
-    assert answer.status_code == 200 and answer.json()["username"] == "paula"
+    assert answer.status_code == 200
+    assert answer.json()["username"] == "paula"
     key_id = re.search(r"/api-keys/([0-9a-f-]{36})/revoke", page.text)
     assert key_id is not None
     gone = await client.post(
