@@ -12,6 +12,7 @@ from fastapi import Request as HttpRequest
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from core.db import UnitOfWork
 from core.deps import UnitOfWorkDep
 from core.errors import Conflict, Invalid
 from response_network.catalog import service
@@ -75,7 +76,7 @@ def add_profile_pages(console: Console) -> None:
     async def list_view(
         request: HttpRequest,
         user: User,
-        uow: Any,
+        uow: UnitOfWork,
         errors: dict[str, str] | None = None,
         posted: dict[str, Any] | None = None,
         status_code: int = 200,
@@ -119,7 +120,7 @@ def add_profile_pages(console: Console) -> None:
         request: HttpRequest,
         user: User,
         item: Profile,
-        uow: Any,
+        uow: UnitOfWork,
         errors: dict[str, str] | None = None,
         posted: dict[str, Any] | None = None,
         status_code: int = 200,

@@ -21,6 +21,7 @@ from response_network.catalog.router import HandlersDep, SettingsDep
 from response_network.catalog.schemas import RequestTypeCreate, RequestTypeUpdate, TypeName
 from response_network.console.admin_forms import BadJson, json_field, pretty_json
 from response_network.console.deps import ConsoleActor, ConsoleUser
+from response_network.handlers import HandlerRegistry
 from response_network.handlers.search import SearchSettings
 from response_network.handlers.search_template import TemplateSettings
 from response_network.users.models import Role, User
@@ -128,7 +129,7 @@ def add_type_pages(console: Console) -> None:
     def editor(
         request: HttpRequest,
         user: User,
-        handlers: Any,
+        handlers: HandlerRegistry,
         *,
         item: RequestType | None,
         posted: dict[str, Any],

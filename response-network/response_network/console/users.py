@@ -14,6 +14,7 @@ from fastapi import Request as HttpRequest
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from core.db import UnitOfWork
 from core.deps import UnitOfWorkDep
 from core.errors import AirlockError, Conflict, Invalid
 from core.security import generate_password
@@ -75,7 +76,7 @@ async def render_user(
     request: HttpRequest,
     user: User,
     managed: User,
-    uow: Any,
+    uow: UnitOfWork,
     *,
     errors: dict[str, str] | None = None,
     posted: dict[str, Any] | None = None,
@@ -119,7 +120,7 @@ def add_user_pages(console: Console) -> None:
     async def list_view(
         request: HttpRequest,
         user: User,
-        uow: Any,
+        uow: UnitOfWork,
         *,
         q: str | None = None,
         role: Role | None = None,

@@ -191,3 +191,30 @@ async def test_operators_are_refused_the_catalog_pages(
         "/console/types/_preview", data={"csrf_token": token, "parameter_schema": SCHEMA}
     )
     assert preview.status_code == 403
+
+
+async def test_bad_addresses_and_forms_are_4xx_pages(
+    response_client: httpx.AsyncClient, admin_user: User, gold: None
+) -> None:
+    client = await signed_in_as(response_client, "ada")
+    token = csrf_of(await client.get("/console/types"))
+    for path in (
+        "/console/types?deleted=maybe",
+        "/console/types/NOT_A_NAME",
+        "/console/profiles/" + "x" * 65,
+        "/console/users?role=king",
+        "/console/users?cursor=not-a-cursor",
+        "/console/users/not-a-uuid",
+    ):
+        answer = await client.get(path)
+        assert 400 <= answer.status_code < 500, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+    posts = {
+        "/console/profiles/gold": {"max_priority": "high"},
+        "/console/types": {"parameter_schema": "[1]"},
+        "/console/users": {"limit_overrides": "[]"},
+    }
+    for path, data in posts.items():
+        answer = await client.post(path, data={"csrf_token": token, **data})
+        assert answer.status_code == 422, path
+        assert answer.headers["content-type"].startswith("text/html"), path
