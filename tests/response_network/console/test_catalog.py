@@ -4,6 +4,10 @@ panel; audited as the API audits."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
+
 import httpx
 import pytest
 
@@ -11,6 +15,8 @@ from response_network.catalog.models import Profile
 from response_network.runtime import ResponseRuntime
 from response_network.users.models import User
 from tests.request_network.console.conftest import csrf_of
+from tests.response_network.catalog.test_search_templates import TYPE as BOOKS_TYPE
+from tests.response_network.catalog.test_search_templates import books  # noqa: F401 - fixture
 from tests.response_network.console.conftest import signed_in_as
 from tests.response_network.identity import audit_events
 
@@ -218,3 +224,41 @@ async def test_bad_addresses_and_forms_are_4xx_pages(
         answer = await client.post(path, data={"csrf_token": token, **data})
         assert answer.status_code == 422, path
         assert answer.headers["content-type"].startswith("text/html"), path
+
+
+@pytest.mark.usefixtures("books")
+async def test_a_template_type_s_try_shows_the_hits_and_the_query_sent(
+    response_client: httpx.AsyncClient, admin_user: User
+) -> None:
+    client = await signed_in_as(response_client, "ada")
+    token = csrf_of(await client.get("/console/types/_new"))
+    definition = {
+        "csrf_token": token,
+        "name": BOOKS_TYPE["name"],
+        "title": BOOKS_TYPE["title"],
+        "handler": "search_template",
+        "active": "on",
+        "expected_answer_seconds": "60",
+        "handler_settings": json.dumps(BOOKS_TYPE["handler_settings"]),
+        "parameter_schema": json.dumps(BOOKS_TYPE["parameter_schema"]),
+    }
+    page = await client.get("/console/types/_new")
+    assert "<code>search_template</code>: index, source, query, max_results" in page.text
+    created = await client.post("/console/types", data=definition)
+    assert created.status_code == 303
+
+    tried = await client.post(
+        "/console/types/find-books/try",
+        data={"csrf_token": token, "p.q": "pump", "p.since": "2000"},
+    )
+    assert tried.status_code == 200
+    answer = re.search(r'<div id="try-answer">(.*?)</div>', tried.text, re.S)
+    assert answer is not None
+    assert "2 records" in answer.group(1)
+    assert "A blue pump" in answer.group(1)
+    assert "The red pump" not in answer.group(1)  # 1990: before `since`
+    query = re.search(r'<code id="try-query">(.*?)</code>', tried.text, re.S)
+    assert query is not None
+    assert json.loads(html.unescape(query.group(1))) == {
+        "bool": {"must": [{"match": {"title": "pump"}}, {"range": {"year": {"gte": 2000}}}]}
+    }
