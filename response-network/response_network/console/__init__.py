@@ -1,6 +1,7 @@
-"""The response network's console: the operator queue (`queue.py`) and the failed requests
-(`failed.py`) over the same services as the API. `install(app)` mounts it with the login
-pages and the shared machinery."""
+"""The response network's console: the operator queue (`queue.py`), failed requests
+(`failed.py`), users with their grants and keys (`users.py`, `user_access.py`), profiles
+(`profiles.py`) and request types (`types.py`), over the same services as the API.
+`install(app)` mounts it with the login pages and the shared machinery."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from response_network.audit.models import AuditEvent
 from response_network.auth.service import check_password
 from response_network.console.deps import build_console
 from response_network.console.failed import add_failed_pages
+from response_network.console.profiles import add_profile_pages
 from response_network.console.queue import add_queue_pages
+from response_network.console.types import add_type_pages
+from response_network.console.user_access import add_user_access_pages
+from response_network.console.users import add_user_pages
 from response_network.users.models import User
 from shared.platform.console.pages import add_login_pages, install_console
 
@@ -20,4 +25,8 @@ def install(app: FastAPI) -> None:
     add_login_pages(console, check_password, User, AuditEvent)
     add_queue_pages(console)
     add_failed_pages(console)
+    add_user_pages(console)
+    add_user_access_pages(console)
+    add_profile_pages(console)
+    add_type_pages(console)
     install_console(app, console)

@@ -140,6 +140,25 @@ def test_an_admin_retries_failed_requests(system: ConsoleSystem, open_tab: Tab) 
     expect(admin.page.get_by_role("button", name=re.compile("^Retry request"))).to_have_count(0)
     admin.seen("retried")
 
+    # The users and catalog pages, seen once each (accessible names, no console errors).
+    admin.page.get_by_role("link", name="Users", exact=True).click()
+    admin.page.get_by_role("link", name="uma", exact=True).click()
+    expect(admin.page.get_by_role("heading", name="User uma")).to_be_visible()
+    admin.seen("user")
+    admin.page.get_by_role("link", name="Profiles").click()
+    admin.seen("profiles")
+    admin.page.get_by_role("link", name="Request types").click()
+    admin.page.get_by_role("link", name="parts", exact=True).click()
+    admin.page.get_by_label("Parameter schema (JSON Schema of an object)").fill(
+        '{"type": "object", "properties": {"part": {"type": "string", "title": "Part name"}}}'
+    )
+    expect(admin.page.get_by_label("Part name")).to_be_visible()  # the htmx preview
+    admin.seen("type-preview")
+    admin.page.get_by_label("At least").fill("1")
+    admin.page.get_by_role("button", name="Try", exact=True).click()
+    expect(admin.page.locator("#try-answer table")).to_be_visible()
+    admin.seen("type-tried")
+
 
 def test_a_stale_form_or_no_session_sends_the_user_to_log_in(
     system: ConsoleSystem, open_tab: Tab
