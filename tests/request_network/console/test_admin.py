@@ -99,7 +99,7 @@ async def test_requests_by_status_counts_every_status_and_lists_everyones(
     assert 'status=pending">pending</a></td><td>1</td>' in page.text
     assert 'status=delivered">delivered</a></td><td>0</td>' in page.text
     assert '<th scope="row">total</th><td>2</td>' in page.text
-    assert re.search(r'id="oldest-unanswered">[\d.]+ s<', page.text)
+    assert re.search(r'id="oldest-unanswered">[\d.]+&nbsp;s<', page.text)
     assert ">alice</a>" in page.text  # owners by name
     assert ">bob</a>" in page.text
     assert f'href="/console/requests/{failed}"' in only_failed.text
