@@ -74,6 +74,16 @@ REQUEST_PAGES = LOGIN_PAGES | {
     ("GET", "/console/requests/{request_id}/answer.{kind}"): USER,
     ("POST", "/console/requests/{request_id}/cancel"): USER,
     ("GET", "/console/limits"): USER,
+    ("GET", "/console/keys"): USER,
+    ("GET", "/console/admin/requests"): ADMIN,
+    ("GET", "/console/admin/users"): ADMIN,
+    ("GET", "/console/admin/users/{user_id}"): ADMIN,
+    ("POST", "/console/admin/users/{user_id}/limits/reset"): ADMIN,
+    ("GET", "/console/admin/cache"): ADMIN,
+    ("POST", "/console/admin/cache/clear"): ADMIN,
+    ("POST", "/console/admin/cache/user"): ADMIN,
+    ("GET", "/console/admin/transfer"): ADMIN,
+    ("GET", "/console/admin/alerts"): ADMIN,
 }
 LOGOUT = ("POST", "/console/logout")
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi import Request as HttpRequest
 
+from core.audit import Actor
 from core.credentials import Caller
 from core.deps import UnitOfWorkDep
 from request_network.deps import request_caller
@@ -25,6 +26,7 @@ async def get_console_caller(request: HttpRequest, uow: UnitOfWorkDep) -> Caller
 
 identity = bind_principals(get_console_caller, RequestSettings)
 ConsoleUser = Annotated[User, Depends(identity.user)]
+ConsoleActor = Annotated[Actor, Depends(identity.actor)]
 
 
 def build_console() -> Console:

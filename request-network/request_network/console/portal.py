@@ -1,5 +1,6 @@
 """The user portal: the types one may submit (a form per type, generated from its schema),
-one's requests with their status history and answers, their downloads, cancel, and quota.
+one's requests with their status history and answers, their downloads, cancel, quota, and
+one's API keys (read-only: they are managed on the response network).
 
 Every page calls the service behind its API route with the same role and scope check
 (`console.page(..., scope=...)`), so the console and the API cannot disagree.
@@ -14,8 +15,10 @@ from fastapi import Path
 from fastapi import Request as HttpRequest
 from fastapi.responses import RedirectResponse, Response
 
+from core.db import utcnow
 from core.deps import RateLimiterDep, UnitOfWorkDep
 from core.errors import Invalid, NotFound, RateLimited
+from request_network.api_keys import service as api_keys_service
 from request_network.catalog import service as catalog_service
 from request_network.catalog.models import RequestType
 from request_network.console.deps import ConsoleUser
@@ -28,6 +31,7 @@ from request_network.users.models import User
 from shared.platform.console import answers
 from shared.platform.console.forms import (
     JSON_FIELD,
+    Blank,
     FilledForm,
     attach_errors,
     error_field,
@@ -131,7 +135,7 @@ def add_portal_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
-        status: RequestStatus | None = None,
+        status: Annotated[RequestStatus | None, Blank] = None,
     ) -> Response:
         items, _next = await service.list_requests(
             session=uow.session,
@@ -235,3 +239,9 @@ def add_portal_pages(console: Console) -> None:
     ) -> Response:
         quota = await limits.read_limits(session=uow.session, limiter=limiter, user=user)
         return console.render(request, "limits.html", user=user, quota=quota)
+
+    @page("/keys", scope=Scope.API_KEYS, nav="My API keys")
+    async def keys_page(request: HttpRequest, user: ConsoleUser, uow: UnitOfWorkDep) -> Response:
+        # The master's `GET /users/me/api-keys`, read from the replica (same scope).
+        keys = await api_keys_service.list_api_keys(session=uow.session, owner_id=user.id)
+        return console.render(request, "api_keys.html", user=user, keys=keys, now=utcnow())

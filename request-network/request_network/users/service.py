@@ -10,6 +10,7 @@ on the `requests` stream; the master's next `users` record carries it back.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -68,6 +69,24 @@ async def get_user(*, session: AsyncSession, user_id: uuid.UUID) -> User:
     if user is None:
         raise NotFound(f"no user {user_id}", code="not_found.user")
     return user
+
+
+async def get_user_by_name(*, session: AsyncSession, username: str) -> User:
+    """The user of that exact username, else `NotFound` (`not_found.user`)."""
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}", code="not_found.user")
+    return user
+
+
+async def usernames(
+    *, session: AsyncSession, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The username of each id that names a replicated user (a list shows who, not an id)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
+    return dict(rows.all())
 
 
 def _queue_for_master(jobs: JobRunner) -> RecordChange:

@@ -22,7 +22,7 @@ from response_network.requests.models import Request, RequestStatus
 from response_network.requests.schemas import ResponseCreate
 from response_network.users.models import Role, User
 from shared.platform.console import answers
-from shared.platform.console.forms import GENERAL, validation_errors
+from shared.platform.console.forms import GENERAL, Blank, validation_errors
 from shared.platform.console.session import read_form
 from shared.platform.console.site import PREFIX, Console
 from shared.scopes import Scope
@@ -58,7 +58,7 @@ def add_queue_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
-        status: RequestStatus | None = None,
+        status: Annotated[RequestStatus | None, Blank] = None,
         request_type: Annotated[str | None, Query(max_length=64)] = None,
     ) -> Response:
         filters = service.QueueFilters(status=status, request_type=request_type or None)

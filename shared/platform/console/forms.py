@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 JSON_FIELD = "parameters_json"
 """The fallback textarea's name; also where an error no field claims is shown."""
@@ -177,3 +177,12 @@ def validation_errors(error: ValidationError) -> dict[str, str]:
         message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
         errors.setdefault(where, message)
     return errors
+
+
+def blank_as_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+Blank = BeforeValidator(blank_as_none)
+"""A filter's "any" option sends an empty value (`?status=`): read it as no filter, not as a
+value the type refuses. Use as `Annotated[RequestStatus | None, Blank] = None`."""

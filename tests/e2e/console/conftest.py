@@ -94,7 +94,8 @@ def open_tab(
     contexts = []
 
     def make(name: str) -> Visitor:
-        context = browser.new_context()
+        # 1000 px wide: the screenshots serve docs/console.md as they are.
+        context = browser.new_context(viewport={"width": 1000, "height": 720})
         contexts.append(context)
         page = context.new_page()
         visitor = Visitor(page, f"{request.node.name}-{name}")

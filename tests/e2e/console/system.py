@@ -160,6 +160,8 @@ class ConsoleSystem:
                     role=role,
                     active=True,
                     password_hash=password_hash,
+                    # The admin also logs in on the request network (its admin pages).
+                    request_network_login=role == Role.ADMIN,
                 )
                 for name, role in USERS.items()
             )

@@ -91,7 +91,17 @@ def test_a_wrong_value_shows_inline_then_the_answer_is_a_table(
     user.seen("table")
 
 
-def test_a_plain_user_sees_no_operator_link_and_is_refused_the_pages(
+ADMIN_PAGES = {
+    "Requests by status": "Requests by status",
+    "Users": "Users",
+    "Cache": "Response cache",
+    "Sync status": "Sync status",
+    "Alerts": "Alerts",
+}
+"""The request network's admin links and the heading of the page each opens."""
+
+
+def test_a_plain_user_sees_no_staff_link_and_is_refused_the_pages(
     system: ConsoleSystem, open_tab: Tab
 ) -> None:
     user = open_tab("user")
@@ -105,6 +115,33 @@ def test_a_plain_user_sees_no_operator_link_and_is_refused_the_pages(
     assert refused is not None
     assert refused.status == 403
     user.seen("failed-refused", refused=True)
+
+    # On the request network: the portal, with no admin link, and the admin pages refused.
+    user.log_in(system.request_url, "uma")
+    user.page.get_by_role("link", name="My API keys").click()
+    expect(user.page.get_by_role("heading", name="My API keys")).to_be_visible()
+    user.seen("api-keys")
+    for link in ADMIN_PAGES:
+        expect(user.page.get_by_role("link", name=link, exact=True)).to_have_count(0)
+    for path in ("/console/admin/users", "/console/admin/cache"):
+        answer = user.page.goto(f"{system.request_url}{path}")
+        assert answer is not None
+        assert answer.status == 403
+    expect(user.page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    user.seen("admin-refused", refused=True)
+
+    # What the user was refused, an admin opens from the navigation.
+    admin = open_tab("admin")
+    admin.log_in(system.request_url, "ada")
+    for link, heading in ADMIN_PAGES.items():
+        admin.page.get_by_role("link", name=link, exact=True).click()
+        expect(admin.page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        admin.seen(link)
+    admin.page.get_by_role("link", name="Users", exact=True).click()
+    admin.page.get_by_role("link", name="uma").click()
+    admin.page.get_by_role("button", name="Reset the quota of uma").click()
+    expect(admin.page.get_by_role("status")).to_have_text("The quota of uma was reset.")
+    admin.seen("user")
 
 
 def test_an_admin_retries_failed_requests(system: ConsoleSystem, open_tab: Tab) -> None:

@@ -11,6 +11,10 @@ from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.conftest import PASSWORD, ReplicaUserFactory
+from tests.request_network.responses.conftest import (  # noqa: F401 - answers for the pages
+    apply_responses,
+    import_responses,
+)
 
 FORM_SCHEMA = {
     "type": "object",

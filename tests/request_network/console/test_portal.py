@@ -134,3 +134,16 @@ async def test_another_users_request_is_not_found(
     bad_id = await signed_in.get("/console/requests/not-a-uuid")
     assert bad_id.status_code == 422
     assert "<html" in bad_id.text
+
+
+async def test_the_any_status_option_is_no_filter(signed_in: httpx.AsyncClient) -> None:
+    form = await signed_in.get("/console/types/forecast")
+    await signed_in.post(
+        "/console/types/forecast",
+        data={"csrf_token": csrf_of(form), "p.city": "Oslo", "p.days": "1"},
+    )
+
+    listing = await signed_in.get("/console/requests?status=")  # what the form sends for "any"
+
+    assert listing.status_code == 200
+    assert "<td>forecast</td>" in listing.text

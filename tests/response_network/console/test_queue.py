@@ -21,6 +21,8 @@ async def test_an_operator_claims_answers_and_the_request_is_answered(
     queue = await client.get("/console/queue")
     assert f'href="/console/queue/{request_id}"' in queue.text
     assert 'href="/console/failed"' not in queue.text  # operators do not retry
+    unanswered = await client.get("/console/queue?status=&request_type=")  # the "any" option
+    assert f'href="/console/queue/{request_id}"' in unanswered.text
 
     page = await client.get(f"/console/queue/{request_id}")
     claimed = await client.post(
