@@ -42,6 +42,13 @@ RESPONSE_PAGES = LOGIN_PAGES | {
     ("GET", "/console/failed"): ADMIN,
     ("POST", "/console/failed/{request_id}/retry"): ADMIN,
     ("POST", "/console/failed/retry"): ADMIN,
+    ("GET", "/console/overview"): ADMIN,
+    ("GET", "/console/transfer"): ADMIN,
+    ("POST", "/console/transfer/quarantine/{name}/requeue"): ADMIN,
+    ("POST", "/console/transfer/gaps/{stream}/{sequence}/lost"): ADMIN,
+    ("GET", "/console/audit"): ADMIN,
+    ("GET", "/console/alerts"): ADMIN,
+    ("GET", "/console/tasks"): ADMIN,
 }
 REQUEST_PAGES = LOGIN_PAGES | {
     ("GET", "/console/types"): USER,
