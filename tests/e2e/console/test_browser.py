@@ -6,12 +6,13 @@ import re
 import shutil
 from collections.abc import Callable
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
 from shared.exchange.keys import peer_key_path, public_key_path
 from tests.e2e.console.conftest import Visitor
-from tests.e2e.console.system import ConsoleSystem
+from tests.e2e.console.system import PASSWORD, ConsoleSystem
 
 pytestmark = pytest.mark.slow
 Tab = Callable[[str], Visitor]
@@ -171,9 +172,12 @@ def test_a_stale_form_or_no_session_sends_the_user_to_log_in(
 
 
 def test_an_admin_requeues_a_quarantined_batch(system: ConsoleSystem, open_tab: Tab) -> None:
-    user = open_tab("user")
-    user.log_in(system.request_url, "uma")
-    submit_ask(user, system, "Is the batch through?")
+    # A request submitted through the API (the portal has its own stories): a batch to send.
+    with httpx.Client(base_url=system.request_url) as api:
+        login = api.post("/auth/token", data={"username": "uma", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        body = {"request_type": "ask", "parameters": {"question": "Is the batch through?"}}
+        assert api.post("/requests", json=body, headers=headers).status_code == 201
     # The response network checks the requests' batch against the wrong key (its own), as if
     # the peer's key had been replaced: the import refuses the batch and quarantines it.
     peer_key = peer_key_path(system.response_settings)
