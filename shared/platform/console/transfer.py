@@ -30,6 +30,8 @@ from shared.scopes import Scope
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
 Notice = Annotated[str | None, Query(max_length=300)]
 PAGE = 25
+GAPS = 200
+"""Gaps listed each way: a jump of thousands of sequences is one story, not a page of rows."""
 
 
 def add_transfer_pages(console: Console, context: Callable[[Any], TransferContext]) -> None:
@@ -58,7 +60,7 @@ def add_transfer_pages(console: Console, context: Callable[[Any], TransferContex
         into, next_in = await batches.list_batches(
             session=uow.session, ctx=ctx, direction="in", cursor=received or None, limit=PAGE
         )
-        open_gaps, lost_gaps = await batches.list_gaps(session=uow.session, ctx=ctx)
+        open_gaps, lost_gaps = await batches.list_gaps(session=uow.session, ctx=ctx, limit=GAPS)
         message = None
         if requeued:
             message = f"Requeued {requeued}: the next import tries it again."
@@ -80,6 +82,7 @@ def add_transfer_pages(console: Console, context: Callable[[Any], TransferContex
             next_received=page_link(received=next_in) if next_in else None,
             open_gaps=open_gaps,
             lost_gaps=lost_gaps,
+            gap_limit=GAPS,
             message=message,
         )
 
