@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import Actor
 from core.deps import RuntimeDep, UnitOfWorkDep
 from core.errors import NotFound
+from shared.exchange import batches
 from shared.exchange.acks import declare_gap_lost
 from shared.exchange.context import TransferContext
-from shared.exchange.files import requeue
 from shared.exchange.status import transfer_status
 
 
@@ -94,19 +94,8 @@ def transfer_router(
         uow: UnitOfWorkDep,
         who: ActorDep,
     ) -> Any:
-        ctx = context(runtime)
-        try:
-            target = requeue(name, ctx.quarantine_dir, ctx.inbox_dir)
-        except FileNotFoundError:
-            raise NotFound(f"no quarantined batch {name!r}", code="not_found.batch") from None
-        await ctx.record_audit(
-            uow.session,
-            action="transfer.batch_requeued",
-            object_type="batch",
-            object_id=name,
-            result="ok",
-            details={"file": name},
-            actor=who,
+        target = await batches.requeue_batch(
+            session=uow.session, ctx=context(runtime), name=name, actor=who
         )
         return RequeueRead(file=name, requeued_as=target.name)
 

@@ -63,6 +63,13 @@ RESPONSE_PAGES = LOGIN_PAGES | {
     ("GET", "/console/types/{name}"): ADMIN,
     ("POST", "/console/types/{name}"): ADMIN,
     ("POST", "/console/types/{name}/try"): ADMIN,
+    ("GET", "/console/overview"): ADMIN,
+    ("GET", "/console/transfer"): ADMIN,
+    ("POST", "/console/transfer/quarantine/{name}/requeue"): ADMIN,
+    ("POST", "/console/transfer/gaps/{stream}/{sequence}/lost"): ADMIN,
+    ("GET", "/console/audit"): ADMIN,
+    ("GET", "/console/alerts"): ADMIN,
+    ("GET", "/console/tasks"): ADMIN,
 }
 REQUEST_PAGES = LOGIN_PAGES | {
     ("GET", "/console/types"): USER,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
+from shared.exchange.keys import peer_key_path, public_key_path
 from tests.e2e.console.conftest import Visitor
-from tests.e2e.console.system import ConsoleSystem
+from tests.e2e.console.system import PASSWORD, ConsoleSystem
 
 pytestmark = pytest.mark.slow
 Tab = Callable[[str], Visitor]
@@ -222,3 +225,50 @@ def test_a_stale_form_or_no_session_sends_the_user_to_log_in(
     expect(user.page.get_by_role("heading", name="Log in")).to_be_visible()
     expect(user.page.get_by_role("status")).to_contain_text("The form was stale")
     user.seen("stale-csrf")
+
+
+def test_an_admin_requeues_a_quarantined_batch(system: ConsoleSystem, open_tab: Tab) -> None:
+    # A request submitted through the API (the portal has its own stories): a batch to send.
+    with httpx.Client(base_url=system.request_url) as api:
+        login = api.post("/auth/token", data={"username": "uma", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        body = {"request_type": "ask", "parameters": {"question": "Is the batch through?"}}
+        assert api.post("/requests", json=body, headers=headers).status_code == 201
+    # The response network checks the requests' batch against the wrong key (its own), as if
+    # the peer's key had been replaced: the import refuses the batch and quarantines it.
+    peer_key = peer_key_path(system.response_settings)
+    right_key = peer_key.read_bytes()
+    shutil.copyfile(public_key_path(system.response_settings), peer_key)
+    system.move()
+
+    admin = open_tab("admin")
+    admin.log_in(system.response_url, "ada")
+    admin.page.get_by_role("link", name="Overview").click()
+    expect(admin.page.get_by_role("link", name="1 quarantined")).to_be_visible()
+    expect(admin.page.get_by_role("img", name=re.compile("^Batches per hour"))).to_be_visible()
+    admin.seen("overview")
+    admin.page.get_by_role("link", name="Transfer").click()
+    quarantined = admin.page.get_by_role("table").filter(has_text="signature")
+    expect(quarantined.get_by_role("row")).to_have_count(2)
+    admin.seen("transfer-quarantined")
+
+    peer_key.write_bytes(right_key)  # the cause fixed
+    quarantined.get_by_role("button", name=re.compile("^Requeue requests-")).click()
+    expect(admin.page.get_by_role("status")).to_contain_text("the next import tries it again")
+    expect(admin.page.get_by_text("No batch is in quarantine.")).to_be_visible()
+    admin.seen("transfer-requeued")
+    system.move()
+    admin.page.get_by_role("link", name="Queue").click()
+    expect(admin.page.get_by_role("row", name=re.compile("ask"))).not_to_have_count(0)
+
+    admin.page.get_by_role("link", name="Audit").click()
+    admin.page.get_by_label("Action").fill("transfer.batch_requeued")
+    admin.page.get_by_role("button", name="Filter").click()
+    expect(admin.page.get_by_role("cell", name="transfer.batch_requeued")).to_have_count(1)
+    admin.seen("audit")
+    admin.page.get_by_role("link", name="Alerts").click()
+    expect(admin.page.get_by_role("heading", name="Alerts")).to_be_visible()
+    admin.seen("alerts")
+    admin.page.get_by_role("link", name="Tasks").click()
+    expect(admin.page.get_by_role("cell", name="response.transfer_import")).to_be_visible()
+    admin.seen("tasks")

@@ -1,0 +1,58 @@
+"""The alerts page, for either network: alerts newest first, filtered by state and rule, in
+keyset pages; over `list_alerts`, the service of `GET /admin/alerts`, with the same admin
+check. The API offers no action on an alert (rules open and resolve them), so neither does
+the page.
+
+No `from __future__ import annotations`: FastAPI reads the closures' parameter annotations.
+"""
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query
+from fastapi import Request as HttpRequest
+from fastapi.responses import Response
+
+from core.deps import UnitOfWorkDep
+from core.pagination import MAX_CURSOR_LENGTH
+from shared.platform.alerts import service
+from shared.platform.alerts.models import AlertMixin, AlertState
+from shared.platform.alerts.rules import Rule
+from shared.platform.console.site import PREFIX, Console
+from shared.principals import Role
+from shared.scopes import Scope
+
+PAGE = 50
+
+
+def add_alert_pages(console: Console, model: type[AlertMixin]) -> None:
+    """`/console/alerts` over the network's alert table `model`."""
+    User = Annotated[Any, Depends(console.identity.user)]
+
+    @console.page("/alerts", role=Role.ADMIN, scope=Scope.ADMIN, nav="Alerts")
+    async def alerts_page(
+        request: HttpRequest,
+        user: User,
+        uow: UnitOfWorkDep,
+        state: AlertState | None = None,
+        rule: Rule | None = None,
+        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
+    ) -> Response:
+        alerts, next_cursor = await service.list_alerts(
+            session=uow.session, model=model, state=state, rule=rule, cursor=cursor, limit=PAGE
+        )
+        next_link = None
+        if next_cursor:
+            kept = {"state": state, "rule": rule, "cursor": next_cursor}
+            next_link = f"{PREFIX}/alerts?" + urlencode({k: v for k, v in kept.items() if v})
+        return console.render(
+            request,
+            "alerts.html",
+            user=user,
+            alerts=alerts,
+            state=state,
+            rule=rule,
+            states=AlertState,
+            rules=Rule,
+            next_link=next_link,
+        )
