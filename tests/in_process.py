@@ -39,6 +39,9 @@ EXAMPLES = 25
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    # The same cases on every run (a seed per test): the suite must not turn red by chance;
+    # a wider search is `pytest ... --hypothesis-seed=N` with this removed, not a CI gamble.
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -157,6 +160,7 @@ DOMAIN_REFUSALS = {
     "invalid.expires_at": "must lie in the future: the clock, not the schema, decides",
     "invalid.parameter_schema": "a JSON Schema the handlers can run, more than its own shape",
     "invalid.handler": "a handler this network has installed: plug-ins, not in the schema",
+    "invalid.time_range": "`from` not after `to`: a relation between two fields",
 }
 """422s that the API is right to answer for schema-valid input: rules that depend on data or
 on the clock, which no JSON Schema can state. `positive_data_acceptance` is excused for these
@@ -179,5 +183,7 @@ def excused(case: Case, response: Response, failure: Exception) -> bool:
         # Known and harmless; what the API stores is always of the declared type.
         meta = case.meta
         description = meta.phase.data.description if meta is not None else None
-        return bool(description) and "Incorrect type" in str(description)
+        return bool(description) and (
+            "Incorrect type" in str(description) or "violates `type`" in str(description)
+        )
     return False

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AfterValidator, AwareDatetime
 
 from core.db import utcnow
+from core.openapi import RATE_LIMIT_HEADERS, rate_limited
 from core.ratelimit import WindowUsage
 from request_network.deps import (
     AdminUser,
@@ -64,8 +65,9 @@ IdempotencyKey = Annotated[
     dependencies=[Depends(require_scope(Scope.REQUESTS_WRITE))],
     responses={
         200: {"description": "A replay of an earlier submission with this Idempotency-Key"},
+        201: {"description": "Submitted", "headers": RATE_LIMIT_HEADERS},
         409: {"description": "The Idempotency-Key was used for a different body"},
-        429: {"description": "Past a hard rate limit; see Retry-After"},
+        429: rate_limited("Past a hard rate limit; see Retry-After", with_windows=True),
     },
 )
 async def submit_request(
