@@ -188,10 +188,10 @@ def _describe(operation: dict[str, Any], statuses: Iterable[int]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     for status in statuses:
         responses.setdefault(str(status), {"description": DESCRIPTIONS[status]})
-    for status, response in responses.items():
-        if not status.isdigit() or int(status) < 400:
+    for key, response in responses.items():
+        if not key.isdigit() or int(key) < 400:
             continue
-        code = int(status)
+        code = int(key)
         response.setdefault("description", DESCRIPTIONS.get(code, "Error"))
         response["content"] = {"application/json": {"schema": ERROR_REF}}
         if code in HEADERS:

@@ -26,14 +26,24 @@ SECRET = "openapi-description-only-never-a-real-secret"  # noqa: S105 (no token 
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         where = Path(scratch)
-        common = {
-            "environment": "test",
-            "transfer_dir": where / "transfer",
-            "secret_key": SECRET,
-            "metrics_enabled": False,
-        }
-        response = create_response_app(ResponseSettings(var_dir=where / "response", **common))
-        request = create_request_app(RequestSettings(var_dir=where / "request", **common))
+        response = create_response_app(
+            ResponseSettings(
+                environment="test",
+                var_dir=where / "response",
+                transfer_dir=where / "transfer",
+                secret_key=SECRET,
+                metrics_enabled=False,
+            )
+        )
+        request = create_request_app(
+            RequestSettings(
+                environment="test",
+                var_dir=where / "request",
+                transfer_dir=where / "transfer",
+                secret_key=SECRET,
+                metrics_enabled=False,
+            )
+        )
         DIRECTORY.mkdir(parents=True, exist_ok=True)
         RESPONSE_SPEC.write_text(render(response))
         REQUEST_SPEC.write_text(render(request))

@@ -65,10 +65,13 @@ class InProcessAdapter(BaseAdapter):
         assert request.method is not None
         assert request.url is not None
         body = request.body.encode() if isinstance(request.body, str) else request.body
+        assert body is None or isinstance(body, bytes)  # requests prepared it whole
+        headers_sent = {
+            name: value if isinstance(value, str) else value.decode("latin-1")
+            for name, value in request.headers.items()
+        }
         answer = self.loop.run_until_complete(
-            self.client.request(
-                request.method, request.url, headers=dict(request.headers), content=body
-            )
+            self.client.request(request.method, request.url, headers=headers_sent, content=body)
         )
         headers = HTTPHeaderDict()
         for name, value in answer.headers.multi_items():
@@ -120,7 +123,7 @@ class Api:
     roles: dict[tuple[str, str], str]
     """(method, path template) -> the least role that reaches it (absent: public)."""
 
-    def credentials(self, case: Case) -> dict[str, str]:
+    def credentials(self, case: Case[Any]) -> dict[str, str]:
         """The key where the route takes one, else the token (the session routes).
 
         A key in `X-API-Key` rather than a bearer token wherever both are accepted:
@@ -140,7 +143,7 @@ class Api:
             return {api_key_scheme.model.name: self.keys[role]}
         return bearer(self.tokens[role])
 
-    def check(self, case: Case) -> None:
+    def check(self, case: Case[Any]) -> None:
         """Call and run every default check; fail on any failure not excused below."""
         headers = self.credentials(case)
         response = case.call(session=self.session, base_url=BASE_URL, headers=headers)
@@ -168,7 +171,7 @@ codes only, and for `invalid.request` raised by a field's own validator (`value_
 as the email address check), never for a 422 the schema should have prevented."""
 
 
-def excused(case: Case, response: Response, failure: Exception) -> bool:
+def excused(case: Case[Any], response: Response, failure: Exception) -> bool:
     if isinstance(failure, RejectedPositiveData) and response.status_code == 422:
         body = response.json()
         if body.get("code") in DOMAIN_REFUSALS:
