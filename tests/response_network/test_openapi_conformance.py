@@ -65,3 +65,24 @@ async def api(
 @SETTINGS
 def test_answers_as_described(case: Case[Any], api: Api) -> None:
     api.check(case)
+
+
+async def test_method_not_allowed_names_every_method_of_the_path(
+    response_client: httpx.AsyncClient,
+) -> None:
+    # One route per method at these paths: Starlette alone named only the first one's.
+    listed = await response_client.request("PUT", "/admin/profiles")
+    one = await response_client.request("PUT", "/admin/profiles/standard")
+    assert (listed.status_code, listed.headers["Allow"]) == (405, "GET, POST")
+    assert (one.status_code, one.headers["Allow"]) == (405, "DELETE, GET, PATCH")
+    assert listed.json()["code"] == "method_not_allowed"
+
+
+async def test_a_gap_sequence_past_64_bits_is_refused_not_a_server_error(
+    response_client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    answer = await response_client.post(
+        f"/admin/transfer/gaps/requests/{2**63}/lost", headers=admin_headers
+    )
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "invalid.request"
