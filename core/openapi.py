@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 ERROR_SCHEMA = "Error"
+FASTAPI_422 = "Validation Error"
+"""FastAPI's own description of the 422 it declares: replaced by ours."""
 ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}
 _ERRORS_ATTRIBUTE = "__airlock_errors__"
 _SECURITY_ATTRIBUTE = "__airlock_security__"
@@ -192,7 +194,8 @@ def _describe(operation: dict[str, Any], statuses: Iterable[int]) -> None:
         if not key.isdigit() or int(key) < 400:
             continue
         code = int(key)
-        response.setdefault("description", DESCRIPTIONS.get(code, "Error"))
+        if response.get("description") in (None, FASTAPI_422):
+            response["description"] = DESCRIPTIONS.get(code, "Error")
         response["content"] = {"application/json": {"schema": ERROR_REF}}
         if code in HEADERS:
             response["headers"] = HEADERS[code] | response.get("headers", {})
@@ -211,6 +214,8 @@ def describe(app: FastAPI, spec: dict[str, Any]) -> None:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     error = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    for optional in error["properties"].values():
+        optional.pop("default", None)  # absent, never null: no default to state
     schemas.update(error.pop("$defs", {}))
     schemas[ERROR_SCHEMA] = error
 

@@ -42,6 +42,7 @@ SETTINGS = settings(
     # The same cases on every run (a seed per test): the suite must not turn red by chance;
     # a wider search is `pytest ... --hypothesis-seed=N` with this removed, not a CI gamble.
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

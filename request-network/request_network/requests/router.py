@@ -64,7 +64,11 @@ IdempotencyKey = Annotated[
     summary="Submit a request (rate limited)",
     dependencies=[Depends(require_scope(Scope.REQUESTS_WRITE))],
     responses={
-        200: {"description": "A replay of an earlier submission with this Idempotency-Key"},
+        200: {
+            "description": "A replay of an earlier submission with this Idempotency-Key",
+            "model": RequestRead,
+            "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
+        },
         201: {"description": "Submitted", "headers": RATE_LIMIT_HEADERS},
         409: {"description": "The Idempotency-Key was used for a different body"},
         429: rate_limited("Past a hard rate limit; see Retry-After", with_windows=True),
