@@ -13,7 +13,7 @@ VENV := .venv/bin
 # docs/development.md). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 4
 
-.PHONY: help install run test lint fmt typecheck bench clean services
+.PHONY: help install run test lint fmt typecheck bench clean services openapi
 
 help:
 	@echo "make run    - start both networks (response :8000, request :8001) on SQLite"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make fmt    - format and autofix"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -42,6 +43,10 @@ run: install
 
 services:
 	@scripts/ensure-services.sh
+
+# The published descriptions: tests/openapi/test_spec.py fails when they drift from the code.
+openapi: install
+	$(VENV)/python scripts/openapi.py
 
 lint: install
 	$(VENV)/ruff check .

@@ -15,7 +15,6 @@ from core.http import (
     RequestContextMiddleware,
     health_router,
     install_error_handlers,
-    operation_id,
 )
 from core.metrics import (
     CONTENT_TYPE_LATEST,
@@ -25,6 +24,7 @@ from core.metrics import (
     ScrapeGuard,
     metrics_for,
 )
+from core.openapi import install_openapi, operation_id
 from core.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -107,4 +107,5 @@ def create_network_app(
 
     for router in routers:
         app.include_router(router)
+    install_openapi(app)
     return app

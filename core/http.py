@@ -13,7 +13,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
+from fastapi.routing import iter_route_contexts
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError
@@ -43,12 +43,6 @@ _HTTP_CODES = {
 
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "detail": detail, **extra}
-
-
-def operation_id(route: APIRoute) -> str:
-    """`requests-submit` style ids: stable names for generated clients."""
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}".replace("_", "-")
 
 
 async def _airlock_error(request: Request, exc: Exception) -> Response:
@@ -92,14 +86,29 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body("invalid.request", detail, errors=errors), status_code=422)
 
 
-async def _http_error(_request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
+    headers = dict(exc.headers or {})
     if exc.status_code == 404 and exc.detail == "Not Found":
         code, detail = "not_found.route", "no such route"
     else:
         detail = str(exc.detail)
-    return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=exc.headers)
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path. Starlette names only the first route
+    that matched the path, and a path often has one route per method."""
+    path = request.scope.get("path", "")
+    allowed: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            allowed |= route.methods or set()
+    return sorted(allowed)
 
 
 UNAVAILABLE_RETRY_AFTER = "5"
@@ -316,11 +325,15 @@ def health_router(checks: Mapping[str, HealthCheck], *, timeout: float = 5.0) ->
     """`/health` says the process lives; `/health/ready` checks every dependency."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/health", summary="Liveness: the process answers")
+    @router.get("/health", operation_id="liveness", summary="Liveness: the process answers")
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/health/ready", summary="Readiness: database, cache and transfer directory")
+    @router.get(
+        "/health/ready",
+        operation_id="readiness",
+        summary="Readiness: database, cache and transfer directory",
+    )
     async def ready() -> JSONResponse:
         results: dict[str, str] = {}
         for name, check in checks.items():

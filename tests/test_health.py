@@ -33,7 +33,7 @@ async def test_request_network_is_live_and_ready(request_client: httpx.AsyncClie
 async def test_openapi_has_stable_operation_ids(request_client: httpx.AsyncClient) -> None:
     spec = (await request_client.get("/openapi.json")).json()
     ids = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
-    assert {"health-live", "health-ready"} <= ids
+    assert {"liveness", "readiness"} <= ids
 
 
 class TcpProxy:

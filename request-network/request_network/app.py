@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -51,7 +53,7 @@ def create_app(
     app = create_network_app(
         title="Airlock request network",
         description=DESCRIPTION,
-        version="0.1.0",
+        version=version("airlock"),
         runtime=runtime,
         routers=[
             # First: routes are matched in order, and this holds the hottest one.

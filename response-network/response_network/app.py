@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -50,7 +52,7 @@ def create_app(
     app = create_network_app(
         title="Airlock response network",
         description=DESCRIPTION,
-        version="0.1.0",
+        version=version("airlock"),
         runtime=runtime,
         routers=[
             login_router(check_password, AuditEvent),

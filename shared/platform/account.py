@@ -27,9 +27,11 @@ from core.deps import (
     RuntimeDep,
     TokenIssuerDep,
     UnitOfWorkDep,
+    bearer_scheme,
     declare_scope,
 )
 from core.errors import Forbidden, Invalid, RateLimited, Unauthorized
+from core.openapi import declare_security
 from core.revocation import TokenRevocations
 from core.runtime import Runtime
 from core.security import (
@@ -121,6 +123,7 @@ def logout_router(users: type[Any], audit_model: type[AuditEventMixin]) -> APIRo
         )
 
     declare_scope(logout, SESSION_ONLY)
+    declare_security(logout, [{bearer_scheme.scheme_name: []}])
     return router
 
 

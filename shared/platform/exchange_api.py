@@ -79,7 +79,12 @@ def transfer_router(
     router = APIRouter(prefix="/admin/transfer", tags=["transfer"], dependencies=[Depends(admin)])
     ActorDep = Annotated[Actor, Depends(actor)]
 
-    @router.get("", response_model=TransferRead, summary="Streams, gaps, quarantine")
+    @router.get(
+        "",
+        operation_id="transfer_status",
+        response_model=TransferRead,
+        summary="Streams, gaps, quarantine",
+    )
     async def status(runtime: RuntimeDep, uow: UnitOfWorkDep) -> Any:
         return await transfer_status(session=uow.session, ctx=context(runtime))
 
@@ -106,7 +111,8 @@ def transfer_router(
     )
     async def declare_lost(
         stream: Annotated[str, Path(max_length=32)],
-        sequence: Annotated[int, Path(ge=1)],
+        # Stored as a 64-bit integer: a larger one is no sequence (422, not a database error).
+        sequence: Annotated[int, Path(ge=1, le=2**63 - 1)],
         runtime: RuntimeDep,
         uow: UnitOfWorkDep,
         who: ActorDep,

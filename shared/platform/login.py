@@ -100,6 +100,7 @@ def login_router(check_password: CheckPassword, audit_model: type[AuditEventMixi
 
     @router.post(
         "/token",
+        operation_id="log_in",
         summary="Log in with username and password; answers a bearer token",
         responses={
             401: {"description": "Wrong username or password (the same answer for both)"},

@@ -13,8 +13,9 @@ from fastapi import Depends
 
 from core.audit import Actor
 from core.credentials import Caller, ensure_scope
-from core.deps import ClientAddress, RuntimeDep, declare_scope
+from core.deps import ClientAddress, RuntimeDep, bearer_scheme, declare_scope
 from core.errors import Forbidden
+from core.openapi import declare_errors, declare_security
 from shared.principals import Role, ensure_session
 from shared.scopes import SESSION_ONLY, Scope
 
@@ -43,6 +44,8 @@ def require_scope(
         return caller.user
 
     check.__name__ = f"require_scope_{scope or 'any'}"
+    if scope is not None:
+        declare_errors(check, 403)
     return declare_scope(check, scope)
 
 
@@ -56,7 +59,9 @@ def require_session(
         return caller
 
     check.__name__ = "require_session"
-    return declare_scope(check, SESSION_ONLY)
+    # A key is refused (400): the description names the login token as the only way in.
+    declare_security(check, [{bearer_scheme.scheme_name: []}])
+    return declare_scope(declare_errors(check, 400), SESSION_ONLY)
 
 
 def require_role(
@@ -72,7 +77,7 @@ def require_role(
         return caller.user
 
     check.__name__ = f"require_{minimum.value}"
-    return declare_scope(check, scope)
+    return declare_scope(declare_errors(check, 403), scope)
 
 
 def current_actor(

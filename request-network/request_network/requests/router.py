@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import AfterValidator, AwareDatetime
 
 from core.db import utcnow
+from core.openapi import RATE_LIMIT_HEADERS, rate_limited
 from core.ratelimit import WindowUsage
 from request_network.deps import (
     AdminUser,
@@ -63,9 +64,14 @@ IdempotencyKey = Annotated[
     summary="Submit a request (rate limited)",
     dependencies=[Depends(require_scope(Scope.REQUESTS_WRITE))],
     responses={
-        200: {"description": "A replay of an earlier submission with this Idempotency-Key"},
+        200: {
+            "description": "A replay of an earlier submission with this Idempotency-Key",
+            "model": RequestRead,
+            "headers": {"Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}},
+        },
+        201: {"description": "Submitted", "headers": RATE_LIMIT_HEADERS},
         409: {"description": "The Idempotency-Key was used for a different body"},
-        429: {"description": "Past a hard rate limit; see Retry-After"},
+        429: rate_limited("Past a hard rate limit; see Retry-After", with_windows=True),
     },
 )
 async def submit_request(

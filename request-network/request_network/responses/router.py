@@ -26,6 +26,7 @@ router = APIRouter(tags=["responses"])
     responses={
         200: {"headers": {"X-Cache": {"description": "`hit` or `miss`"}}},
         401: {"description": "no valid token or API key"},
+        403: {"description": "An API key without `requests:read` (`forbidden.scope`)"},
         404: {"description": "`not_found.request`, or `not_answered` with the `status`"},
     },
     openapi_extra={"security": SECURITY_REQUIREMENTS},

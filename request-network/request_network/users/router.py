@@ -34,7 +34,7 @@ admin_router = APIRouter(
 )
 
 
-@router.get("/users/me", summary="The account behind the credentials")
+@router.get("/users/me", operation_id="get_me", summary="The account behind the credentials")
 async def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 

@@ -32,8 +32,16 @@ admin_router = APIRouter(
 
 CREATED_SUMMARY = "Create a key; the answer holds its secret, shown this once"
 
+KEY_LIMIT = {"description": "`conflict.api_key_limit`: 50 unrevoked keys already"}
 
-@router.post("", name="create_mine", status_code=status.HTTP_201_CREATED, summary=CREATED_SUMMARY)
+
+@router.post(
+    "",
+    name="create_mine",
+    status_code=status.HTTP_201_CREATED,
+    summary=CREATED_SUMMARY,
+    responses={409: KEY_LIMIT},
+)
 async def create_mine(
     data: ApiKeyCreate, caller: CurrentCaller, actor: CurrentActor, uow: UnitOfWorkDep
 ) -> ApiKeyCreated:
@@ -56,7 +64,14 @@ async def revoke_mine(key: OwnedApiKey, actor: CurrentActor, uow: UnitOfWorkDep)
     await service.revoke_api_key(session=uow.session, key=key, actor=actor)
 
 
-@admin_router.post("", name="create", status_code=status.HTTP_201_CREATED, summary=CREATED_SUMMARY)
+@admin_router.post(
+    "",
+    name="create",
+    operation_id="create_api_key",
+    responses={409: KEY_LIMIT},
+    status_code=status.HTTP_201_CREATED,
+    summary=CREATED_SUMMARY,
+)
 async def create(
     data: ApiKeyCreate,
     user: ManagedUser,
@@ -77,7 +92,11 @@ async def list_keys(user: ManagedUser, uow: UnitOfWorkDep) -> list[ApiKeyRead]:
 
 
 @admin_router.delete(
-    "/{key_id}", name="revoke", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke"
+    "/{key_id}",
+    name="revoke",
+    operation_id="revoke_api_key",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a user's key",
 )
 async def revoke(key: ManagedApiKey, actor: CurrentActor, uow: UnitOfWorkDep) -> None:
     await service.revoke_api_key(session=uow.session, key=key, actor=actor)

@@ -65,7 +65,12 @@ grants_router = APIRouter(
 )
 
 
-@types_router.post("", status_code=status.HTTP_201_CREATED, summary="Define a request type")
+@types_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Define a request type",
+    responses={409: {"description": "`conflict.request_type`: the name is taken"}},
+)
 async def create_type(
     data: RequestTypeCreate, handlers: HandlersDep, actor: CurrentActor, uow: UnitOfWorkDep
 ) -> RequestTypeRead:
@@ -122,7 +127,12 @@ async def try_type(
     return TryAnswer(content_type=answer.content_type, body=answer.body, query=tried.query)
 
 
-@profiles_router.post("", status_code=status.HTTP_201_CREATED, summary="Define a profile")
+@profiles_router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Define a profile",
+    responses={409: {"description": "`conflict.profile`: the name is taken"}},
+)
 async def create_profile(
     data: ProfileCreate, actor: CurrentActor, uow: UnitOfWorkDep
 ) -> ProfileRead:
@@ -150,7 +160,10 @@ async def update_profile(
 
 
 @profiles_router.delete(
-    "/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an unused profile"
+    "/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an unused profile",
+    responses={409: {"description": "`conflict.profile_in_use`: users still have it"}},
 )
 async def delete_profile(item: ManagedProfile, actor: CurrentActor, uow: UnitOfWorkDep) -> None:
     await service.delete_profile(session=uow.session, item=item, actor=actor)
@@ -177,7 +190,10 @@ async def list_grants(user: ManagedUser, uow: UnitOfWorkDep) -> list[GrantRead]:
 
 
 @grants_router.delete(
-    "/{name}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a granted request type"
+    "/{name}",
+    operation_id="revoke_grant",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a granted request type",
 )
 async def revoke(
     user: ManagedUser, name: TypeName, actor: CurrentActor, uow: UnitOfWorkDep

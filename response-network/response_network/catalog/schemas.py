@@ -35,7 +35,11 @@ Description = Annotated[str, StringConstraints(max_length=4000)]
 BoundedJson = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 TypeList = Annotated[list[TypeName], Field(max_length=1000)]
 Limits = Annotated[dict[Window, WindowLimit], Field(max_length=4)]
-TypeLimits = Annotated[dict[TypeName, Limits], Field(max_length=1000)]
+# Pydantic states the key pattern as `patternProperties`, which lets other keys through.
+TypeLimits = Annotated[
+    dict[TypeName, Limits],
+    Field(max_length=1000, json_schema_extra={"additionalProperties": False}),
+]
 """Per request type, windows counted for that type on top of the profile's `limits`."""
 Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY)]
 """A profile's `max_priority`: the highest priority its users may submit."""

@@ -41,12 +41,18 @@ admin_router = APIRouter(
 )
 
 
-@router.get("/users/me", summary="The account behind the credentials")
+@router.get("/users/me", operation_id="get_me", summary="The account behind the credentials")
 async def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@admin_router.post("", status_code=status.HTTP_201_CREATED, summary="Create a user")
+@admin_router.post(
+    "",
+    operation_id="create_user",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user",
+    responses={409: {"description": "`conflict.username` or `conflict.email`: taken"}},
+)
 async def create(data: UserCreate, actor: CurrentActor, uow: UnitOfWorkDep) -> UserRead:
     user = await service.create_user(session=uow.session, data=data, actor=actor)
     return UserRead.model_validate(user)
@@ -77,7 +83,9 @@ async def get_user(user: ManagedUser) -> UserRead:
 
 @admin_router.patch(
     "/{user_id}",
+    operation_id="update_user",
     summary="Change email, name, role, active, profile, limits or request network login",
+    responses={409: {"description": "`conflict.email` (in use) or `conflict.last_admin`"}},
 )
 async def update(
     user: ManagedUser, data: UserUpdate, actor: CurrentActor, uow: UnitOfWorkDep
@@ -101,6 +109,7 @@ async def reset_password(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Deactivate (soft delete): the account and its history stay",
+    responses={409: {"description": "`conflict.last_admin`: the last active admin stays"}},
 )
 async def deactivate(user: ManagedUser, actor: CurrentActor, uow: UnitOfWorkDep) -> None:
     await service.deactivate_user(session=uow.session, user=user, actor=actor)

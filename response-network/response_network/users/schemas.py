@@ -7,7 +7,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from response_network.schemas import Schema
 from response_network.users.models import Role
@@ -30,6 +37,16 @@ Username = Annotated[
     str,
     BeforeValidator(_fold),
     StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$"),
+    # Pydantic leaves the pattern out of the schema behind a BeforeValidator; said here as
+    # sent, before folding to lower case.
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 3,
+            "maxLength": 64,
+            "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        }
+    ),
 ]
 Email = Annotated[
     str, BeforeValidator(_fold), StringConstraints(max_length=254), AfterValidator(_email)

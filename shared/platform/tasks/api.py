@@ -67,7 +67,12 @@ def tasks_router(admin: Callable[..., Any]) -> APIRouter:
     """The route for one network; `admin` requires the admin role and scope."""
     router = APIRouter(prefix="/admin/tasks", tags=["tasks"], dependencies=[Depends(admin)])
 
-    @router.get("", response_model=TasksRead, summary="Jobs, their last runs, queue, workers")
+    @router.get(
+        "",
+        operation_id="tasks_overview",
+        response_model=TasksRead,
+        summary="Jobs, their last runs, queue, workers",
+    )
     async def overview(runtime: RuntimeDep) -> Any:
         return await tasks_overview(
             registry=runtime.registry, cache=runtime.cache, runner=runtime.jobs, redis=runtime.redis
