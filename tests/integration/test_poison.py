@@ -153,6 +153,11 @@ async def test_a_task_killing_its_worker_runs_cap_plus_one_times_then_is_given_u
     assert await wait_until(noted, poison_worker, "run of the next task") == ["ran"]
     assert len(lines(runs)) == MAX_REDELIVERIES + 1
     redis = response_runtime.redis
-    queued = await cast(Awaitable[int], redis.llen("airlock.response"))
-    unacked = await cast(Awaitable[int], redis.hlen("unacked"))  # kombu's unacked messages
-    assert (queued, unacked) == (0, 0)
+
+    async def drained() -> tuple[int, int] | None:
+        # The next task acknowledges after it returns (acks_late): wait for that, not a moment.
+        queued = await cast(Awaitable[int], redis.llen("airlock.response"))
+        unacked = await cast(Awaitable[int], redis.hlen("unacked"))  # kombu's unacked messages
+        return (queued, unacked) if (queued, unacked) == (0, 0) else None
+
+    assert await wait_until(drained, poison_worker, "an empty queue, nothing unacked") == (0, 0)

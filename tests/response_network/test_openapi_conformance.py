@@ -29,6 +29,10 @@ from tests.in_process import SETTINGS, Api, in_process_session
 from tests.response_network.conftest import UserFactory
 from tests.response_network.test_route_roles import RESPONSE_ROUTES
 
+# Not traced by coverage: these check the description against the answers, hundreds of
+# calls per operation through the whole app; tracing them doubled their time.
+pytestmark = pytest.mark.no_cover
+
 SCHEMA = schemathesis.openapi.from_path(RESPONSE_SPEC)
 
 

@@ -14,7 +14,9 @@ from shared.exchange.keys import peer_key_path, public_key_path
 from tests.e2e.console.conftest import Visitor
 from tests.e2e.console.system import PASSWORD, ConsoleSystem
 
-pytestmark = pytest.mark.slow
+# Not traced by coverage: the stories run both apps in-process for tens of seconds; their
+# code is measured by the page tests, and tracing them cost more than the stories themselves.
+pytestmark = [pytest.mark.slow, pytest.mark.no_cover]
 Tab = Callable[[str], Visitor]
 
 
