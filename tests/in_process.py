@@ -30,7 +30,7 @@ from tests.response_network.test_route_roles import PUBLIC
 
 BASE_URL = "http://testserver"
 
-EXAMPLES = 25
+EXAMPLES = 10
 """Per operation, for the phase that draws at random (fuzzing); coverage makes its own."""
 
 # The app, its database and the tokens are made once per operation and serve all its
