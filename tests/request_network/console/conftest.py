@@ -68,3 +68,10 @@ async def signed_in(request_client: httpx.AsyncClient, dana: User) -> httpx.Asyn
     response = await log_in(request_client, "dana")
     assert response.status_code == 303, response.text
     return request_client
+
+
+@pytest.fixture(params=["production"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Pages on PostgreSQL + Redis only: they shape what the services answer, and those are
+    tested on both backends; the browser stories run the consoles embedded."""
+    return str(request.param)

@@ -33,3 +33,10 @@ async def plain_user(make_user: UserFactory) -> User:
 @pytest.fixture
 async def admin_user(make_user: UserFactory) -> User:
     return await make_user("ada", role=Role.ADMIN)
+
+
+@pytest.fixture(params=["production"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Pages on PostgreSQL + Redis only: they shape what the services answer, and those are
+    tested on both backends; the browser stories run the consoles embedded."""
+    return str(request.param)
