@@ -86,3 +86,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     """The (time, id) position an `encode_cursor` cursor names."""
     position = decode_position(cursor, keys=_TIME_AND_ID)
     return position_time(position["at"]), position_id(position["id"])
+
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+"""A list's `limit`: 1 to `MAX_PAGE_SIZE` rows a page, `DEFAULT_PAGE_SIZE` unless asked."""

@@ -89,8 +89,12 @@ REQUEST_PAGES = LOGIN_PAGES | {
     ("GET", "/console/admin/cache"): ADMIN,
     ("POST", "/console/admin/cache/clear"): ADMIN,
     ("POST", "/console/admin/cache/user"): ADMIN,
-    ("GET", "/console/admin/transfer"): ADMIN,
-    ("GET", "/console/admin/alerts"): ADMIN,
+    ("GET", "/console/transfer"): ADMIN,
+    ("POST", "/console/transfer/quarantine/{name}/requeue"): ADMIN,
+    ("POST", "/console/transfer/gaps/{stream}/{sequence}/lost"): ADMIN,
+    ("GET", "/console/audit"): ADMIN,
+    ("GET", "/console/alerts"): ADMIN,
+    ("GET", "/console/tasks"): ADMIN,
 }
 LOGOUT = ("POST", "/console/logout")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
@@ -35,6 +36,12 @@ def csrf_of(page: httpx.Response) -> str:
     found = _CSRF.search(page.text)
     assert found is not None, page.text[:500]
     return found.group(1)
+
+
+def page_link(page: httpx.Response, rel: str) -> str | None:
+    """The address of a paged list's `rel` ("next" or "prev") link, if the page has one."""
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', page.text)
+    return html.unescape(found.group(1)) if found else None
 
 
 async def log_in(
