@@ -105,7 +105,7 @@ def add_admin_pages(console: Console) -> None:
                 next_cursor,
                 username=username,
                 role=role,
-                active=None if active is None else str(active).lower(),
+                active=active,
             ),
         )
 

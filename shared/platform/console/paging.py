@@ -43,13 +43,10 @@ class Paging:
     back: list[str] = field(default_factory=list)
 
     def links(self, path: str, next_cursor: str | None, **filters: Any) -> PageLinks:
-        """The links of this page of `PREFIX + path` (`filters` kept in each; None and "" are
-        dropped, enums by value), given the cursor the service returned after it."""
-        kept = {
-            name: getattr(value, "value", value)
-            for name, value in filters.items()
-            if value not in (None, "")
-        }
+        """The links of this page of `PREFIX + path` (`filters` kept in each, None and ""
+        left out), given the cursor the service returned after it."""
+        kept = {name: _query_value(value) for name, value in filters.items()}
+        kept = {name: value for name, value in kept.items() if value != ""}
         if self.limit != DEFAULT_PAGE_SIZE:
             kept["limit"] = self.limit
 
@@ -74,6 +71,15 @@ class Paging:
             previous=previous,
             first=first,
         )
+
+
+def _query_value(value: Any) -> Any:
+    """A filter as the query spells it: enums by value, booleans lower case, None as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return getattr(value, "value", value)
 
 
 FIRST_PAGE = Paging(cursor=None, limit=DEFAULT_PAGE_SIZE)
