@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import httpx
 import pytest
 
+from core.audit import Actor, AuditEventMixin, record_audit
+from core.runtime import Runtime
 from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
@@ -36,6 +39,20 @@ def csrf_of(page: httpx.Response) -> str:
     found = _CSRF.search(page.text)
     assert found is not None, page.text[:500]
     return found.group(1)
+
+
+async def poke(runtime: Runtime[Any], model: type[AuditEventMixin], count: int) -> None:
+    """`count` audit events `test.poked` by `cli`, on objects `thing thing-<n>`."""
+    async with runtime.unit_of_work() as uow:
+        for number in range(count):
+            record_audit(
+                session=uow.session,
+                model=model,
+                actor=Actor(id=None, name="cli"),
+                action="test.poked",
+                object_type="thing",
+                object_id=f"thing-{number}",
+            )
 
 
 def page_link(page: httpx.Response, rel: str) -> str | None:

@@ -11,7 +11,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from core.audit import Actor, record_audit
 from core.db import utcnow
 from core.job_runs import JobRun, record_job_run
 from request_network.alerts.models import TABLES as ALERT_TABLES
@@ -27,7 +26,7 @@ from shared.platform.alerts.models import Severity
 from shared.platform.alerts.rules import Finding, Rule
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.conftest import ReplicaUserFactory
-from tests.request_network.console.conftest import FORM_SCHEMA, csrf_of, log_in
+from tests.request_network.console.conftest import FORM_SCHEMA, csrf_of, log_in, poke
 from tests.request_network.replica import insert_api_key
 from tests.request_network.responses.conftest import (
     ApplyResponses,
@@ -297,15 +296,7 @@ async def test_alerts_are_listed_newest_first_and_filtered(
 async def test_audit_and_tasks_show_this_networks_trail_and_jobs(
     request_runtime: RequestRuntime, admin_client: httpx.AsyncClient
 ) -> None:
-    async with request_runtime.unit_of_work() as uow:
-        record_audit(
-            session=uow.session,
-            model=AuditEvent,
-            actor=Actor(id=None, name="cli"),
-            action="test.poked",
-            object_type="thing",
-            object_id="thing-1",
-        )
+    await poke(request_runtime, AuditEvent, 2)
     job = sorted(request_runtime.registry.jobs)[0]
     failed = JobRun(started_at=utcnow(), seconds=0.25, outcome="failed", error="OSError: full")
     await record_job_run(request_runtime.cache, job, failed)

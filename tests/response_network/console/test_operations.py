@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from core.audit import Actor, record_audit
 from core.db import utcnow
 from core.job_runs import JobRun, record_job_run
 from response_network.alerts.models import Alert
@@ -22,7 +21,7 @@ from response_network.transfer.service import transfer_context
 from response_network.users.models import User
 from shared.exchange.importing import ImportStatus, import_pending
 from shared.exchange.keys import generate_keys, peer_key_path, public_key_path
-from tests.request_network.console.conftest import csrf_of, page_link
+from tests.request_network.console.conftest import csrf_of, page_link, poke
 from tests.response_network.console.conftest import signed_in_as
 
 BATCH = "requests-000000000007-" + "ab" * 16 + ".tar.gz"
@@ -213,16 +212,7 @@ async def test_alerts_are_filtered_by_state_and_rule(
 async def test_the_audit_log_is_filtered_and_paged_with_errors_by_the_field(
     response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, admin_user: User
 ) -> None:
-    async with response_runtime.unit_of_work() as uow:
-        for number in range(55):
-            record_audit(
-                session=uow.session,
-                model=AuditEvent,
-                actor=Actor(id=None, name="cli"),
-                action="test.poked",
-                object_type="thing",
-                object_id=f"thing-{number}",
-            )
+    await poke(response_runtime, AuditEvent, 55)
     client = await signed_in_as(response_client, "ada")
     first = await client.get("/console/audit", params={"action": "test.poked"})
     assert first.text.count("<td>test.poked</td>") == 50
