@@ -24,5 +24,6 @@ def install(app: FastAPI) -> None:
     add_login_pages(console, check_password, User, AuditEvent)
     add_portal_pages(console)
     add_admin_pages(console)
+    # Last, as on the response network: the same operations links end both navigations.
     add_operations_pages(console, transfer_context, AuditEvent, ALERT_TABLES.alert)
     install_console(app, console)

@@ -32,9 +32,10 @@ def install(app: FastAPI) -> None:
     add_queue_pages(console)
     add_failed_pages(console)
     add_overview_pages(console)
-    add_operations_pages(console, transfer_context, AuditEvent, ALERT_TABLES.alert)
     add_user_pages(console)
     add_user_access_pages(console)
     add_profile_pages(console)
     add_type_pages(console)
+    # Last, as on the request network: the same operations links end both navigations.
+    add_operations_pages(console, transfer_context, AuditEvent, ALERT_TABLES.alert)
     install_console(app, console)

@@ -55,6 +55,15 @@ async def poke(runtime: Runtime[Any], model: type[AuditEventMixin], count: int) 
             )
 
 
+OPERATIONS_LINKS = ["Transfer", "Audit", "Alerts", "Tasks"]
+"""The pages both networks mount, as the last links of an admin's navigation on either."""
+
+
+def nav_links(page: httpx.Response) -> list[str]:
+    nav = page.text.split('<nav aria-label="Console">')[1].split("</nav>")[0]
+    return re.findall(r'<a href="[^"]+">([^<]+)</a>', nav)
+
+
 def page_link(page: httpx.Response, rel: str) -> str | None:
     """The address of a paged list's `rel` ("next" or "prev") link, if the page has one."""
     found = re.search(rf'<a href="([^"]+)" rel="{rel}">', page.text)

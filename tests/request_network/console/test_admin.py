@@ -26,7 +26,14 @@ from shared.platform.alerts.models import Severity
 from shared.platform.alerts.rules import Finding, Rule
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.conftest import ReplicaUserFactory
-from tests.request_network.console.conftest import FORM_SCHEMA, csrf_of, log_in, poke
+from tests.request_network.console.conftest import (
+    FORM_SCHEMA,
+    OPERATIONS_LINKS,
+    csrf_of,
+    log_in,
+    nav_links,
+    poke,
+)
 from tests.request_network.replica import insert_api_key
 from tests.request_network.responses.conftest import (
     ApplyResponses,
@@ -98,6 +105,7 @@ async def test_requests_by_status_counts_every_status_and_lists_everyones(
 
     assert page.status_code == 200
     assert all(f">{link}</a>" in page.text for link in ADMIN_LINKS)
+    assert nav_links(page)[-4:] == OPERATIONS_LINKS
     assert 'status=pending">pending</a></td><td>1</td>' in page.text
     assert 'status=delivered">delivered</a></td><td>0</td>' in page.text
     assert '<th scope="row">total</th><td>2</td>' in page.text

@@ -21,7 +21,13 @@ from response_network.transfer.service import transfer_context
 from response_network.users.models import User
 from shared.exchange.importing import ImportStatus, import_pending
 from shared.exchange.keys import generate_keys, peer_key_path, public_key_path
-from tests.request_network.console.conftest import csrf_of, page_link, poke
+from tests.request_network.console.conftest import (
+    OPERATIONS_LINKS,
+    csrf_of,
+    nav_links,
+    page_link,
+    poke,
+)
 from tests.response_network.console.conftest import signed_in_as
 
 BATCH = "requests-000000000007-" + "ab" * 16 + ".tar.gz"
@@ -167,6 +173,7 @@ async def test_the_overview_shows_requests_alerts_and_workers(
         uow.session.add(open_alert("quarantine", "requests", now))
     client = await signed_in_as(response_client, "ada")
     page = await client.get("/console/overview")
+    assert nav_links(page)[-4:] == OPERATIONS_LINKS  # as on the request network
     assert re.search(r'id="request-counts".*<th scope="col">received</th>', page.text, re.S)
     assert "none waiting" in page.text
     assert "quarantine (requests): 1 batch in quarantine" in page.text
