@@ -13,6 +13,9 @@ import binascii
 import json
 import uuid
 from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
 
 from core.errors import Invalid
 
@@ -90,4 +93,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-"""A list's `limit`: 1 to `MAX_PAGE_SIZE` rows a page, `DEFAULT_PAGE_SIZE` unless asked."""
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+"""A list's `limit` (the API's and the console's): 1 to `MAX_PAGE_SIZE` rows a page,
+`DEFAULT_PAGE_SIZE` unless asked."""
