@@ -13,7 +13,7 @@ VENV := .venv/bin
 # docs/development.md). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 4
 
-.PHONY: help install run test lint fmt typecheck bench clean services openapi
+.PHONY: help install run test lint fmt typecheck bench clean services openapi screenshots
 
 help:
 	@echo "make run    - start both networks (response :8000, request :8001) on SQLite"
@@ -22,6 +22,7 @@ help:
 	@echo "make fmt    - format and autofix"
 	@echo "make bench  - run the benchmarks in bench/"
 	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
+	@echo "make screenshots - run the browser stories and copy their pictures to docs/console/"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -59,6 +60,12 @@ fmt: install
 
 test: install services lint
 	$(VENV)/pytest -n $(TEST_WORKERS) --durations=15 --cov --cov-report=term $(PYTEST_ARGS)
+
+# The pictures docs/console.md shows, taken by the browser stories (tests/e2e/console/).
+screenshots: install services
+	rm -rf var/screenshots
+	$(VENV)/pytest tests/e2e/console -n 0 -q -p no:cacheprovider
+	$(VENV)/python scripts/console_screenshots.py
 
 bench: install services
 	@set -e; found=0; for script in bench/bench_*.py; do \

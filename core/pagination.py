@@ -13,6 +13,9 @@ import binascii
 import json
 import uuid
 from datetime import datetime
+from typing import Annotated
+
+from fastapi import Query
 
 from core.errors import Invalid
 
@@ -86,3 +89,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     """The (time, id) position an `encode_cursor` cursor names."""
     position = decode_position(cursor, keys=_TIME_AND_ID)
     return position_time(position["at"]), position_id(position["id"])
+
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+"""A list's `limit` (the API's and the console's): 1 to `MAX_PAGE_SIZE` rows a page,
+`DEFAULT_PAGE_SIZE` unless asked."""

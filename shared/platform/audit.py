@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.audit import AuditEventMixin, AuditFilters, list_audit_events
 from core.deps import UnitOfWorkDep
+from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 
 NO_NUL = r"^[^\x00]*$"
 """Text no database stores (PostgreSQL refuses NUL) is refused as a filter too."""
@@ -65,7 +66,7 @@ def audit_router(model: type[AuditEventMixin], admin: Callable[..., Any]) -> API
             Query(alias="to", description="Events before this time (UTC if no offset)"),
         ] = None,
         cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
     ) -> AuditEventPage:
         events, next_cursor = await list_audit_events(
             session=uow.session,

@@ -1,5 +1,6 @@
-"""The request network's admin pages: requests by status, the replicated users (read-only)
-with their quota and its reset, the response cache, the transfer per stream, and alerts.
+"""The request network's own admin pages: requests by status, the replicated users
+(read-only) with their quota and its reset, the response cache. (Transfer, audit, alerts and
+tasks are the pages both networks mount from `shared.platform.console`.)
 
 Each page calls the service behind the `/admin/...` route beside it with the same admin role
 and scope; what the API audits (cache clears, a quota reset) the services audit.
@@ -16,38 +17,22 @@ from fastapi.responses import RedirectResponse, Response
 
 from core.deps import RateLimiterDep, UnitOfWorkDep
 from core.errors import NotFound
-from core.pagination import MAX_CURSOR_LENGTH
-from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.console.deps import ConsoleActor, ConsoleUser
-from request_network.deps import ResponseCacheDep, RuntimeDep
+from request_network.deps import ResponseCacheDep
 from request_network.requests import limits
 from request_network.requests import service as requests_service
 from request_network.requests.models import RequestStatus
 from request_network.responses import cache_admin
-from request_network.transfer.service import transfer_context
 from request_network.users import service as users_service
 from request_network.users.models import Role, User
-from shared.exchange.status import transfer_status
-from shared.platform.alerts import service as alerts_service
-from shared.platform.alerts.models import AlertState
-from shared.platform.alerts.rules import Rule
 from shared.platform.audit import NO_NUL
 from shared.platform.console.forms import Blank
+from shared.platform.console.paging import PagingDep
 from shared.platform.console.session import read_form
 from shared.platform.console.site import PREFIX, Console
 from shared.scopes import Scope
 
-PAGE_SIZE = 50
-Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH, pattern=NO_NUL)]
 Count = Annotated[int | None, Query(ge=0)]
-
-
-def next_page(path: str, cursor: str | None, **filters: Any) -> str | None:
-    """The next page's address: the same filters and the service's cursor (None: last page)."""
-    if cursor is None:
-        return None
-    given = {name: value for name, value in filters.items() if value not in (None, "")}
-    return f"{PREFIX}{path}?{urlencode({**given, 'cursor': cursor})}"
 
 
 def add_admin_pages(console: Console) -> None:
@@ -58,14 +43,18 @@ def add_admin_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
+        paging: PagingDep,
         status: Annotated[RequestStatus | None, Blank] = None,
         request_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
-        cursor: Cursor = None,
     ) -> Response:
         figures = await requests_service.monitor_requests(session=uow.session)
         filters = requests_service.RequestFilters(status=status, request_type=request_type or None)
         items, next_cursor = await requests_service.list_requests(
-            session=uow.session, viewer=user, filters=filters, cursor=cursor, limit=PAGE_SIZE
+            session=uow.session,
+            viewer=user,
+            filters=filters,
+            cursor=paging.cursor,
+            limit=paging.limit,
         )
         owners = await users_service.usernames(
             session=uow.session, user_ids={item.owner_id for item in items}
@@ -81,7 +70,7 @@ def add_admin_pages(console: Console) -> None:
             status=status,
             statuses=RequestStatus,
             request_type=request_type or "",
-            next_url=next_page(
+            pages=paging.links(
                 "/admin/requests", next_cursor, status=status, request_type=request_type
             ),
         )
@@ -91,16 +80,16 @@ def add_admin_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
+        paging: PagingDep,
         username: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
         role: Annotated[Role | None, Blank] = None,
         active: Annotated[bool | None, Blank] = None,
-        cursor: Cursor = None,
     ) -> Response:
         filters = users_service.UserFilters(
             username_prefix=username or None, role=role, active=active
         )
         users, next_cursor = await users_service.list_users(
-            session=uow.session, filters=filters, cursor=cursor, limit=PAGE_SIZE
+            session=uow.session, filters=filters, cursor=paging.cursor, limit=paging.limit
         )
         return console.render(
             request,
@@ -111,12 +100,12 @@ def add_admin_pages(console: Console) -> None:
             role=role,
             roles=Role,
             active=active,
-            next_url=next_page(
+            pages=paging.links(
                 "/admin/users",
                 next_cursor,
                 username=username,
                 role=role,
-                active=None if active is None else str(active).lower(),
+                active=active,
             ),
         )
 
@@ -217,39 +206,3 @@ def add_admin_pages(console: Console) -> None:
         )
         query = urlencode({"cleared": deleted, "username": owner.username})
         return RedirectResponse(f"{PREFIX}/admin/cache?{query}", status_code=303)
-
-    @page("/admin/transfer", role=Role.ADMIN, scope=Scope.ADMIN, nav="Sync status")
-    async def transfer_page(
-        request: HttpRequest, user: ConsoleUser, uow: UnitOfWorkDep, runtime: RuntimeDep
-    ) -> Response:
-        status = await transfer_status(session=uow.session, ctx=transfer_context(runtime))
-        return console.render(request, "admin_transfer.html", user=user, status=status)
-
-    @page("/admin/alerts", role=Role.ADMIN, scope=Scope.ADMIN, nav="Alerts")
-    async def alerts_page(
-        request: HttpRequest,
-        user: ConsoleUser,
-        uow: UnitOfWorkDep,
-        state: Annotated[AlertState | None, Blank] = None,
-        rule: Annotated[Rule | None, Blank] = None,
-        cursor: Cursor = None,
-    ) -> Response:
-        alerts, next_cursor = await alerts_service.list_alerts(
-            session=uow.session,
-            model=ALERT_TABLES.alert,
-            state=state,
-            rule=rule,
-            cursor=cursor,
-            limit=PAGE_SIZE,
-        )
-        return console.render(
-            request,
-            "admin_alerts.html",
-            user=user,
-            alerts=alerts,
-            state=state,
-            states=AlertState,
-            rule=rule,
-            rules=Rule,
-            next_url=next_page("/admin/alerts", next_cursor, state=state, rule=rule),
-        )

@@ -39,6 +39,7 @@ from shared.platform.console.forms import (
     fields_of,
     fill,
 )
+from shared.platform.console.paging import PagingDep
 from shared.platform.console.session import read_form
 from shared.platform.console.site import PREFIX, Console
 from shared.scopes import Scope
@@ -135,13 +136,15 @@ def add_portal_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
+        paging: PagingDep,
         status: Annotated[RequestStatus | None, Blank] = None,
     ) -> Response:
-        items, _next = await service.list_requests(
+        items, next_cursor = await service.list_requests(
             session=uow.session,
             viewer=user,
             filters=service.RequestFilters(status=status),
-            limit=100,
+            cursor=paging.cursor,
+            limit=paging.limit,
         )
         return console.render(
             request,
@@ -150,6 +153,7 @@ def add_portal_pages(console: Console) -> None:
             requests=items,
             status=status,
             statuses=RequestStatus,
+            pages=paging.links("/requests", next_cursor, status=status),
         )
 
     async def owned(uow: Any, user: User, request_id: uuid.UUID) -> Request:

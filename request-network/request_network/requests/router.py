@@ -12,6 +12,7 @@ from pydantic import AfterValidator, AwareDatetime
 
 from core.db import utcnow
 from core.openapi import RATE_LIMIT_HEADERS, rate_limited
+from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from core.ratelimit import WindowUsage
 from request_network.deps import (
     AdminUser,
@@ -122,7 +123,7 @@ async def list_requests(
     created_from: AwareDatetime | None = None,
     created_to: AwareDatetime | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
 ) -> RequestPage:
     filters = service.RequestFilters(
         status=status, request_type=request_type, created_from=created_from, created_to=created_to

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from request_network.deps import (
     CurrentUser,
     ManagedUser,
@@ -48,7 +49,7 @@ async def list_users(
     role: Role | None = None,
     active: bool | None = None,
     cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
 ) -> UserPage:
     users, next_cursor = await service.list_users(
         session=uow.session,

@@ -1,9 +1,9 @@
 """The response network's console: the operator queue (`queue.py`), failed requests
 (`failed.py`), the overview (`overview.py`), users with their grants and keys (`users.py`,
 `user_access.py`), profiles (`profiles.py`) and request types (`types.py`) over the same
-services as the API, and the transfer, audit, alerts and tasks pages both networks can mount
-(`shared.platform.console`). `install(app)` mounts it with the login pages and the shared
-machinery."""
+services as the API, and the transfer, audit, alerts and tasks pages both networks mount
+(`shared.platform.console.operations`). `install(app)` mounts it with the login pages and the
+shared machinery."""
 
 from __future__ import annotations
 
@@ -22,11 +22,8 @@ from response_network.console.user_access import add_user_access_pages
 from response_network.console.users import add_user_pages
 from response_network.transfer.service import transfer_context
 from response_network.users.models import User
-from shared.platform.console.alerts import add_alert_pages
-from shared.platform.console.audit import add_audit_pages
+from shared.platform.console.operations import add_operations_pages
 from shared.platform.console.pages import add_login_pages, install_console
-from shared.platform.console.tasks import add_task_pages
-from shared.platform.console.transfer import add_transfer_pages
 
 
 def install(app: FastAPI) -> None:
@@ -35,12 +32,10 @@ def install(app: FastAPI) -> None:
     add_queue_pages(console)
     add_failed_pages(console)
     add_overview_pages(console)
-    add_transfer_pages(console, transfer_context)
-    add_audit_pages(console, AuditEvent)
-    add_alert_pages(console, ALERT_TABLES.alert)
-    add_task_pages(console)
     add_user_pages(console)
     add_user_access_pages(console)
     add_profile_pages(console)
     add_type_pages(console)
+    # Last, as on the request network: the same operations links end both navigations.
+    add_operations_pages(console, transfer_context, AuditEvent, ALERT_TABLES.alert)
     install_console(app, console)

@@ -21,6 +21,7 @@ from response_network.requests import retry, service
 from response_network.requests.schemas import RetryFilter
 from response_network.users.models import Role
 from shared.platform.console.forms import validation_errors
+from shared.platform.console.paging import FIRST_PAGE, Paging, PagingDep
 from shared.platform.console.session import read_form
 from shared.platform.console.site import PREFIX, Console
 from shared.scopes import Scope
@@ -38,11 +39,14 @@ def add_failed_pages(console: Console) -> None:
         request_type: str | None,
         reason: str | None,
         *,
+        paging: Paging = FIRST_PAGE,
         message: str | None = None,
         errors: dict[str, str] | None = None,
     ) -> Response:
         filters = retry.RetryFilters(request_type=request_type, reason=reason)
-        items = await retry.list_failed_requests(session=uow.session, filters=filters)
+        items, next_cursor = await retry.list_failed_requests(
+            session=uow.session, filters=filters, cursor=paging.cursor, limit=paging.limit
+        )
         return console.render(
             request,
             "failed.html",
@@ -53,6 +57,7 @@ def add_failed_pages(console: Console) -> None:
             reason=reason or "",
             message=message,
             errors=errors or {},
+            pages=paging.links("/failed", next_cursor, request_type=request_type, reason=reason),
         )
 
     @page("/failed", role=Role.ADMIN, scope=Scope.ADMIN, nav="Failed requests")
@@ -60,6 +65,7 @@ def add_failed_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
+        paging: PagingDep,
         request_type: Filter = None,
         reason: Filter = None,
         retried: Annotated[int | None, Query(ge=0)] = None,
@@ -69,7 +75,7 @@ def add_failed_pages(console: Console) -> None:
         if retried is not None:
             message = f"Retried {retried} request(s); skipped {skipped or 0}."
         return await failed_view(
-            request, user, uow, request_type or None, reason or None, message=message
+            request, user, uow, request_type or None, reason or None, paging=paging, message=message
         )
 
     @page("/failed/{request_id}/retry", role=Role.ADMIN, scope=Scope.ADMIN, methods=["POST"])

@@ -23,6 +23,7 @@ from response_network.requests.schemas import ResponseCreate
 from response_network.users.models import Role, User
 from shared.platform.console import answers
 from shared.platform.console.forms import GENERAL, Blank, validation_errors
+from shared.platform.console.paging import PagingDep
 from shared.platform.console.session import read_form
 from shared.platform.console.site import PREFIX, Console
 from shared.scopes import Scope
@@ -58,11 +59,14 @@ def add_queue_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
+        paging: PagingDep,
         status: Annotated[RequestStatus | None, Blank] = None,
         request_type: Annotated[str | None, Query(max_length=64)] = None,
     ) -> Response:
         filters = service.QueueFilters(status=status, request_type=request_type or None)
-        items, _next = await service.list_queue(session=uow.session, filters=filters, limit=100)
+        items, next_cursor = await service.list_queue(
+            session=uow.session, filters=filters, cursor=paging.cursor, limit=paging.limit
+        )
         claims = await service.claims_of(session=uow.session, requests=items)
         return console.render(
             request,
@@ -73,6 +77,7 @@ def add_queue_pages(console: Console) -> None:
             status=status,
             request_type=request_type or "",
             statuses=RequestStatus,
+            pages=paging.links("/queue", next_cursor, status=status, request_type=request_type),
         )
 
     async def detail(

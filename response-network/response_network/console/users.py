@@ -27,6 +27,7 @@ from response_network.users import service
 from response_network.users.models import Role, User
 from response_network.users.schemas import UserCreate, UserUpdate
 from shared.platform.console.forms import GENERAL, validation_errors
+from shared.platform.console.paging import FIRST_PAGE, Paging, PagingDep
 from shared.platform.console.session import read_form
 from shared.platform.console.site import PREFIX, Console
 from shared.scopes import Scope
@@ -125,7 +126,7 @@ def add_user_pages(console: Console) -> None:
         q: str | None = None,
         role: Role | None = None,
         active: bool | None = None,
-        cursor: str | None = None,
+        paging: Paging = FIRST_PAGE,
         errors: dict[str, str] | None = None,
         posted: dict[str, Any] | None = None,
         status_code: int = 200,
@@ -133,14 +134,10 @@ def add_user_pages(console: Console) -> None:
         users, next_cursor = await service.list_users(
             session=uow.session,
             filters=service.UserFilters(role=role, active=active, text=q),
-            cursor=cursor,
-            limit=50,
+            cursor=paging.cursor,
+            limit=paging.limit,
         )
         filters = {"q": q or "", "role": role.value if role else "", "active": active}
-        next_query = None
-        if next_cursor:
-            kept = {k: v for k, v in filters.items() if v not in ("", None)}
-            next_query = urlencode({**kept, "cursor": next_cursor})
         return console.render(
             request,
             "users.html",
@@ -148,7 +145,7 @@ def add_user_pages(console: Console) -> None:
             user=user,
             users=users,
             filters=filters,
-            next_query=next_query,
+            pages=paging.links("/users", next_cursor, **filters),
             roles=list(Role),
             profiles=await catalog.list_profiles(session=uow.session),
             errors=errors or {},
@@ -161,13 +158,13 @@ def add_user_pages(console: Console) -> None:
         request: HttpRequest,
         user: ConsoleUser,
         uow: UnitOfWorkDep,
+        paging: PagingDep,
         q: Search = None,
         role: Annotated[Role | None, Query()] = None,
         active: Annotated[bool | None, Query()] = None,
-        cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
     ) -> Response:
         return await list_view(
-            request, user, uow, q=q or None, role=role, active=active, cursor=cursor
+            request, user, uow, q=q or None, role=role, active=active, paging=paging
         )
 
     @page("/users", role=Role.ADMIN, scope=ADMIN, methods=["POST"])

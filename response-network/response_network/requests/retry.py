@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
 from core.db import after_commit, utcnow
 from core.errors import Conflict
 from core.jobs import JobRunner
+from core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from response_network.audit.models import AuditEvent
 from response_network.catalog.models import RequestType
 from response_network.requests.models import Request, RequestStatus
@@ -239,14 +240,29 @@ def _plain(value: Any) -> Any:
 
 
 async def list_failed_requests(
-    *, session: AsyncSession, filters: RetryFilters, limit: int = MAX_RETRY_PER_CALL
-) -> list[Request]:
-    """The failed requests `filters` match, oldest failure first: what a bulk retry with the
-    same filters takes (the console lists them before an admin retries)."""
-    rows = await session.scalars(
+    *,
+    session: AsyncSession,
+    filters: RetryFilters,
+    cursor: str | None = None,
+    limit: int = DEFAULT_PAGE_SIZE,
+) -> tuple[list[Request], str | None]:
+    """The failed requests `filters` match, oldest failure first, as a bulk retry with the
+    same filters takes them (the console lists them before an admin retries): one page and
+    the next page's cursor."""
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    statement = (
         select(Request)
         .where(*_filters(filters))
         .order_by(Request.updated_at, Request.id)
-        .limit(max(1, min(limit, MAX_RETRY_PER_CALL)))
+        .limit(limit + 1)
     )
-    return list(rows.all())
+    if cursor is not None:
+        at, last_id = decode_cursor(cursor)
+        statement = statement.where(
+            or_(Request.updated_at > at, and_(Request.updated_at == at, Request.id > last_id))
+        )
+    rows = list((await session.scalars(statement)).all())
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    return page, encode_cursor(page[-1].updated_at, page[-1].id)

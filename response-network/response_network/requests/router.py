@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from response_network.deps import (
     AdminUser,
     CurrentActor,
@@ -72,7 +73,7 @@ async def list_queue(
     request_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     owner_id: uuid.UUID | None = None,
     cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
 ) -> RequestPage:
     filters = service.QueueFilters(status=status, request_type=request_type, owner_id=owner_id)
     requests, next_cursor = await service.list_queue(

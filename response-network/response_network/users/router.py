@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from response_network.deps import (
     CurrentActor,
     CurrentUser,
@@ -65,7 +66,7 @@ async def list_users(
     active: bool | None = None,
     q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description=SEARCH_HELP)] = None,
     cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: PageSize = DEFAULT_PAGE_SIZE,
 ) -> UserPage:
     users, next_cursor = await service.list_users(
         session=uow.session,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel, ConfigDict
 
 from core.deps import UnitOfWorkDep
-from core.pagination import MAX_CURSOR_LENGTH
+from core.pagination import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, PageSize
 from shared.exchange.context import TransferContext
 from shared.platform.alerts import service
 from shared.platform.alerts.http_outcomes import outcome_observer
@@ -63,7 +63,7 @@ def alerts_router(
         state: AlertState | None = None,
         rule: Rule | None = None,
         cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: PageSize = DEFAULT_PAGE_SIZE,
     ) -> Any:
         alerts, next_cursor = await service.list_alerts(
             session=uow.session, model=model, state=state, rule=rule, cursor=cursor, limit=limit

@@ -7,22 +7,20 @@ No `from __future__ import annotations`: FastAPI reads the closures' parameter a
 """
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
-from fastapi import Depends, Query
+from fastapi import Depends
 from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 
 from core.deps import UnitOfWorkDep
-from core.pagination import MAX_CURSOR_LENGTH
 from shared.platform.alerts import service
 from shared.platform.alerts.models import AlertMixin, AlertState
 from shared.platform.alerts.rules import Rule
-from shared.platform.console.site import PREFIX, Console
+from shared.platform.console.forms import Blank
+from shared.platform.console.paging import PagingDep
+from shared.platform.console.site import Console
 from shared.principals import Role
 from shared.scopes import Scope
-
-PAGE = 50
 
 
 def add_alert_pages(console: Console, model: type[AlertMixin]) -> None:
@@ -34,17 +32,18 @@ def add_alert_pages(console: Console, model: type[AlertMixin]) -> None:
         request: HttpRequest,
         user: User,
         uow: UnitOfWorkDep,
-        state: AlertState | None = None,
-        rule: Rule | None = None,
-        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
+        paging: PagingDep,
+        state: Annotated[AlertState | None, Blank] = None,
+        rule: Annotated[Rule | None, Blank] = None,
     ) -> Response:
         alerts, next_cursor = await service.list_alerts(
-            session=uow.session, model=model, state=state, rule=rule, cursor=cursor, limit=PAGE
+            session=uow.session,
+            model=model,
+            state=state,
+            rule=rule,
+            cursor=paging.cursor,
+            limit=paging.limit,
         )
-        next_link = None
-        if next_cursor:
-            kept = {"state": state, "rule": rule, "cursor": next_cursor}
-            next_link = f"{PREFIX}/alerts?" + urlencode({k: v for k, v in kept.items() if v})
         return console.render(
             request,
             "alerts.html",
@@ -54,5 +53,5 @@ def add_alert_pages(console: Console, model: type[AlertMixin]) -> None:
             rule=rule,
             states=AlertState,
             rules=Rule,
-            next_link=next_link,
+            pages=paging.links("/alerts", next_cursor, state=state, rule=rule),
         )

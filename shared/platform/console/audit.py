@@ -1,13 +1,12 @@
 """The audit page, for either network: the trail newest first, filtered by actor, action,
-object and time range, in keyset pages with a "next" link; over `list_audit_events`, the
-service of `GET /admin/audit`, with the same admin check and the same filter limits.
+object and time range, in keyset pages (`paging.py`); over `list_audit_events`, the service of
+`GET /admin/audit`, with the same admin check and the same filter limits.
 
 No `from __future__ import annotations`: FastAPI reads the closures' parameter annotations.
 """
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import Depends, Query
 from fastapi import Request as HttpRequest
@@ -17,14 +16,13 @@ from pydantic import BaseModel, Field, ValidationError
 from core.audit import AuditEventMixin, AuditFilters, list_audit_events
 from core.deps import UnitOfWorkDep
 from core.errors import Invalid
-from core.pagination import MAX_CURSOR_LENGTH
 from shared.platform.audit import NO_NUL
 from shared.platform.console.forms import validation_errors
-from shared.platform.console.site import PREFIX, Console
+from shared.platform.console.paging import PageLinks, PagingDep
+from shared.platform.console.site import Console
 from shared.principals import Role
 from shared.scopes import Scope
 
-PAGE = 50
 FIELDS = ("actor_name", "action", "object_type", "object_id", "since", "until")
 
 
@@ -51,18 +49,18 @@ def add_audit_pages(console: Console, model: type[AuditEventMixin]) -> None:
         request: HttpRequest,
         user: User,
         uow: UnitOfWorkDep,
+        paging: PagingDep,
         actor_name: Text = "",
         action: Text = "",
         object_type: Text = "",
         object_id: Text = "",
         since: Annotated[str, Query(alias="from", max_length=64)] = "",
         until: Annotated[str, Query(alias="to", max_length=64)] = "",
-        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
     ) -> Response:
         values = (actor_name, action, object_type, object_id, since, until)
         given = dict(zip(FIELDS, values, strict=True))
         events: list[Any] = []
-        next_link = None
+        pages: PageLinks | None = None
         errors: dict[str, str] = {}
         try:
             query = AuditQuery.model_validate({k: v for k, v in given.items() if v})
@@ -70,8 +68,8 @@ def add_audit_pages(console: Console, model: type[AuditEventMixin]) -> None:
                 session=uow.session,
                 model=model,
                 filters=AuditFilters(**query.model_dump()),
-                cursor=cursor or None,
-                limit=PAGE,
+                cursor=paging.cursor,
+                limit=paging.limit,
             )
         except ValidationError as exc:
             errors = validation_errors(exc)
@@ -80,13 +78,9 @@ def add_audit_pages(console: Console, model: type[AuditEventMixin]) -> None:
                 raise
             errors = {"until": refused.detail}
         else:
-            if next_cursor:
-                kept = {
-                    ("from" if k == "since" else "to" if k == "until" else k): v
-                    for k, v in given.items()
-                    if v
-                }
-                next_link = f"{PREFIX}/audit?" + urlencode(kept | {"cursor": next_cursor})
+            named = {"since": "from", "until": "to"}
+            kept = {named.get(name, name): value for name, value in given.items()}
+            pages = paging.links("/audit", next_cursor, **kept)
         return console.render(
             request,
             "audit.html",
@@ -95,6 +89,6 @@ def add_audit_pages(console: Console, model: type[AuditEventMixin]) -> None:
             events=events,
             given=given,
             errors=errors,
-            next_link=next_link,
-            paged=bool(cursor),
+            pages=pages,
+            paged=paging.cursor is not None,
         )

@@ -100,10 +100,13 @@ ADMIN_PAGES = {
     "Requests by status": "Requests by status",
     "Users": "Users",
     "Cache": "Response cache",
-    "Sync status": "Sync status",
+    "Transfer": "Transfer",
+    "Audit": "Audit",
     "Alerts": "Alerts",
+    "Tasks": "Tasks",
 }
-"""The request network's admin links and the heading of the page each opens."""
+"""The request network's admin links and the heading of the page each opens (the last four
+are the pages both networks mount)."""
 
 
 def test_a_plain_user_sees_no_staff_link_and_is_refused_the_pages(
@@ -128,7 +131,7 @@ def test_a_plain_user_sees_no_staff_link_and_is_refused_the_pages(
     user.seen("api-keys")
     for link in ADMIN_PAGES:
         expect(user.page.get_by_role("link", name=link, exact=True)).to_have_count(0)
-    for path in ("/console/admin/users", "/console/admin/cache"):
+    for path in ("/console/admin/users", "/console/admin/cache", "/console/transfer"):
         answer = user.page.goto(f"{system.request_url}{path}")
         assert answer is not None
         assert answer.status == 403
@@ -184,6 +187,7 @@ def test_an_admin_retries_failed_requests(system: ConsoleSystem, open_tab: Tab) 
 
     # The users and catalog pages, seen once each (accessible names, no console errors).
     admin.page.get_by_role("link", name="Users", exact=True).click()
+    admin.seen("users")
     admin.page.get_by_role("link", name="uma", exact=True).click()
     expect(admin.page.get_by_role("heading", name="User uma")).to_be_visible()
     admin.seen("user")

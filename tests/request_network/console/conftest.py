@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import re
+from typing import Any
 
 import httpx
 import pytest
 
+from core.audit import Actor, AuditEventMixin, record_audit
+from core.runtime import Runtime
 from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
@@ -35,6 +39,35 @@ def csrf_of(page: httpx.Response) -> str:
     found = _CSRF.search(page.text)
     assert found is not None, page.text[:500]
     return found.group(1)
+
+
+async def poke(runtime: Runtime[Any], model: type[AuditEventMixin], count: int) -> None:
+    """`count` audit events `test.poked` by `cli`, on objects `thing thing-<n>`."""
+    async with runtime.unit_of_work() as uow:
+        for number in range(count):
+            record_audit(
+                session=uow.session,
+                model=model,
+                actor=Actor(id=None, name="cli"),
+                action="test.poked",
+                object_type="thing",
+                object_id=f"thing-{number}",
+            )
+
+
+OPERATIONS_LINKS = ["Transfer", "Audit", "Alerts", "Tasks"]
+"""The pages both networks mount, as the last links of an admin's navigation on either."""
+
+
+def nav_links(page: httpx.Response) -> list[str]:
+    nav = page.text.split('<nav aria-label="Console">')[1].split("</nav>")[0]
+    return re.findall(r'<a href="[^"]+">([^<]+)</a>', nav)
+
+
+def page_link(page: httpx.Response, rel: str) -> str | None:
+    """The address of a paged list's `rel` ("next" or "prev") link, if the page has one."""
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', page.text)
+    return html.unescape(found.group(1)) if found else None
 
 
 async def log_in(

@@ -1,5 +1,6 @@
 """The request network's admin pages: requests by status, users with their quota and its reset,
-the response cache, the transfer per stream, alerts; and a plain user's refusals."""
+the response cache; the shared transfer, audit, alerts and tasks pages mounted over this
+network's own streams, tables and jobs; and a plain user's refusals."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db import utcnow
+from core.job_runs import JobRun, record_job_run
 from request_network.alerts.models import TABLES as ALERT_TABLES
 from request_network.audit.models import AuditEvent
 from request_network.requests.models import RequestStatus
@@ -24,7 +26,14 @@ from shared.platform.alerts.models import Severity
 from shared.platform.alerts.rules import Finding, Rule
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.conftest import ReplicaUserFactory
-from tests.request_network.console.conftest import FORM_SCHEMA, csrf_of, log_in
+from tests.request_network.console.conftest import (
+    FORM_SCHEMA,
+    OPERATIONS_LINKS,
+    csrf_of,
+    log_in,
+    nav_links,
+    poke,
+)
 from tests.request_network.replica import insert_api_key
 from tests.request_network.responses.conftest import (
     ApplyResponses,
@@ -33,7 +42,7 @@ from tests.request_network.responses.conftest import (
     response,
 )
 
-ADMIN_LINKS = ("Requests by status", "Users", "Cache", "Sync status", "Alerts")
+ADMIN_LINKS = ("Requests by status", "Users", "Cache", "Transfer", "Audit", "Alerts", "Tasks")
 
 
 @pytest.fixture
@@ -96,6 +105,7 @@ async def test_requests_by_status_counts_every_status_and_lists_everyones(
 
     assert page.status_code == 200
     assert all(f">{link}</a>" in page.text for link in ADMIN_LINKS)
+    assert nav_links(page)[-4:] == OPERATIONS_LINKS
     assert 'status=pending">pending</a></td><td>1</td>' in page.text
     assert 'status=delivered">delivered</a></td><td>0</td>' in page.text
     assert '<th scope="row">total</th><td>2</td>' in page.text
@@ -224,13 +234,13 @@ async def test_an_admin_drops_one_users_cached_answers_then_all(
     assert await audited(request_runtime, "cache.clear") == [("root", {"deleted": 1})]
 
 
-async def test_sync_status_shows_each_stream_its_gaps_and_the_quarantine(
+async def test_transfer_shows_this_networks_streams_gaps_and_quarantine_and_requeues(
     request_runtime: RequestRuntime,
     alice: User,
     import_responses: ImportResponses,
     admin_client: httpx.AsyncClient,
 ) -> None:
-    empty = await admin_client.get("/console/admin/transfer")
+    empty = await admin_client.get("/console/transfer")
     request_id = await insert_request(request_runtime, alice)
     await import_responses(response(request_id))
     async with request_runtime.unit_of_work() as uow:
@@ -240,15 +250,24 @@ async def test_sync_status_shows_each_stream_its_gaps_and_the_quarantine(
     junk.write_bytes(b"not a batch")
     quarantine(junk, ctx.quarantine_dir, code="invalid.batch", detail="truncated", check="format")
 
-    page = await admin_client.get("/console/admin/transfer")
+    page = await admin_client.get("/console/transfer")
+    requeued = await admin_client.post(
+        "/console/transfer/quarantine/responses-junk.tar/requeue",
+        data={"csrf_token": csrf_of(page)},
+    )
 
-    assert "No batch received yet." in empty.text
+    assert "Nothing received yet." in empty.text
     assert page.status_code == 200
-    received = page.text.split('aria-label="Received, per stream"')[1].split("</table>")[0]
-    assert "<td>responses</td><td>1</td>" in received
-    assert "<strong>4</strong>" in received  # the missing batch
-    assert "<code>responses-junk.tar</code></td><td>format</td><td>invalid.batch</td>" in page.text
-    assert "truncated" in page.text
+    inbound = compact(page.text).split('<table id="inbound">')[1].split("</table>")[0]
+    assert "<td>responses</td><td>1</td>" in inbound
+    assert "<strong>4</strong>" in inbound  # the missing batch
+    assert "<td>responses-junk.tar</td><td><code>invalid.batch</code> truncated</td>" in page.text
+    assert 'aria-label="Declare responses 4 lost"' in page.text
+    assert requeued.status_code == 303
+    assert (ctx.inbox_dir / "responses-junk.tar").exists()
+    assert [actor for actor, _ in await audited(request_runtime, "transfer.batch_requeued")] == [
+        "root"
+    ]
 
 
 async def test_alerts_are_listed_newest_first_and_filtered(
@@ -270,18 +289,33 @@ async def test_alerts_are_listed_newest_first_and_filtered(
                 webhook=False,
             )
 
-    every = await admin_client.get("/console/admin/alerts?state=&rule=")
-    resolved = await admin_client.get("/console/admin/alerts", params={"state": "resolved"})
-    open_gaps = await admin_client.get(
-        "/console/admin/alerts", params={"state": "open", "rule": "gap"}
-    )
-    wrong = await admin_client.get("/console/admin/alerts", params={"rule": "weather"})
+    every = await admin_client.get("/console/alerts?state=&rule=")
+    resolved = await admin_client.get("/console/alerts", params={"state": "resolved"})
+    open_gaps = await admin_client.get("/console/alerts", params={"state": "open", "rule": "gap"})
+    wrong = await admin_client.get("/console/alerts", params={"rule": "weather"})
 
     summary = re.compile(r"<td>(\w+ on \w+)</td>")
     assert summary.findall(every.text) == ["quarantine on inbox", "gap on responses"]
     assert summary.findall(resolved.text) == ["gap on responses"]
-    assert "No alerts match this filter." in open_gaps.text
+    assert "No alert matches this filter." in open_gaps.text
     assert wrong.status_code == 422
+
+
+async def test_audit_and_tasks_show_this_networks_trail_and_jobs(
+    request_runtime: RequestRuntime, admin_client: httpx.AsyncClient
+) -> None:
+    await poke(request_runtime, AuditEvent, 2)
+    job = sorted(request_runtime.registry.jobs)[0]
+    failed = JobRun(started_at=utcnow(), seconds=0.25, outcome="failed", error="OSError: full")
+    await record_job_run(request_runtime.cache, job, failed)
+
+    audit = await admin_client.get("/console/audit", params={"action": "test.poked"})
+    tasks = await admin_client.get("/console/tasks")
+
+    assert "<td>cli</td><td>test.poked</td><td>thing thing-1</td>" in compact(audit.text)
+    assert tasks.status_code == 200
+    assert all(f"<td>{name}</td>" in tasks.text for name in request_runtime.registry.jobs)
+    assert "failed: <code>OSError: full</code>" in tasks.text
 
 
 async def test_a_user_sees_their_own_api_keys_read_only(
@@ -322,8 +356,10 @@ async def test_a_plain_user_sees_no_admin_link_and_is_refused_every_admin_page(
             "/console/admin/users",
             f"/console/admin/users/{root.id}",
             "/console/admin/cache",
-            "/console/admin/transfer",
-            "/console/admin/alerts",
+            "/console/transfer",
+            "/console/audit",
+            "/console/alerts",
+            "/console/tasks",
         )
     ]
     actions = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 
@@ -10,7 +11,8 @@ from request_network.runtime import RequestRuntime
 from request_network.users.models import User
 from tests.request_network.catalog.test_submissions import replica_type
 from tests.request_network.conftest import ReplicaUserFactory
-from tests.request_network.console.conftest import csrf_of, log_in
+from tests.request_network.console.conftest import csrf_of, log_in, page_link
+from tests.request_network.responses.conftest import insert_request
 
 
 async def test_the_form_is_generated_from_the_schema(signed_in: httpx.AsyncClient) -> None:
@@ -147,3 +149,34 @@ async def test_the_any_status_option_is_no_filter(signed_in: httpx.AsyncClient) 
 
     assert listing.status_code == 200
     assert "<td>forecast</td>" in listing.text
+
+
+async def test_my_requests_page_forward_and_back_with_a_bounded_page_size(
+    request_runtime: RequestRuntime, signed_in: httpx.AsyncClient, dana: User
+) -> None:
+    made = {await insert_request(request_runtime, dana) for _ in range(3)}
+
+    def listed(page: httpx.Response) -> list[str]:
+        return re.findall(r'href="/console/requests/([0-9a-f-]{36})"', page.text)
+
+    first = await signed_in.get("/console/requests", params={"limit": 2})
+    next_address = page_link(first, "next")
+    assert next_address is not None
+    second = await signed_in.get(next_address)
+    previous_address = page_link(second, "prev")
+    assert previous_address is not None
+    back = await signed_in.get(previous_address)
+
+    assert len(listed(first)) == 2
+    assert "Page 1: requests 1 to 2" in first.text
+    assert "more follow" in first.text
+    assert len(listed(second)) == 1
+    assert {uuid.UUID(i) for i in listed(first) + listed(second)} == made
+    assert "Page 2: requests 3 to 3" in second.text
+    assert "the last page" in second.text
+    assert page_link(second, "next") is None
+    assert listed(back) == listed(first)
+    for wrong in ({"limit": 201}, {"limit": 0}, {"cursor": "nope"}, {"limit": "many"}):
+        refused = await signed_in.get("/console/requests", params=wrong)
+        assert refused.status_code == 422, wrong
+        assert "<html" in refused.text

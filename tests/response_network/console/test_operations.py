@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from core.audit import Actor, record_audit
 from core.db import utcnow
 from core.job_runs import JobRun, record_job_run
 from response_network.alerts.models import Alert
@@ -22,7 +21,13 @@ from response_network.transfer.service import transfer_context
 from response_network.users.models import User
 from shared.exchange.importing import ImportStatus, import_pending
 from shared.exchange.keys import generate_keys, peer_key_path, public_key_path
-from tests.request_network.console.conftest import csrf_of
+from tests.request_network.console.conftest import (
+    OPERATIONS_LINKS,
+    csrf_of,
+    nav_links,
+    page_link,
+    poke,
+)
 from tests.response_network.console.conftest import signed_in_as
 
 BATCH = "requests-000000000007-" + "ab" * 16 + ".tar.gz"
@@ -156,7 +161,7 @@ async def test_batches_are_paged_and_the_overview_charts_them(
     for hour, count in batches.items():
         assert f"<title>{hour}: {count}</title>" in overview.text
         assert f"<title>{hour}: {records[hour]}</title>" in overview.text
-    inbound = r'id="inbound".*<td>requests</td><td>1</td>.*<td>3 s</td>'
+    inbound = r'id="inbound".*<td>requests</td><td>1</td>.*<td>3.0&nbsp;s</td>'
     assert re.search(inbound, overview.text, re.S)
 
 
@@ -168,6 +173,7 @@ async def test_the_overview_shows_requests_alerts_and_workers(
         uow.session.add(open_alert("quarantine", "requests", now))
     client = await signed_in_as(response_client, "ada")
     page = await client.get("/console/overview")
+    assert nav_links(page)[-4:] == OPERATIONS_LINKS  # as on the request network
     assert re.search(r'id="request-counts".*<th scope="col">received</th>', page.text, re.S)
     assert "none waiting" in page.text
     assert "quarantine (requests): 1 batch in quarantine" in page.text
@@ -213,24 +219,15 @@ async def test_alerts_are_filtered_by_state_and_rule(
 async def test_the_audit_log_is_filtered_and_paged_with_errors_by_the_field(
     response_client: httpx.AsyncClient, response_runtime: ResponseRuntime, admin_user: User
 ) -> None:
-    async with response_runtime.unit_of_work() as uow:
-        for number in range(55):
-            record_audit(
-                session=uow.session,
-                model=AuditEvent,
-                actor=Actor(id=None, name="cli"),
-                action="test.poked",
-                object_type="thing",
-                object_id=f"thing-{number}",
-            )
+    await poke(response_runtime, AuditEvent, 55)
     client = await signed_in_as(response_client, "ada")
     first = await client.get("/console/audit", params={"action": "test.poked"})
     assert first.text.count("<td>test.poked</td>") == 50
-    link = re.search(r'<a href="([^"]+)">Next \(older\) events</a>', first.text)
+    link = page_link(first, "next")
     assert link is not None
-    second = await client.get(link.group(1).replace("&amp;", "&"))
+    second = await client.get(link)
     assert second.text.count("<td>test.poked</td>") == 5
-    assert "Next (older) events" not in second.text
+    assert "Page 2: events 51 to 55, the last page." in second.text
     by_object = await client.get("/console/audit", params={"object_id": "thing-7"})
     assert by_object.text.count("<td>test.poked</td>") == 1
 

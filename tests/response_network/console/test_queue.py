@@ -8,7 +8,7 @@ import httpx
 
 from response_network.users.models import User
 from shared.platform.console.session import csrf_token_for
-from tests.request_network.console.conftest import csrf_of
+from tests.request_network.console.conftest import csrf_of, page_link
 from tests.response_network.console.conftest import signed_in_as
 from tests.response_network.requests.conftest import Master
 
@@ -113,6 +113,14 @@ async def test_an_admin_retries_one_then_every_failed_request_matching_a_filter(
         assert failed.status_code == 303, failed.text
     listing = await client.get("/console/failed")
     assert listing.text.count('aria-label="Retry request') == 3
+    first = await client.get("/console/failed", params={"limit": 2, "reason": "o"})
+    next_address = page_link(first, "next")
+    assert next_address is not None
+    assert "reason=o" in next_address
+    second = await client.get(next_address)
+    assert first.text.count('aria-label="Retry request') == 2
+    assert f'aria-label="Retry request {ids[2]}"' in second.text  # oldest failure first
+    assert second.text.count('aria-label="Retry request') == 1
 
     one = await client.post(
         f"/console/failed/{ids[2]}/retry", data={"csrf_token": csrf_of(listing)}
@@ -131,3 +139,30 @@ async def test_an_admin_retries_one_then_every_failed_request_matching_a_filter(
     assert "Retried 2 request(s); skipped 0." in page.text
     assert "No failed requests" in page.text
     assert len(await master.audit("request.retry")) == 3
+
+
+async def test_the_queue_pages_forward_and_back_and_bounds_its_page_size(
+    response_client: httpx.AsyncClient, master: Master, operator: User
+) -> None:
+    ids = {str(await master.arrive("manual")) for _ in range(3)}
+    client = await signed_in_as(response_client, "olga")
+
+    def listed(page: httpx.Response) -> list[str]:
+        return re.findall(r'href="/console/queue/([0-9a-f-]{36})"', page.text)
+
+    first = await client.get("/console/queue", params={"limit": 2, "request_type": "manual"})
+    next_address = page_link(first, "next")
+    assert next_address is not None
+    second = await client.get(next_address)
+    previous_address = page_link(second, "prev")
+    assert previous_address is not None
+
+    assert len(listed(first)) == 2
+    assert set(listed(first) + listed(second)) == ids
+    assert "Page 2: requests 3 to 3" in second.text
+    assert listed(await client.get(previous_address)) == listed(first)
+    too_long = next_address + "&back=x" * 20  # a real cursor, too long a trail
+    for wrong in ("/console/queue?limit=201", "/console/queue?cursor=nope", too_long):
+        refused = await client.get(wrong)
+        assert refused.status_code == 422, wrong
+        assert "<!doctype html>" in refused.text
