@@ -62,7 +62,8 @@ test: install services lint
 	$(VENV)/pytest -n $(TEST_WORKERS) --durations=15 --cov --cov-report=term $(PYTEST_ARGS)
 
 # The pictures docs/console.md shows, taken by the browser stories (tests/e2e/console/).
-screenshots: install services
+screenshots: install
+	@scripts/ensure-services.sh pngquant
 	rm -rf var/screenshots
 	$(VENV)/pytest tests/e2e/console -n 0 -q -p no:cacheprovider
 	$(VENV)/python scripts/console_screenshots.py

@@ -3,7 +3,7 @@
 
 Each picture is named after the story, the tab and the step that took it (`Visitor.seen`);
 the step numbers change as stories grow, so they are matched by pattern. Each is reduced to
-64 colours with `pngquant` when it is installed (`apt-get install pngquant`; a fifth of the
+64 colours with `pngquant` when it is installed (`make screenshots` installs it; a fifth of the
 size, still legible), else copied as it is. A step no story takes any more fails the script:
 the docs would go stale.
 """

@@ -3,7 +3,8 @@
 # PostgreSQL (initdb, pg_ctl), redis-server, age / age-keygen (the encryption tests check
 # Airlock against the real age tools) and Chromium (the console's browser tests drive the
 # distribution's build with Playwright: Playwright's own browser download cannot run here).
-# Installs them with apt-get when missing.
+# Installs them with apt-get when missing. Arguments name more tools a target needs (a
+# Debian package of the same name): `make screenshots` asks for pngquant.
 set -euo pipefail
 
 have_postgres() {
@@ -18,6 +19,9 @@ have_postgres || missing+=(postgresql)
 have_redis || missing+=(redis-server)
 have_age || missing+=(age)
 have_chromium || missing+=(chromium)
+for tool in "$@"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
