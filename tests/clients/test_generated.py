@@ -26,6 +26,8 @@ def test_the_committed_client_is_what_the_generator_writes(tmp_path: Path) -> No
 
     written, committed = files(tmp_path / "python"), files(CLIENT)
     drifted = sorted(
-        name for name in written.keys() | committed.keys() if written.get(name) != committed.get(name)
+        name
+        for name in written.keys() | committed.keys()
+        if written.get(name) != committed.get(name)
     )
     assert drifted == [], "the client drifted from the spec: run `make client` and commit it"

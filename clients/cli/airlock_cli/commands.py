@@ -16,9 +16,10 @@ from airlock_cli.context import state
 from airlock_cli.exits import ExitCode, Failure
 
 if TYPE_CHECKING:
-    from airlock_cli.server import Server
     from airlock_client import AuthenticatedClient
     from airlock_client.models import RequestDetail, ResponseRead
+
+    from airlock_cli.server import Server
 
 RequestId = Annotated[str, typer.Argument(help="The request's id (from submit or list).")]
 Output = Annotated[
@@ -52,11 +53,12 @@ def login(
     ] = None,
 ) -> None:
     """Log in (username and password, or an API key) and keep the credentials (mode 0600)."""
-    from airlock_cli import credentials
-    from airlock_cli.server import answer, refusal
     from airlock_client.api.auth import log_in
     from airlock_client.api.users import get_me
     from airlock_client.models import BodyLogIn, TokenRead, UserRead
+
+    from airlock_cli import credentials
+    from airlock_cli.server import answer, refusal
 
     server = state(ctx).server()
     if api_key:
@@ -89,8 +91,9 @@ def login(
 
 def types(ctx: typer.Context) -> None:
     """The request types you may submit, with their parameters."""
-    from airlock_cli.server import answer
     from airlock_client.api.catalog import list_request_types
+
+    from airlock_cli.server import answer
 
     server, client = signed_in(ctx)
     listed = server.call(list_request_types.sync_detailed, client=client)
@@ -102,7 +105,9 @@ def types(ctx: typer.Context) -> None:
             schema = item["parameter_schema"]
             required = set(schema.get("required", []))
             names = [f"{n}{'' if n in required else '?'}" for n in schema.get("properties", {})]
-            typer.echo(f"{item['name']:24} {item['title']}  ({', '.join(names) or 'no parameters'})")
+            typer.echo(
+                f"{item['name']:24} {item['title']}  ({', '.join(names) or 'no parameters'})"
+            )
 
     state(ctx).emit(data, human)
 
@@ -123,11 +128,12 @@ def submit(
     ] = False,
 ) -> None:
     """Submit a request; the parameters are checked against the type's schema first."""
-    from airlock_cli import parameters
-    from airlock_cli.server import answer, refusal
     from airlock_client.api.catalog import list_request_types
     from airlock_client.api.requests import submit_request
     from airlock_client.models import RequestCreate, RequestCreateParameters, RequestRead
+
+    from airlock_cli import parameters
+    from airlock_cli.server import answer, refusal
 
     if param and json_file:
         raise Failure("give --param or --json, not both", ExitCode.USAGE)
@@ -186,9 +192,10 @@ def status(ctx: typer.Context, request_id: RequestId) -> None:
 
 
 def fetch_detail(ctx: typer.Context, request_id: uuid.UUID) -> RequestDetail:
-    from airlock_cli.server import answer
     from airlock_client.api.requests import get_request
     from airlock_client.models import RequestDetail
+
+    from airlock_cli.server import answer
 
     server, client = signed_in(ctx)
     got = server.call(get_request.sync_detailed, client=client, request_id=request_id)
@@ -209,6 +216,7 @@ def wait(
         lambda: fetch_detail(ctx, uid).status.value,
         timeout=timeout,
         sleep=state(ctx).hooks.sleep,
+        clock=state(ctx).hooks.clock,
         label=f"waiting for {uid}",
     )
     if final is None:
@@ -224,9 +232,10 @@ def answer(ctx: typer.Context, request_id: RequestId, output: Output = None) -> 
 
 
 def show_answer(ctx: typer.Context, request_id: uuid.UUID, output: Path | None) -> None:
-    from airlock_cli.server import error_body, refusal
     from airlock_client.api.responses import read_response
     from airlock_client.models import ResponseRead
+
+    from airlock_cli.server import error_body, refusal
 
     server, client = signed_in(ctx)
     got = server.call(read_response.sync_detailed, client=client, request_id=request_id)
@@ -266,10 +275,11 @@ def list_requests(
     limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
 ) -> None:
     """Your requests, newest first."""
-    from airlock_cli.server import answer
     from airlock_client.api.requests import list_requests as list_operation
     from airlock_client.models import RequestPage, RequestStatus
     from airlock_client.types import UNSET
+
+    from airlock_cli.server import answer
 
     try:
         wanted = RequestStatus(status) if status else UNSET
@@ -296,9 +306,10 @@ def list_requests(
 
 def limits(ctx: typer.Context) -> None:
     """Your submission limits: used, remaining and when each window frees up."""
-    from airlock_cli.server import answer
     from airlock_client.api.requests import my_limits
     from airlock_client.models import QuotaRead
+
+    from airlock_cli.server import answer
 
     server, client = signed_in(ctx)
     quota = answer(server.call(my_limits.sync_detailed, client=client), QuotaRead)
@@ -321,13 +332,16 @@ def limits(ctx: typer.Context) -> None:
 
 def cancel(ctx: typer.Context, request_id: RequestId) -> None:
     """Cancel a request not decided yet (at once if it has not left; else on the way)."""
-    from airlock_cli.server import answer
     from airlock_client.api.requests import cancel_request
     from airlock_client.models import RequestRead
 
+    from airlock_cli.server import answer
+
     server, client = signed_in(ctx)
     uid = request_id_of(request_id)
-    made = answer(server.call(cancel_request.sync_detailed, client=client, request_id=uid), RequestRead)
+    made = answer(
+        server.call(cancel_request.sync_detailed, client=client, request_id=uid), RequestRead
+    )
     asked = "" if made.status.value == "cancelled" else " (cancellation sent)"
     state(ctx).emit(made.to_dict(), lambda: typer.echo(f"{made.id}  {made.status.value}{asked}"))
 

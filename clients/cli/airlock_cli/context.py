@@ -19,11 +19,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Hooks:
-    """The HTTP transport (None: the network; a test's reaches an app in process) and the
-    pause between polls (a test's can stand for time passing)."""
+    """The HTTP transport (None: the network; a test's reaches an app in process), the pause
+    between polls and the clock `wait` reads (a test's stand for time passing)."""
 
     transport: httpx.BaseTransport | None = None
     sleep: Callable[[float], None] = field(default=time.sleep)
+    clock: Callable[[], float] = field(default=time.monotonic)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,8 @@ def load() -> Credentials | None:
     except FileNotFoundError:
         return None
     except (ValueError, TypeError) as error:
-        raise Failure(f"{path} is unreadable ({error}): {LOG_IN_AGAIN}", ExitCode.NOT_LOGGED_IN)
+        message = f"{path} is unreadable ({error}): {LOG_IN_AGAIN}"
+        raise Failure(message, ExitCode.NOT_LOGGED_IN) from None
 
 
 def server_url(option: str | None, stored: Credentials | None) -> str:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-
-from airlock_cli.credentials import LOG_IN_AGAIN, Credentials
-from airlock_cli.exits import ExitCode, Failure
 from airlock_client import AuthenticatedClient, Client
 from airlock_client.models import Error
 from airlock_client.types import Response
+
+from airlock_cli.credentials import LOG_IN_AGAIN, Credentials
+from airlock_cli.exits import ExitCode, Failure
 
 T = TypeVar("T")
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -38,10 +38,8 @@ class Server:
             raise Failure(f"not logged in: {LOG_IN_AGAIN}", ExitCode.NOT_LOGGED_IN)
         if credentials.url.rstrip("/") != self.url:
             # Never send one server's token to another.
-            raise Failure(
-                f"logged in on {credentials.url}, not on {self.url}: {LOG_IN_AGAIN} --url {self.url}",
-                ExitCode.NOT_LOGGED_IN,
-            )
+            elsewhere = f"logged in on {credentials.url}, not on {self.url}"
+            raise Failure(f"{elsewhere}: {LOG_IN_AGAIN} --url {self.url}", ExitCode.NOT_LOGGED_IN)
         if credentials.expired():
             raise Failure(f"the login expired: {LOG_IN_AGAIN}", ExitCode.NOT_LOGGED_IN)
         headers = {"Authorization": f"Bearer {credentials.token}"}
