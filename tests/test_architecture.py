@@ -1,6 +1,7 @@
-"""The package layers hold: `core` knows no domain, and the two networks never reach into
-each other (what they share lives in `shared`); `airlock-client` knows only the HTTP API. Read from the source with `ast`, so an import
-inside a function counts as much as one at the top of a module."""
+"""The package layers hold: `core` knows no domain, the two networks never reach into each
+other (what they share lives in `shared`), and `airlock-client` knows only the HTTP API.
+Read from the source with `ast`, so an import inside a function counts as much as one at the
+top of a module."""
 
 from __future__ import annotations
 
