@@ -65,7 +65,7 @@ client: install
 lint: install
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
-	$(VENV)/mypy $(PACKAGES) clients/cli/airlock_cli tests $(wildcard bench/*.py)
+	$(VENV)/mypy $(PACKAGES) $(CLIENT_PACKAGES) tests $(wildcard bench/*.py)
 
 fmt: install
 	$(VENV)/ruff check --fix .

@@ -6,9 +6,8 @@ Times `airlock --help`, `airlock-response --help`, `airlock-request --help`,
 `airlock-client --help` and `airlock transfer verify` on a small batch written to a
 temporary directory, each as a new process, and prints the median wall time and its ratio
 to the bare interpreter. Targets, with bytecode compiled (the project and the installed
-packages: with
-PYTHONDONTWRITEBYTECODE set, compiling typer and rich costs about 0.5 s at every start):
-each `--help` under 0.5 s, `transfer verify` under 1 s. Asserts nothing.
+packages: with PYTHONDONTWRITEBYTECODE set, compiling typer and rich costs about 0.5 s at
+every start): each `--help` under 0.5 s, `transfer verify` under 1 s. Asserts nothing.
 """
 
 from __future__ import annotations
