@@ -27,6 +27,8 @@ from request_network.jobs import registry as request_registry
 from request_network.requests.limits import reset_limits
 from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
+from response_network.api_keys.schemas import ApiKeyCreate
+from response_network.api_keys.service import create_api_key
 from response_network.bootstrap import seed_catalog
 from response_network.jobs import registry as response_registry
 from response_network.runtime import ResponseRuntime
@@ -62,6 +64,21 @@ class System:
         await self._run(self.response, "answer_requests")
         await self._run(self.response, "transfer_export")
         await self._run(self.request, "transfer_import")
+
+    async def issue_api_key(self) -> str:
+        """A key of the user, made on the master and carried over by the users stream."""
+        async with self.response.unit_of_work() as uow:
+            owner = await uow.session.get(User, self.user_id)
+            assert owner is not None
+            issued = await create_api_key(
+                session=uow.session,
+                owner=owner,
+                data=ApiKeyCreate(name="laptop"),
+                actor=Actor(id=None, name="test"),
+            )
+        await self._run(self.response, "transfer_export")
+        await self._run(self.request, "transfer_import")
+        return issued.secret
 
     async def reset_limits(self) -> None:
         """What an admin's reset does: stands in for the windows running out."""

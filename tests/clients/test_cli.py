@@ -101,3 +101,19 @@ async def test_cancel_and_a_cancelled_request_has_no_answer(cli: Terminal) -> No
     assert (waited.exit_code, answer.exit_code) == (ExitCode.NOT_ANSWERED,) * 2
     assert waited.stderr.strip() == f"airlock-client: {request_id} was cancelled"
     assert answer.stderr.strip() == f"airlock-client: {request_id} was cancelled"
+
+
+async def test_logging_in_with_an_api_key(cli: Terminal) -> None:
+    secret = await cli.system.issue_api_key()
+
+    wrong = await cli("login", "--api-key", "ak_not-a-key")
+    login = await cli("login", "--api-key", secret)
+    types = await cli("types")
+    stored = json.loads((cli.config / "airlock" / "credentials.json").read_text())
+
+    assert wrong.exit_code == ExitCode.REFUSED
+    assert wrong.stderr.strip() == "airlock-client: the server does not take this API key"
+    assert login.exit_code == 0, login.output
+    assert f"Logged in as {USERNAME}" in login.stdout
+    assert types.stdout.startswith("echo ")
+    assert (stored["token"], stored["expires_at"]) == (secret, None)

@@ -63,7 +63,10 @@ def login(
     server = state(ctx).server()
     if api_key:
         probe = credentials.Credentials(url=server.url, token=api_key, username="")
-        me = answer(server.call(get_me.sync_detailed, client=server.authenticated(probe)), UserRead)
+        checked = server.call(get_me.sync_detailed, client=server.authenticated(probe))
+        if checked.status_code == 401:
+            raise Failure("the server does not take this API key", ExitCode.REFUSED)
+        me = answer(checked, UserRead)
         saved = credentials.Credentials(url=server.url, token=api_key, username=me.username)
     else:
         username = username or typer.prompt("Username")
