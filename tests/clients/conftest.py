@@ -175,9 +175,16 @@ class Terminal:
         if self.meanwhile is not None:
             on_loop(self.loop, self.meanwhile())
 
-    async def __call__(self, *args: str, stdin: str | None = None, network: bool = False) -> Result:
-        """`network`: over real sockets (the default transport) instead of to the app."""
-        transport = None if network else InProcessTransport(self.system.client, self.loop)
+    async def __call__(
+        self,
+        *args: str,
+        stdin: str | None = None,
+        network: bool = False,
+        via: httpx.BaseTransport | None = None,
+    ) -> Result:
+        """`network`: over real sockets (the default transport) instead of to the app;
+        `via`: through another transport (something between the user and the network)."""
+        transport = via or (None if network else InProcessTransport(self.system.client, self.loop))
         app = make_app(Hooks(transport=transport, sleep=self.sleep, clock=self.clock))
         env = {
             "XDG_CONFIG_HOME": str(self.config),

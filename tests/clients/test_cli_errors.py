@@ -7,10 +7,11 @@ import json
 import re
 import time
 
+import httpx
 import pytest
 
 from airlock_cli.exits import ExitCode
-from tests.clients.conftest import BASE_URL, USERNAME, Terminal
+from tests.clients.conftest import BASE_URL, PASSWORD, USERNAME, InProcessTransport, Terminal
 from tests.services import free_port
 
 
@@ -90,3 +91,36 @@ async def test_a_malformed_id_and_another_servers_login(cli: Terminal) -> None:
     assert one_line(malformed.stderr) == "airlock-client: '../admin' is not a request id"
     assert elsewhere.exit_code == ExitCode.NOT_LOGGED_IN
     assert f"logged in on {BASE_URL}, not on http://elsewhere.example" in elsewhere.stderr
+
+
+async def test_login_asks_for_what_it_is_not_given_and_a_bad_url(cli: Terminal) -> None:
+    asked = await cli("login", stdin=f"{USERNAME}\n{PASSWORD}\n")
+    bad_url = await cli("--url", "ftp://example.org", "types")
+
+    assert asked.exit_code == 0, asked.output
+    assert f"Logged in as {USERNAME}" in asked.stdout
+    assert PASSWORD not in asked.output, "the password is not echoed"
+    assert bad_url.exit_code == ExitCode.USAGE
+    assert "expected http://HOST[:PORT]" in one_line(bad_url.stderr)
+
+
+async def test_a_proxy_page_instead_of_the_api(cli: Terminal) -> None:
+    await cli.log_in()
+    app = InProcessTransport(cli.system.client, cli.loop)
+
+    def proxy(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":  # what a proxy with a smaller body limit answers
+            return httpx.Response(413, html="<html><body>Request Entity Too Large</body></html>")
+        return app.handle_request(request)
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text="Bad Gateway")
+
+    submitted = await cli("submit", "echo", "-p", "message=hi", via=httpx.MockTransport(proxy))
+    listed = await cli("types", via=httpx.MockTransport(gateway))
+
+    assert (submitted.exit_code, listed.exit_code) == (ExitCode.REFUSED,) * 2
+    assert "answered, not in this API's words (a proxy?)" in one_line(submitted.stderr)
+    assert one_line(listed.stderr) == (
+        "airlock-client: refused (502), not in this API's words (a proxy?)"
+    )

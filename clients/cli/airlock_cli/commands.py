@@ -183,7 +183,7 @@ def retry_after(headers: Any) -> float:
 
 def status(ctx: typer.Context, request_id: RequestId) -> None:
     """A request's status and its history."""
-    detail = fetch_detail(ctx, request_id_of(request_id))
+    detail = fetch_detail(*signed_in(ctx), request_id_of(request_id))
 
     def human() -> None:
         typer.echo(f"{detail.id}  {detail.request_type}  {detail.status.value}")
@@ -194,13 +194,14 @@ def status(ctx: typer.Context, request_id: RequestId) -> None:
     state(ctx).emit(detail.to_dict(), human)
 
 
-def fetch_detail(ctx: typer.Context, request_id: uuid.UUID) -> RequestDetail:
+def fetch_detail(
+    server: Server, client: AuthenticatedClient, request_id: uuid.UUID
+) -> RequestDetail:
     from airlock_client.api.requests import get_request
     from airlock_client.models import RequestDetail
 
     from airlock_cli.server import answer
 
-    server, client = signed_in(ctx)
     got = server.call(get_request.sync_detailed, client=client, request_id=request_id)
     return answer(got, RequestDetail)
 
@@ -215,8 +216,9 @@ def wait(
     from airlock_cli.waiting import wait_decided
 
     uid = request_id_of(request_id)
+    server, client = signed_in(ctx)  # one connection for every poll
     final = wait_decided(
-        lambda: fetch_detail(ctx, uid).status.value,
+        lambda: fetch_detail(server, client, uid).status.value,
         timeout=timeout,
         sleep=state(ctx).hooks.sleep,
         clock=state(ctx).hooks.clock,

@@ -64,4 +64,6 @@ def load() -> Credentials | None:
 def server_url(option: str | None, stored: Credentials | None) -> str:
     """`--url` (or `AIRLOCK_URL`), else where the stored login was made, else the default."""
     url = option or (stored.url if stored else DEFAULT_URL)
+    if not url.startswith(("http://", "https://")) or len(url) > 2048:
+        raise Failure(f"--url {url[:80]!r}: expected http://HOST[:PORT]", ExitCode.USAGE)
     return url.rstrip("/")

@@ -48,12 +48,18 @@ class Server:
         )
 
     def call(self, operation: Callable[..., Response[Any]], **kwargs: Any) -> Response[Any]:
-        """`operation.sync_detailed(**kwargs)`, with a transport failure as exit code 4."""
+        """`operation(**kwargs)` (a `sync_detailed`), with a transport failure as exit
+        code 4 and an answer the client cannot parse as exit code 1."""
         try:
             return operation(**kwargs)
         except httpx.TransportError as error:
             reason = str(error) or type(error).__name__
             raise Failure(f"cannot reach {self.url}: {reason}", ExitCode.UNREACHABLE) from None
+        except (ValueError, KeyError, TypeError) as error:
+            # An answer that is not the API's (a proxy's HTML page, a truncated body): the
+            # generated client parses every declared status as JSON of its model.
+            message = f"{self.url} answered, not in this API's words (a proxy?): {error}"
+            raise Failure(message, ExitCode.REFUSED) from None
 
 
 def answer(response: Response[Any], model: type[T]) -> T:
@@ -67,7 +73,9 @@ def answer(response: Response[Any], model: type[T]) -> T:
 def refusal(response: Response[Any]) -> Failure:
     status = response.status_code
     body = error_body(response)
-    code, detail = body.get("code", f"http_{status}"), body.get("detail", "")
+    if "code" not in body:
+        return Failure(f"refused ({status}), not in this API's words (a proxy?)", ExitCode.REFUSED)
+    code, detail = body["code"], body.get("detail", "")
     if status == 401:
         return Failure(f"{detail or 'not logged in'}: {LOG_IN_AGAIN}", ExitCode.NOT_LOGGED_IN)
     if status == 429:
