@@ -26,10 +26,10 @@ COMMAND_LINES = {
     "airlock-request": ("request_network.cli", request_cli),
     "airlock-client": ("airlock_cli.main", airlock_client),
 }
-# httpx, the generated client and jsonschema: what `airlock-client` loads only to call.
+# httpx, the generated client and the schema engine: what `airlock-client` loads only to call.
 HEAVY = (
     *("fastapi", "sqlalchemy", "celery", "alembic", "uvicorn", "redis", "tantivy"),
-    *("httpx", "airlock_client", "jsonschema"),
+    *("httpx", "airlock_client", "jsonschema_rs"),
 )
 
 HELP_IN_A_FRESH_INTERPRETER = """

@@ -58,7 +58,7 @@ async def test_parameters_are_checked_before_anything_is_sent(
         assert refused.stdout == ""
         assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert "no request type 'weather'" in unknown.stderr
-    assert "message: '' should be non-empty" in broken.stderr
+    assert 'echo: message: "" is shorter than 1 character' in broken.stderr
     assert "'n' was unexpected" in extra.stderr
     assert "params.json is not JSON" in garbled.stderr
     # None of the refusals counted against the one submission a minute allows.

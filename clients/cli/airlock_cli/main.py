@@ -1,6 +1,6 @@
 """`airlock-client`: log in to the request network, submit requests, wait for and read
-their answers. Built on the generated client (`airlock_client`); httpx, the client and
-jsonschema are imported when a command runs, so `--help` starts at once."""
+their answers. Built on the generated client (`airlock_client`); httpx, the client and the
+schema engine (jsonschema-rs) are imported when a command runs, so `--help` starts at once."""
 
 from __future__ import annotations
 

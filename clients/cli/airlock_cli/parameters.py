@@ -52,15 +52,30 @@ def from_file(source: str) -> dict[str, Any]:
 
 
 def check(parameters: dict[str, Any], schema: dict[str, Any], request_type: str) -> None:
-    """Raise a `Failure` naming the first field that breaks the type's schema."""
-    from jsonschema import validators
+    """Raise a `Failure` naming the first field that breaks the type's schema.
 
-    validator_class = validators.validator_for(schema)
-    errors = sorted(validator_class(schema).iter_errors(parameters), key=lambda e: list(e.path))
-    if errors:
-        first = errors[0]
-        where = ".".join(str(part) for part in first.path) or "parameters"
-        raise Failure(
-            f"{request_type}: {where}: {first.message} (`airlock-client types` shows the schema)",
-            ExitCode.USAGE,
+    The request network's own engine and options (jsonschema-rs, formats checked, never
+    fetching a reference): what passes here passes there. A schema this engine cannot
+    compile is left to the server to judge.
+    """
+    import jsonschema_rs
+
+    try:
+        validator = jsonschema_rs.validator_for(
+            schema,
+            validate_formats=True,
+            offline=True,
+            pattern_options=jsonschema_rs.RegexOptions(),
         )
+    except (jsonschema_rs.ValidationError, ValueError, TypeError):
+        return
+    try:
+        validator.validate(parameters)
+    except jsonschema_rs.ValidationError as error:
+        where = ".".join(str(part) for part in error.instance_path) or "parameters"
+        raise Failure(
+            f"{request_type}: {where}: {error.message} (`airlock-client types` shows the schema)",
+            ExitCode.USAGE,
+        ) from None
+    except (ValueError, TypeError, OverflowError):
+        raise Failure(f"{request_type}: parameters are not plain JSON", ExitCode.USAGE) from None
