@@ -46,7 +46,11 @@ def login(
     ctx: typer.Context,
     username: Annotated[str | None, typer.Option("--username", "-u")] = None,
     password: Annotated[
-        str | None, typer.Option(envvar="AIRLOCK_PASSWORD", help="Asked for when not given.")
+        str | None,
+        typer.Option(
+            envvar="AIRLOCK_PASSWORD",
+            help="Asked for when not given; prefer the variable (an option shows in `ps`).",
+        ),
     ] = None,
     api_key: Annotated[
         str | None, typer.Option("--api-key", envvar="AIRLOCK_API_KEY", help="Use a key instead.")
@@ -85,7 +89,10 @@ def login(
             expires_at=time.time() + token.expires_in,
         )
     path = credentials.save(saved)
-    how = "with an API key" if saved.expires_at is None else "until the token expires"
+    if saved.expires_at is None:
+        how = "with an API key"
+    else:
+        how = f"for {round((saved.expires_at - time.time()) / 60)} minutes"
     state(ctx).emit(
         {"url": saved.url, "username": saved.username, "expires_at": saved.expires_at},
         lambda: typer.echo(f"Logged in as {saved.username} on {saved.url} {how} ({path})."),
