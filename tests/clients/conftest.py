@@ -16,6 +16,7 @@ import httpx
 import pytest
 import structlog
 from fastapi import FastAPI
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from airlock_cli.context import Hooks
@@ -30,6 +31,7 @@ from request_network.settings import RequestSettings
 from response_network.api_keys.schemas import ApiKeyCreate
 from response_network.api_keys.service import create_api_key
 from response_network.bootstrap import seed_catalog
+from response_network.catalog.models import RequestType
 from response_network.jobs import registry as response_registry
 from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
@@ -79,6 +81,13 @@ class System:
         await self._run(self.response, "transfer_export")
         await self._run(self.request, "transfer_import")
         return issued.secret
+
+    async def close_echo(self) -> None:
+        """An admin deactivates `echo` on the master: what was submitted fails its recheck."""
+        async with self.response.unit_of_work() as uow:
+            echo = await uow.session.scalar(select(RequestType).where(RequestType.name == "echo"))
+            assert echo is not None
+            echo.active = False
 
     async def reset_limits(self) -> None:
         """What an admin's reset does: stands in for the windows running out."""

@@ -103,6 +103,23 @@ async def test_cancel_and_a_cancelled_request_has_no_answer(cli: Terminal) -> No
     assert answer.stderr.strip() == f"airlock-client: {request_id} was cancelled"
 
 
+async def test_a_request_the_master_fails_ends_wait_with_its_reason(cli: Terminal) -> None:
+    await cli.log_in()
+    submitted = await cli("--json", "submit", "echo", "-p", "message=too late")
+    request_id = json.loads(submitted.stdout)["id"]
+    await cli.system.close_echo()
+
+    cli.meanwhile = cli.system.move
+    waited = await cli("wait", request_id)
+    answer = await cli("answer", request_id)
+
+    assert (waited.exit_code, answer.exit_code) == (ExitCode.NOT_ANSWERED,) * 2
+    [line] = waited.stderr.strip().splitlines()
+    assert line.startswith(f"airlock-client: {request_id} failed: ")
+    assert "echo" in line, "the reason names what changed"
+    assert waited.stdout == ""
+
+
 async def test_logging_in_with_an_api_key(cli: Terminal) -> None:
     secret = await cli.system.issue_api_key()
 
