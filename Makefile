@@ -8,12 +8,14 @@ export UV_PYTHON ?= $(shell command -v $(PYTHON))
 export UV_PYTHON_DOWNLOADS := never
 PACKAGES := core shared request-network/request_network response-network/response_network
 VENV := .venv/bin
+CLIENT_PACKAGES := clients/python/airlock_client clients/cli/airlock_cli
+GENERATOR := .tools/client-generator
 # pytest-xdist workers for `make test`: the suite mostly waits on the processes, databases and
 # schedules it starts, so more workers than cores pays (measured on 2 cores: see
 # docs/development.md). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 4
 
-.PHONY: help install run test lint fmt typecheck bench clean services openapi screenshots
+.PHONY: help install run test lint fmt typecheck bench clean services openapi screenshots client
 
 help:
 	@echo "make run    - start both networks (response :8000, request :8001) on SQLite"
@@ -23,6 +25,7 @@ help:
 	@echo "make bench  - run the benchmarks in bench/"
 	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
 	@echo "make screenshots - run the browser stories and copy their pictures to docs/console/"
+	@echo "make client - regenerate clients/python from docs/openapi/request-network.json"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -30,14 +33,21 @@ $(CURDIR)/.tools/bin/uv:
 
 # Bytecode is compiled here once, so that no process a test starts compiles its imports
 # again (PYTHONDONTWRITEBYTECODE=1 stops Python from caching them, not from reading them).
-.venv/.installed: pyproject.toml uv.lock | $(UV)
+.venv/.installed: pyproject.toml uv.lock clients/python/pyproject.toml | $(UV)
 	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 # The project's own sources (installed editable) are compiled on every run: only what changed
 # since is rewritten, in well under a second.
-install: .venv/.installed
-	@$(VENV)/python -m compileall -q -j 0 $(PACKAGES) tests bench
+install: .venv/.installed $(GENERATOR)/.installed
+	@$(VENV)/python -m compileall -q -j 0 $(PACKAGES) $(CLIENT_PACKAGES) tests bench
+
+# openapi-python-client in an environment of its own (it needs typer < 0.28, the project runs a
+# newer one), pinned by clients/generator/uv.lock: `make client` and the client's drift test
+# run it from here, offline.
+$(GENERATOR)/.installed: clients/generator/pyproject.toml clients/generator/uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(GENERATOR) $(UV) sync --frozen --quiet --project clients/generator
+	@touch $@
 
 run: install
 	$(VENV)/airlock dev
@@ -49,10 +59,14 @@ services:
 openapi: install
 	$(VENV)/python scripts/openapi.py
 
+# The generated Python client: tests/clients/test_generated.py fails when it drifts from the spec.
+client: install
+	$(VENV)/python scripts/client.py
+
 lint: install
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
-	$(VENV)/mypy $(PACKAGES) tests $(wildcard bench/*.py)
+	$(VENV)/mypy $(PACKAGES) $(CLIENT_PACKAGES) tests $(wildcard bench/*.py)
 
 fmt: install
 	$(VENV)/ruff check --fix .
@@ -76,7 +90,7 @@ bench: install services
 
 clean:
 	rm -rf .venv .tools var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
-	find $(PACKAGES) tests bench -name __pycache__ -prune -exec rm -rf {} +
+	find $(PACKAGES) $(CLIENT_PACKAGES) tests bench -name __pycache__ -prune -exec rm -rf {} +
 
 # ---- containers (docker-compose.dev.yml); secrets come from .env.dev, which is never committed
 COMPOSE := docker compose --env-file .env.dev -f docker-compose.dev.yml

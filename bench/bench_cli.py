@@ -2,12 +2,12 @@
 
     .venv/bin/python -m bench.bench_cli [--runs 7]
 
-Times `airlock --help`, `airlock-response --help`, `airlock-request --help` and
-`airlock transfer verify` on a small batch written to a temporary directory, each as a new
-process, and prints the median wall time and its ratio to the bare interpreter. Targets,
-with bytecode compiled (the project and the installed packages: with
-PYTHONDONTWRITEBYTECODE set, compiling typer and rich costs about 0.5 s at every start):
-each `--help` under 0.5 s, `transfer verify` under 1 s. Asserts nothing.
+Times `airlock --help`, `airlock-response --help`, `airlock-request --help`,
+`airlock-client --help` and `airlock transfer verify` on a small batch written to a
+temporary directory, each as a new process, and prints the median wall time and its ratio
+to the bare interpreter. Targets, with bytecode compiled (the project and the installed
+packages: with PYTHONDONTWRITEBYTECODE set, compiling typer and rich costs about 0.5 s at
+every start): each `--help` under 0.5 s, `transfer verify` under 1 s. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ def main(runs: int) -> None:
             "airlock --help": [str(BIN / "airlock"), "--help"],
             "airlock-response --help": [str(BIN / "airlock-response"), "--help"],
             "airlock-request --help": [str(BIN / "airlock-request"), "--help"],
+            "airlock-client --help": [str(BIN / "airlock-client"), "--help"],
             "airlock transfer verify (20 records)": [
                 *(str(BIN / "airlock"), "transfer", "verify", str(batch.path)),
                 *("--peer-key", str(peer_key), "--source", SOURCE),

@@ -1,6 +1,7 @@
-"""The package layers hold: `core` knows no domain, and the two networks never reach into
-each other (what they share lives in `shared`). Read from the source with `ast`, so an import
-inside a function counts as much as one at the top of a module."""
+"""The package layers hold: `core` knows no domain, the two networks never reach into each
+other (what they share lives in `shared`), and `airlock-client` knows only the HTTP API.
+Read from the source with `ast`, so an import inside a function counts as much as one at the
+top of a module."""
 
 from __future__ import annotations
 
@@ -15,12 +16,15 @@ PACKAGES = {
     "shared": ROOT / "shared",
     "request_network": ROOT / "request-network" / "request_network",
     "response_network": ROOT / "response-network" / "response_network",
+    "airlock_cli": ROOT / "clients" / "cli" / "airlock_cli",
 }
 FORBIDDEN = {
     "core": {"shared", "request_network", "response_network"},
     "shared": {"request_network", "response_network"},
     "request_network": {"response_network"},
     "response_network": {"request_network"},
+    # A user's tool: it knows the request network by its HTTP API (the generated client) only.
+    "airlock_cli": {"core", "shared", "request_network", "response_network"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The three command lines start at once: `--help` lists every command, each with its own
+"""The command lines start at once: `--help` lists every command, each with its own
 one-line help, without importing the web framework, the database layer or Celery."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import typer
 import typer.main
 from typer import _click
 
+from airlock_cli.main import app as airlock_client
 from core.lazy_cli import LazyCommand
 from request_network.cli import app as request_cli
 from response_network.cli import app as response_cli
@@ -23,8 +24,13 @@ COMMAND_LINES = {
     "airlock": ("shared.platform.cli", airlock),
     "airlock-response": ("response_network.cli", response_cli),
     "airlock-request": ("request_network.cli", request_cli),
+    "airlock-client": ("airlock_cli.main", airlock_client),
 }
-HEAVY = ("fastapi", "sqlalchemy", "celery", "alembic", "uvicorn", "redis", "tantivy")
+# httpx, the generated client and the schema engine: what `airlock-client` loads only to call.
+HEAVY = (
+    *("fastapi", "sqlalchemy", "celery", "alembic", "uvicorn", "redis", "tantivy"),
+    *("httpx", "airlock_client", "jsonschema_rs"),
+)
 
 HELP_IN_A_FRESH_INTERPRETER = """
 import json, sys

@@ -1,0 +1,1 @@
+"""`airlock-client`: the request network from a terminal."""
