@@ -20,7 +20,7 @@ help:
 	@echo "make test   - install what is needed, lint, type-check and run the whole suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make fmt    - format and autofix"
-	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make bench  - run the benchmarks in bench/, print one table (ONLY=\"submit round_trip\" for some)"
 	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
 
 $(CURDIR)/.tools/bin/uv:
@@ -60,11 +60,9 @@ fmt: install
 test: install services lint
 	$(VENV)/pytest -n $(TEST_WORKERS) --durations=15 --cov --cov-report=term $(PYTEST_ARGS)
 
+# Every benchmark, then one table (bench/__main__.py); the figures in var/bench/. Under 10 min.
 bench: install services
-	@set -e; found=0; for script in bench/bench_*.py; do \
-		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; $(VENV)/python -m bench.$$(basename $$script .py); done; \
-		[ $$found -eq 1 ] || echo "no benchmarks yet"
+	$(VENV)/python -m bench $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf .venv .tools var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
