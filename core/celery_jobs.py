@@ -113,7 +113,8 @@ class _Waiting:
         except RedisError:
             return True  # sending once too often beats not sending
 
-    def started(self, job: str) -> None:
+    def clear(self, job: str) -> None:
+        """No run of `job` waits any more: a worker started it, or it was never sent."""
         with contextlib.suppress(RedisError):
             self._redis().delete(self._prefix + job)
 
@@ -233,7 +234,7 @@ def _register_task(
     def run(task: Any, /, request_id: str | None = None, **kwargs: Any) -> Any:
         task_id = str(task.request.id)
         if not kwargs:
-            waiting.started(job.name)
+            waiting.clear(job.name)
         number = deliveries.count(task_id)
         if number is not None and number > max_redeliveries + 1:
             # Every earlier delivery died unfinished (a finished run forgets its count).
@@ -278,7 +279,12 @@ class CeleryRunner:
     def _send(self, name: str, kwargs: dict[str, Any], request_id: str | None) -> None:
         if not kwargs and not self._waiting.mark(name):
             return
-        self.app.send_task(name, kwargs={**kwargs, "request_id": request_id})
+        try:
+            self.app.send_task(name, kwargs={**kwargs, "request_id": request_id})
+        except Exception:
+            if not kwargs:  # nothing waits after all: the next enqueue must send
+                self._waiting.clear(name)
+            raise
 
     async def start(self) -> None:
         if not self._watch:
