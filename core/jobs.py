@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -220,7 +221,8 @@ def _appeared(change: Change, path: str) -> bool:
 
 async def watch_directory(directory: Path, run: Callable[[], Awaitable[None]]) -> None:
     """Call `run()` whenever a file appears in `directory`; the schedule remains the fallback."""
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    # No await before the watch is set up: it is in place once this task first runs.
+    os.makedirs(directory, exist_ok=True)
     try:
         async for _changes in awatch(
             directory, watch_filter=_appeared, debounce=100, step=WATCH_STEP_MS, recursive=False

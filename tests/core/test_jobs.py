@@ -255,3 +255,33 @@ def test_celery_sends_one_message_for_a_burst_until_a_worker_starts_it(
     after_start = redis.llen("t")
     redis.close()
     assert (burst, ran, after_start) == (1, [1], 2)
+
+
+async def test_an_api_process_on_celery_sends_the_job_of_a_watched_directory(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """Production: the API process watches the inbox and sends the import to the workers."""
+    registry = JobRegistry("t")
+
+    @registry.job("on_arrival")
+    async def on_arrival(runtime: Path) -> None: ...
+
+    registry.on_new_files("on_arrival", lambda runtime: runtime)
+    url = redis_server.url(7)
+    redis = SyncRedis.from_url(url)
+    redis.flushdb()
+    runner = CeleryRunner(_celery_app(registry, url), registry, runtime=tmp_path, watch=True)
+    await runner.start()
+    try:
+        assert redis.llen("t") == 0
+        # The watch is in place once its task first runs: this first await lets it.
+        await asyncio.to_thread((tmp_path / ".batch.tar.tmp").write_bytes, b"x")
+        await asyncio.to_thread((tmp_path / ".batch.tar.tmp").rename, tmp_path / "batch.tar")
+
+        async def sent() -> bool:
+            return bool(redis.llen("t"))
+
+        await waiting.until(sent, what="the job's message on the queue", timeout=5)
+    finally:
+        await runner.stop()
+        redis.close()
