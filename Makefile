@@ -22,7 +22,7 @@ help:
 	@echo "make test   - install what is needed, lint, type-check and run the whole suite"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make fmt    - format and autofix"
-	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make bench  - run the benchmarks in bench/, print one table (ONLY=\"submit round_trip\" for some)"
 	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
 	@echo "make screenshots - run the browser stories and copy their pictures to docs/console/"
 	@echo "make client - regenerate clients/python from docs/openapi/request-network.json"
@@ -82,11 +82,9 @@ screenshots: install
 	$(VENV)/pytest tests/e2e/console -n 0 -q -p no:cacheprovider
 	$(VENV)/python scripts/console_screenshots.py
 
+# Every benchmark, then one table (bench/__main__.py); the figures in var/bench/. Under 10 min.
 bench: install services
-	@set -e; found=0; for script in bench/bench_*.py; do \
-		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; $(VENV)/python -m bench.$$(basename $$script .py); done; \
-		[ $$found -eq 1 ] || echo "no benchmarks yet"
+	$(VENV)/python -m bench $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf .venv .tools var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache

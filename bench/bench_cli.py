@@ -24,6 +24,7 @@ from pathlib import Path
 
 import structlog
 
+from bench.report import Measure, below, emit
 from shared.transfer import generate_signing_key, save_public_key, write_batches
 from tests.shared.transfer.samples import SOURCE, STREAM, questions
 
@@ -47,7 +48,7 @@ def without_bytecode(package: str) -> bool:
     return origin is None or not (origin.parent / "__pycache__").is_dir()
 
 
-def main(runs: int) -> None:
+def main(runs: int) -> list[Measure]:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with tempfile.TemporaryDirectory(prefix="airlock-bench-") as directory:
         key = generate_signing_key()
@@ -73,18 +74,24 @@ def main(runs: int) -> None:
         }
         bare = median_seconds([sys.executable, "-c", "pass"], runs)
         print(f"median of {runs} runs; baseline `python -c pass`: {bare * 1000:6.0f} ms")
+        measures = []
         for label, command in commands.items():
             seconds = median_seconds(command, runs)
             print(f"{label:40} {seconds * 1000:6.0f} ms  {seconds / bare:5.1f}x baseline")
+            limit = 1.0 if "verify" in label else 0.5
+            measures.append(
+                below(label, seconds, "s", limit, baseline=bare, baseline_name="python -c pass")
+            )
     missing = [name for name in ("typer", "rich", "core", "shared") if without_bytecode(name)]
     if missing:
         print(
             f"no bytecode for {', '.join(missing)}: these figures include compiling them "
             "(`uv sync --compile-bytecode`, `python -m compileall` compile once)"
         )
+    return measures
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
-    main(parser.parse_args().runs)
+    emit(main(parser.parse_args().runs))

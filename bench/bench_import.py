@@ -6,7 +6,9 @@
 Starts a throwaway PostgreSQL (as the tests do), then measures in the same run:
 - import: a signed `users` batch of N records through the real importer (verify, parse,
   versioned bulk upsert, ledger) against a naive import of the same records (one ORM object
-  added and flushed per record; run on a sample, its rate extrapolated). Target >= 20x.
+  added and flushed per record; run on a sample, its rate extrapolated; target >= 20x) and
+  against a raw `COPY` of the same rows into the same table, already parsed, no checks, no
+  upsert (asyncpg `copy_records_to_table`; target >= 0.5x).
 - export: N changed users into batches through the real exporter.
 - peak RSS of the importer (a subprocess per size) for a big and a small batch. Target <= 1.5x.
 Prints figures; asserts nothing.
@@ -32,6 +34,7 @@ import asyncpg
 import structlog
 from sqlalchemy import insert
 
+from bench.report import Measure, at_least, at_most, emit, info
 from core.db import UnitOfWork, create_engine, create_session_factory
 from core.locks import FileLocks
 from core.migrations import upgrade
@@ -168,6 +171,20 @@ async def naive_import(url: str, batch: Path, key: Any, sample: int) -> float:
     return time.perf_counter() - started
 
 
+async def raw_copy(url: str, count: int) -> float:
+    """The floor: the same rows, already in memory, copied into the table; no checks."""
+    rows = [{k: v for k, v in r.items() if k != "kind"} for r in user_records(count)]
+    columns = list(rows[0])
+    records = [tuple(row[c] for c in columns) for row in rows]
+    connection = await asyncpg.connect(url.replace("+asyncpg", ""))
+    try:
+        started = time.perf_counter()
+        await connection.copy_records_to_table("user", records=records, columns=columns)
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
 async def export_figures(server: PostgresServer, count: int, root: Path) -> float:
     url = await database(server, "bench_export", RESPONSE_MIGRATIONS)
     key = generate_signing_key()
@@ -214,7 +231,7 @@ def rss_child(url: str, batch: str, key_file: str, directory: str) -> None:
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-async def main(args: argparse.Namespace) -> None:
+async def main(args: argparse.Namespace) -> list[Measure]:
     logging.disable(logging.INFO)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with run_postgres() as server, tempfile.TemporaryDirectory() as tmp:
@@ -238,9 +255,18 @@ async def main(args: argparse.Namespace) -> None:
         sampled = f"flush per record, {args.naive:,} sampled"
         print(f"  naive ORM      : {naive_rate:12,.0f} records/s ({sampled})")
         print(f"  ratio          : {fast_rate / naive_rate:12.1f}x   (target >= 20x)")
+        copy_url = await database(server, "bench_copy", REQUEST_MIGRATIONS)
+        copy_rate = n / await raw_copy(copy_url, n)
+        print(f"  raw COPY       : {copy_rate:12,.0f} records/s (parsed rows, no checks)")
+        print(f"  ratio          : {fast_rate / copy_rate:12.2f}x   (target >= 0.5x)")
+        measures = [
+            at_least("import, users", fast_rate, "rec/s", naive_rate, "naive ORM", 20),
+            at_least("import, users", fast_rate, "rec/s", copy_rate, "raw COPY", 0.5),
+        ]
 
         export_s = await export_figures(server, n, root / "export")
         print(f"export of {n:,} changed users: {n / export_s:,.0f} records/s ({export_s:.2f}s)")
+        measures.append(info("export, users", n / export_s, "rec/s"))
 
         if not args.skip_rss:
             figures = {}
@@ -274,6 +300,9 @@ async def main(args: argparse.Namespace) -> None:
             print(f"peak RSS importing {args.small:,} records: {small:8.1f} MiB")
             print(f"peak RSS importing {args.big:,} records: {big:8.1f} MiB")
             print(f"ratio: {big / small:.2f}x (target <= 1.5x)")
+            name = f"peak RSS importing {args.big:,} records"
+            measures.append(at_most(name, big, "MiB", small, f"{args.small:,} records", 1.5))
+    return measures
 
 
 if __name__ == "__main__":
@@ -292,4 +321,4 @@ if __name__ == "__main__":
         logging.disable(logging.INFO)
         rss_child(options.rss_child, options.batch, options.key, options.dir)
     else:
-        asyncio.run(main(options))
+        emit(asyncio.run(main(options)))

@@ -21,6 +21,8 @@ from pathlib import Path
 import httpx
 import structlog
 
+from bench.report import Measure, emit, info
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -50,7 +52,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[round(fraction * 100) - 1]
 
 
-async def main(logins: int) -> None:
+async def main(logins: int) -> list[Measure]:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     with tempfile.TemporaryDirectory(prefix="airlock-bench-") as directory:
         settings = ResponseSettings(
@@ -72,9 +74,11 @@ async def main(logins: int) -> None:
         f"p95={percentile(login, 0.95):.1f} ms"
     )
     print(f"GET /health       n={logins}  p50={percentile(health, 0.5):.1f} ms  (baseline)")
+    baseline = {"baseline": percentile(health, 0.5), "baseline_name": "GET /health p50"}
+    return [info("password login p50 (argon2id)", percentile(login, 0.5), "ms", **baseline)]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logins", type=int, default=50)
-    asyncio.run(main(parser.parse_args().logins))
+    emit(asyncio.run(main(parser.parse_args().logins)))

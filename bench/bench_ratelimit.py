@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from bench.report import Measure, at_most, emit, info
 from core.ratelimit import RateLimiter, Window, build_rate_limiter
 from tests.services import run_redis
 
@@ -60,7 +61,7 @@ async def limiter_check(limiter: RateLimiter, subject: str, windows: list[Window
         raise RuntimeError("the benchmark's limits are too low")
 
 
-async def main(checks: int) -> None:
+async def main(checks: int) -> list[Measure]:
     with run_redis() as server:
         redis = Redis.from_url(server.url())
         limiter = build_rate_limiter(namespace="bench", redis=redis)
@@ -86,9 +87,27 @@ async def main(checks: int) -> None:
         f"4 + 4 window check on Redis: p50 {quantile(eight, 50):.3f} ms = {ratio:.1f}x a PING "
         f"(target <= {TARGET_RATIO:.0f}x: {verdict})"
     )
+    ping50 = quantile(ping, 50)
+    return [
+        at_most(
+            "rate-limit check, 4 + 4 windows, Redis",
+            quantile(eight, 50),
+            "ms",
+            ping50,
+            "Redis PING",
+            TARGET_RATIO,
+        ),
+        info(
+            "rate-limit check, 4 windows, Redis",
+            quantile(four, 50),
+            "ms",
+            baseline=ping50,
+            baseline_name="Redis PING",
+        ),
+    ]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checks", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().checks))
+    emit(asyncio.run(main(parser.parse_args().checks)))

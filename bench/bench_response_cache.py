@@ -33,6 +33,7 @@ import asyncpg
 import httpx
 from redis.asyncio import Redis
 
+from bench.report import Measure, at_most, emit
 from core.db import utcnow
 from core.migrations import upgrade
 from request_network.auth.service import build_token_issuer
@@ -234,7 +235,7 @@ async def start_network(
     return process, (url, {"Authorization": f"Bearer {token}"})
 
 
-async def main(reads: int, seconds: float) -> None:
+async def main(reads: int, seconds: float) -> list[Measure]:
     processes: list[subprocess.Popen[bytes]] = []
     targets: dict[str, tuple[str, dict[str, str]]] = {}
     with (
@@ -327,6 +328,17 @@ async def main(reads: int, seconds: float) -> None:
         f"mode's hit would be {(production - floor) / bare['p50']:.2f}x"
     )
     print("target: cached p50 <= 1.5x the bare route")
+    return [
+        at_most(
+            f"cached answer read p50, {name}",
+            results[name]["p50"],
+            "ms",
+            bare["p50"],
+            BASELINE,
+            1.5,
+        )
+        for name in ("embedded", "PostgreSQL + Redis")
+    ]
 
 
 if __name__ == "__main__":
@@ -334,4 +346,4 @@ if __name__ == "__main__":
     parser.add_argument("--reads", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=5.0)
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.reads, arguments.seconds))
+    emit(asyncio.run(main(arguments.reads, arguments.seconds)))

@@ -18,6 +18,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from bench.report import Measure, emit, info
 from core.logging import configure_logging
 from response_network.search import SearchBackend
 from response_network.search.fts5 import Fts5SearchBackend
@@ -145,7 +146,7 @@ async def run(count: int, words: list[str]) -> dict[str, dict[str, Any]]:
         }
 
 
-def main() -> None:
+def main() -> list[Measure]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
@@ -170,7 +171,12 @@ def main() -> None:
         f"{'load docs/s':<12} {tantivy['docs_s']:>12,.0f} {'':>8} {fts5['docs_s']:>10,.0f} "
         f"{'':>8} {tantivy['docs_s'] / fts5['docs_s']:>9.1f}x (tantivy / FTS5)"
     )
+    fts5_p50 = {"baseline": fts5["text+sort"][0], "baseline_name": "FTS5 p50"}
+    return [
+        info("search p50, text+sort, tantivy", tantivy["text+sort"][0], "ms", **fts5_p50),
+        info("search load, tantivy", tantivy["docs_s"], "docs/s"),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    emit(main())

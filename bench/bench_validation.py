@@ -26,6 +26,7 @@ from jsonschema import FormatChecker
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 
+from bench.report import Measure, emit, info
 from core.errors import Invalid
 from shared import parameters as new
 
@@ -89,12 +90,14 @@ def refused(check: Callable[[], None]) -> None:
         return
 
 
-def main(calls: int) -> None:
+def main(calls: int) -> list[Measure]:
     text = orjson.dumps(FORM_PARAMETERS)
     baseline = per_call_us(calls, lambda: orjson.loads(text))
     print(f"baseline: orjson.loads of the form ({len(text)} B)     {baseline:9.2f} us")
+    typical = 0.0
     for name, check in (("new", new_check), ("old", old_check)):
         cost = per_call_us(calls, partial(check, FORM, FORM_PARAMETERS))
+        typical = typical or cost
         print(
             f"{name}: typical form valid                    {cost:9.2f} us  x{cost / baseline:.0f}"
         )
@@ -122,9 +125,18 @@ def main(calls: int) -> None:
     new._validator_of.cache_clear()
     cold = per_call_us(1, lambda: new.check_parameter_schema(FORM))
     print(f"definition check of the form schema (cold: walk + compile) {cold:9.1f} us")
+    return [
+        info(
+            "parameters check, typical form",
+            typical,
+            "us",
+            baseline=baseline,
+            baseline_name="orjson.loads",
+        )
+    ]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
-    main(parser.parse_args().calls)
+    emit(main(parser.parse_args().calls))

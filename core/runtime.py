@@ -15,15 +15,9 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.cache import Cache, InProcessCache, RedisCache, connect_redis
+from core.celery_jobs import CeleryOptions, CeleryRunner, create_celery_app
 from core.db import UnitOfWork, create_engine, create_session_factory, ping
-from core.jobs import (
-    CeleryOptions,
-    CeleryRunner,
-    InProcessRunner,
-    JobRegistry,
-    JobRunner,
-    create_celery_app,
-)
+from core.jobs import InProcessRunner, JobRegistry, JobRunner
 from core.locks import FileLocks, Locks, RedisLocks
 from core.settings import NetworkSettings
 
@@ -73,12 +67,13 @@ class Runtime(Generic[SettingsT]):
             redis=redis,
             registry=registry,
         )
+        # An API process (not a worker, not a command) runs the schedule or the watches.
+        scheduled = start_scheduler and settings.jobs_enabled
         if settings.redis_url:
-            runtime.jobs = CeleryRunner(cls.celery_app(settings, registry), registry)
+            app = cls.celery_app(settings, registry)
+            runtime.jobs = CeleryRunner(app, registry, runtime=runtime, watch=scheduled)
         else:
-            runtime.jobs = InProcessRunner(
-                registry, runtime, schedule=start_scheduler and settings.jobs_enabled
-            )
+            runtime.jobs = InProcessRunner(registry, runtime, schedule=scheduled)
         return runtime
 
     @classmethod

@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 from celery import Celery
 from prometheus_client import CollectorRegistry
+from redis import Redis as SyncRedis
 
-from core.jobs import CeleryOptions, GivenUp, InProcessRunner, JobRegistry, create_celery_app
+from core.celery_jobs import CeleryOptions, CeleryRunner, create_celery_app
+from core.jobs import GivenUp, InProcessRunner, JobRegistry
 from core.logging import bind_request_id
+from tests import waiting
 from tests.services import RedisServer, free_port
 
 
@@ -106,6 +109,38 @@ async def test_a_watched_directory_triggers_its_job_at_once(tmp_path: Path) -> N
         await runner.stop()
 
 
+async def test_a_burst_of_enqueues_while_a_run_waits_makes_one_run() -> None:
+    """A job enqueued without arguments while the same job waits to start is that run; one
+    enqueued once the run started (its work may have come after) is a run of its own."""
+    registry = JobRegistry("t")
+    runs: list[str] = []
+    release = asyncio.Event()
+
+    @registry.job("export")
+    async def export(runtime: object) -> None:
+        runs.append("export")
+        await release.wait()
+
+    runner = InProcessRunner(registry, object())
+    for _ in range(20):
+        await runner.enqueue("export")
+    assert runner.pending == 1
+    await runner.start()
+    try:
+
+        async def started() -> bool:
+            return runs == ["export"]
+
+        await waiting.until(started, what="the first run to start")
+        await runner.enqueue("export")
+        await runner.enqueue("export")
+        release.set()
+        await runner.drain()
+    finally:
+        await runner.stop()
+    assert runs == ["export", "export"]
+
+
 class _Runtime:
     """What the runners hand a job: here only the metrics registry matters."""
 
@@ -126,9 +161,9 @@ async def test_job_runs_and_failures_are_counted_by_job_and_outcome() -> None:
     runtime = _Runtime()
     runner = InProcessRunner(registry, runtime)
     await runner.start()
-    for name in ("fine", "fine", "broken"):
+    for name in ("fine", "broken", "fine"):
         await runner.enqueue(name)
-    await runner.drain()
+        await runner.drain()  # one at a time: enqueued together, they would be one run
     await runner.stop()
 
     def runs(job: str, outcome: str) -> float | None:
@@ -191,3 +226,62 @@ def test_a_task_still_runs_when_redis_cannot_count_its_deliveries() -> None:
     task.apply()
 
     assert ran == [1]
+
+
+def test_celery_sends_one_message_for_a_burst_until_a_worker_starts_it(
+    redis_server: RedisServer,
+) -> None:
+    registry = JobRegistry("t")
+    ran: list[int] = []
+
+    @registry.job("export")
+    async def export(runtime: _Runtime) -> None:
+        ran.append(1)
+
+    url = redis_server.url(6)
+    redis = SyncRedis.from_url(url)
+    redis.flushdb()
+    app = _celery_app(registry, url)
+    runner = CeleryRunner(app, registry)
+
+    def enqueue(times: int) -> None:
+        for _ in range(times):
+            asyncio.run(runner.enqueue("export"))
+
+    enqueue(5)
+    burst = redis.llen("t")
+    app.tasks["t.export"].apply()  # a worker starts the job: its mark is dropped
+    enqueue(2)
+    after_start = redis.llen("t")
+    redis.close()
+    assert (burst, ran, after_start) == (1, [1], 2)
+
+
+async def test_an_api_process_on_celery_sends_the_job_of_a_watched_directory(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """Production: the API process watches the inbox and sends the import to the workers."""
+    registry = JobRegistry("t")
+
+    @registry.job("on_arrival")
+    async def on_arrival(runtime: Path) -> None: ...
+
+    registry.on_new_files("on_arrival", lambda runtime: runtime)
+    url = redis_server.url(7)
+    redis = SyncRedis.from_url(url)
+    redis.flushdb()
+    runner = CeleryRunner(_celery_app(registry, url), registry, runtime=tmp_path, watch=True)
+    await runner.start()
+    try:
+        assert redis.llen("t") == 0
+        # The watch is in place once its task first runs: this first await lets it.
+        await asyncio.to_thread((tmp_path / ".batch.tar.tmp").write_bytes, b"x")
+        await asyncio.to_thread((tmp_path / ".batch.tar.tmp").rename, tmp_path / "batch.tar")
+
+        async def sent() -> bool:
+            return bool(redis.llen("t"))
+
+        await waiting.until(sent, what="the job's message on the queue", timeout=5)
+    finally:
+        await runner.stop()
+        redis.close()

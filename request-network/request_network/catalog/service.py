@@ -51,9 +51,16 @@ async def submittable_types(*, session: AsyncSession, user: User) -> list[Reques
 
 
 async def admissible_type(
-    *, session: AsyncSession, user: User, request_type: str, parameters: Mapping[str, Any]
+    *,
+    session: AsyncSession,
+    user: User,
+    request_type: str,
+    parameters: Mapping[str, Any],
+    profile: Profile | None,
 ) -> RequestType:
     """The type `request_type` names, if `user` may submit it with parameters of this size.
+
+    `profile`: the user's (`user_profile`), which the caller reads once for every check.
 
     `Invalid` (`invalid.request_type`): no such type, deleted or inactive; `Forbidden`
     (`forbidden.request_type`): the profile and grants do not open it; `Invalid`
@@ -75,7 +82,6 @@ async def admissible_type(
         raise Invalid(
             f"the request type {request_type!r} is not active", code="invalid.request_type"
         )
-    profile = await user_profile(session=session, user=user)
     granted = await _granted(session, user)
     check_access(profile=profile, granted=granted, request_type=request_type, parameters=parameters)
     return item
@@ -86,7 +92,11 @@ async def check_submission(
 ) -> RequestType:
     """`admissible_type`, then the parameters against its schema (`invalid.parameters`)."""
     item = await admissible_type(
-        session=session, user=user, request_type=request_type, parameters=parameters
+        session=session,
+        user=user,
+        request_type=request_type,
+        parameters=parameters,
+        profile=await user_profile(session=session, user=user),
     )
     check_parameters(item.parameter_schema, parameters)
     return item

@@ -108,10 +108,14 @@ async def submit(
         existing = await _by_key(session, owner, idempotency_key)
         if existing is not None:
             return _replay(existing, digest)
-    request_type = await admissible_type(
-        session=session, user=owner, request_type=data.request_type, parameters=data.parameters
-    )
     profile = await user_profile(session=session, user=owner)
+    request_type = await admissible_type(
+        session=session,
+        user=owner,
+        request_type=data.request_type,
+        parameters=data.parameters,
+        profile=profile,
+    )
     rate = await admit_submission(
         session=session,
         limiter=limiter,
@@ -141,10 +145,17 @@ async def submit(
         created_at=now,
         updated_at=now,
     )
+    event = RequestEvent(request_id=request.id, status=RequestStatus.PENDING, at=now)
+    if idempotency_key is None:
+        # Nothing to race for without a key: no savepoint (two round trips of about twelve).
+        session.add_all([request, event])
+        await session.flush()
+        if jobs is not None:
+            after_commit(session, _export_soon(jobs))
+        return Submission(request, created=True, rate=rate)
     try:
         async with session.begin_nested():
-            session.add(request)
-            session.add(RequestEvent(request_id=request.id, status=RequestStatus.PENDING, at=now))
+            session.add_all([request, event])
             await session.flush()
     except IntegrityError:
         # A concurrent submission with the same key committed first: answer as a replay.
