@@ -32,17 +32,23 @@ import structlog
 from sqlalchemy import select
 
 from core.security import hash_password
+from request_network.app import create_app as create_request_app
 from request_network.audit.models import AuditEvent as RequestAuditEvent
 from request_network.runtime import RequestRuntime
 from request_network.settings import RequestSettings
+from request_network.transfer.service import transfer_context as request_context
+from response_network.app import create_app as create_response_app
 from response_network.audit.models import AuditEvent as ResponseAuditEvent
 from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
+from response_network.transfer.service import transfer_context as response_context
 from response_network.users.models import User
+from shared.exchange.context import TransferContext
 from shared.exchange.export import export_all
 from shared.exchange.importing import import_pending
 from shared.transfer.offline import unpack_batch
 from tests.conftest import METRICS_AUTH
+from tests.security.cast import serving
 from tests.shared.exchange.conftest import exchange_keys
 
 pytestmark = pytest.mark.parametrize("backend", ["production"])
@@ -89,10 +95,6 @@ def logs(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], list[str]]]:
         )
 
 
-def serving(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
-
-
 async def audit_rows(runtime: Any, model: Any) -> list[str]:
     async with runtime.unit_of_work() as uow:
         rows = (await uow.session.scalars(select(model))).all()
@@ -113,6 +115,11 @@ def batch_payloads(directory: Path, scratch: Path) -> dict[str, str]:
     return found
 
 
+async def sync(source: TransferContext, target: TransferContext) -> None:
+    await export_all(source)
+    assert all(result.status == "applied" for result in await import_pending(target))
+
+
 def leaks(places: dict[str, list[str]], secrets: dict[str, str]) -> list[str]:
     return [
         f"{name} in {where}"
@@ -120,6 +127,69 @@ def leaks(places: dict[str, list[str]], secrets: dict[str, str]) -> list[str]:
         for name, secret in secrets.items()
         if any(secret in text for text in texts)
     ]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+LOOKUP = {
+    "name": "lookup",
+    "title": "Lookup",
+    "handler": "manual",
+    "parameter_schema": {
+        "type": "object",
+        "properties": {"key": {"type": "string", "maxLength": 40}},
+        "required": ["key"],
+    },
+}
+
+
+async def on_the_master(master: httpx.AsyncClient, seen: Evidence) -> dict[str, str]:
+    """The admin sets up a type and a user; the user gets a key and changes the password.
+    Returns the admin's headers."""
+    login = {"username": "root", "password": ADMIN_PASSWORD}
+    root = bearer(seen.issued(await master.post("/auth/token", data=login), "access_token"))
+    seen.keep(await master.post("/auth/token", data={**login, "password": WRONG_PASSWORD}))
+    alice = {"username": "alice", "email": "alice@example.org", "profile": "open"}
+    for path, body in (
+        ("/admin/profiles", {"name": "open", "allow_all": True}),
+        ("/admin/request-types", LOOKUP),
+        ("/admin/users", alice | {"password": FIRST_PASSWORD}),
+    ):
+        assert (await master.post(path, json=body, headers=root)).status_code == 201
+    weak = {"username": "bob", "email": "b@example.org", "password": "bob"}
+    seen.keep(await master.post("/admin/users", json=weak, headers=root))
+
+    login = {"username": "alice", "password": FIRST_PASSWORD}
+    as_alice = bearer(seen.issued(await master.post("/auth/token", data=login), "access_token"))
+    created = await master.post("/users/me/api-keys", json={"name": "bot"}, headers=as_alice)
+    api_key = seen.issued(created, "secret")
+    seen.keep(await master.get("/users/me", headers={"X-API-Key": api_key + "x"}))
+    for refused in (
+        {"current_password": WRONG_PASSWORD, "new_password": NEW_PASSWORD},
+        {"current_password": FIRST_PASSWORD, "new_password": "alice"},
+        {"current_password": FIRST_PASSWORD, "new_password": NEW_PASSWORD * 50},
+    ):
+        seen.keep(await master.post("/users/me/password", json=refused, headers=as_alice))
+    change = {"current_password": FIRST_PASSWORD, "new_password": NEW_PASSWORD}
+    seen.issued(
+        await master.post("/users/me/password", json=change, headers=as_alice), "access_token"
+    )
+    return root
+
+
+async def on_the_replica(replica: httpx.AsyncClient, seen: Evidence) -> tuple[dict[str, str], str]:
+    """The user logs in with the new password and submits (once refused). Returns the user's
+    headers and the request's id."""
+    login = {"username": "alice", "password": NEW_PASSWORD}
+    alice = bearer(seen.issued(await replica.post("/auth/token", data=login), "access_token"))
+    too_long = {"request_type": "lookup", "parameters": {"key": PARAMETER * 2}}
+    seen.keep(await replica.post("/requests", json=too_long, headers=alice))
+    submission = {"request_type": "lookup", "parameters": {"key": PARAMETER}}
+    submitted = await replica.post("/requests", json=submission, headers=alice)
+    assert submitted.status_code == 201, submitted.text
+    return alice, str(submitted.json()["id"])
 
 
 async def test_no_secret_reaches_logs_metrics_audit_errors_or_batches(
@@ -130,12 +200,9 @@ async def test_no_secret_reaches_logs_metrics_audit_errors_or_batches(
     logs: Callable[[], list[str]],
     tmp_path: Path,
 ) -> None:
-    from request_network.app import create_app as create_request_app
-    from request_network.transfer.service import transfer_context as request_context
-    from response_network.app import create_app as create_response_app
-    from response_network.transfer.service import transfer_context as response_context
-
     exchange_keys(response_settings, request_settings)
+    to_replica = (response_context(response_runtime), request_context(request_runtime))
+    to_master = to_replica[::-1]
     seen = Evidence()
     async with response_runtime.unit_of_work() as uow:
         uow.session.add(
@@ -148,114 +215,21 @@ async def test_no_secret_reaches_logs_metrics_audit_errors_or_batches(
             )
         )
 
-    async def sync(source: Any, target: Any) -> None:
-        await export_all(source)
-        assert all(r.status == "applied" for r in await import_pending(target))
-
-    master_app = create_response_app(response_settings, response_runtime)
-    replica_app = create_request_app(request_settings, request_runtime)
     async with (
-        master_app.router.lifespan_context(master_app),
-        replica_app.router.lifespan_context(replica_app),
-        serving(master_app) as master,
-        serving(replica_app) as replica,
+        serving(create_response_app(response_settings, response_runtime)) as master,
+        serving(create_request_app(request_settings, request_runtime)) as replica,
     ):
-        login = {"username": "root", "password": ADMIN_PASSWORD}
-        root = {
-            "Authorization": "Bearer "
-            + seen.issued(await master.post("/auth/token", data=login), "access_token")
-        }
-        seen.keep(await master.post("/auth/token", data={**login, "password": WRONG_PASSWORD}))
-        for path, body in (
-            ("/admin/profiles", {"name": "open", "allow_all": True}),
-            (
-                "/admin/request-types",
-                {
-                    "name": "lookup",
-                    "title": "Lookup",
-                    "handler": "manual",
-                    "parameter_schema": {
-                        "type": "object",
-                        "properties": {"key": {"type": "string", "maxLength": 40}},
-                        "required": ["key"],
-                    },
-                },
-            ),
-            (
-                "/admin/users",
-                {
-                    "username": "alice",
-                    "email": "alice@example.org",
-                    "password": FIRST_PASSWORD,
-                    "profile": "open",
-                },
-            ),
-        ):
-            assert (await master.post(path, json=body, headers=root)).status_code == 201
-        seen.keep(
-            await master.post(
-                "/admin/users",
-                json={"username": "bob", "email": "b@example.org", "password": "bob"},
-                headers=root,
-            )
-        )
-        alice_login = {"username": "alice", "password": FIRST_PASSWORD}
-        alice = {
-            "Authorization": "Bearer "
-            + seen.issued(await master.post("/auth/token", data=alice_login), "access_token")
-        }
-        api_key = seen.issued(
-            await master.post("/users/me/api-keys", json={"name": "bot"}, headers=alice), "secret"
-        )
-        seen.keep(await master.get("/users/me", headers={"X-API-Key": api_key + "x"}))
-        for refused in (
-            {"current_password": WRONG_PASSWORD, "new_password": NEW_PASSWORD},
-            {"current_password": FIRST_PASSWORD, "new_password": "alice"},
-            {"current_password": FIRST_PASSWORD, "new_password": NEW_PASSWORD * 50},
-        ):
-            seen.keep(await master.post("/users/me/password", json=refused, headers=alice))
-        change = {"current_password": FIRST_PASSWORD, "new_password": NEW_PASSWORD}
-        seen.issued(
-            await master.post("/users/me/password", json=change, headers=alice), "access_token"
-        )
-
-        await sync(response_context(response_runtime), request_context(request_runtime))
-        on_replica = {
-            "Authorization": "Bearer "
-            + seen.issued(
-                await replica.post(
-                    "/auth/token", data={"username": "alice", "password": NEW_PASSWORD}
-                ),
-                "access_token",
-            )
-        }
-        seen.keep(
-            await replica.post(
-                "/requests",
-                json={"request_type": "lookup", "parameters": {"key": PARAMETER * 2}},
-                headers=on_replica,
-            )
-        )
-        submitted = await replica.post(
-            "/requests",
-            json={"request_type": "lookup", "parameters": {"key": PARAMETER}},
-            headers=on_replica,
-        )
-        assert submitted.status_code == 201, submitted.text
-        request_id = submitted.json()["id"]
-
-        await sync(request_context(request_runtime), response_context(response_runtime))
+        root = await on_the_master(master, seen)
+        await sync(*to_replica)
+        alice, request_id = await on_the_replica(replica, seen)
+        await sync(*to_master)
         assert (await master.post(f"/requests/{request_id}/claim", headers=root)).is_success
-        answered = await master.post(
-            f"/requests/{request_id}/response",
-            json={"status": "answered", "body": {"note": ANSWER}},
-            headers=root,
-        )
+        answer = {"status": "answered", "body": {"note": ANSWER}}
+        answered = await master.post(f"/requests/{request_id}/response", json=answer, headers=root)
         assert answered.status_code == 200, answered.text
-        await sync(response_context(response_runtime), request_context(request_runtime))
-        read = await replica.get(f"/requests/{request_id}/response", headers=on_replica)
+        await sync(*to_replica)
+        read = await replica.get(f"/requests/{request_id}/response", headers=alice)
         assert ANSWER in read.text, "the answer reached its owner"
-
         metrics = [
             (await master.get("/metrics")).text,
             (await replica.get("/metrics", headers=METRICS_AUTH)).text,
@@ -263,29 +237,26 @@ async def test_no_secret_reaches_logs_metrics_audit_errors_or_batches(
 
     # Sent, inbox, processed and quarantined copies alike (the transfer and var directories).
     batches = batch_payloads(tmp_path, tmp_path / "unpacked")
+    audit = await audit_rows(response_runtime, ResponseAuditEvent) + await audit_rows(
+        request_runtime, RequestAuditEvent
+    )
+    lines = logs()
+    # The places were filled: a scan of nothing would pass.
     assert any(PARAMETER in text for text in batches.values()), "the request crossed"
     assert any(ANSWER in text for text in batches.values()), "the answer crossed"
+    assert any("http_request" in line for line in lines), "the logs were captured"
+    assert any("auth.login" in row for row in audit)
+    assert any("api_key.create" in row for row in audit)
+    assert all("airlock_http_requests" in text for text in metrics), metrics
+    assert len(seen.errors) == 7, seen.errors
+
     credentials = {
         "the admin's password": ADMIN_PASSWORD,
         "the first password": FIRST_PASSWORD,
         "the new password": NEW_PASSWORD,
         "a wrong password": WRONG_PASSWORD,
     } | {f"issued secret {n}": secret for n, secret in enumerate(seen.secrets)}
-    audit = await audit_rows(response_runtime, ResponseAuditEvent) + await audit_rows(
-        request_runtime, RequestAuditEvent
-    )
-    lines = logs()
-    assert any("http_request" in line for line in lines), "the logs were captured"
-    assert any("auth.login" in row for row in audit)
-    assert any("api_key.create" in r for r in audit)
-    assert all("airlock_http_requests" in text for text in metrics), metrics
-    places = {
-        "logs": lines,
-        "metrics": metrics,
-        "audit rows": audit,
-        "error bodies": seen.errors,
-    }
+    places = {"logs": lines, "metrics": metrics, "audit rows": audit, "error bodies": seen.errors}
     found = leaks(places | {"batches": list(batches.values())}, credentials)
     found += leaks(places, {"the parameter": PARAMETER, "the answer": ANSWER})
     assert found == []
-    assert len(seen.errors) == 7, seen.errors
