@@ -5,8 +5,9 @@ them an admin's (so that a case let through would reach everything), an expired 
 `alg: none` token, a token of the other network (its issuer, audience and key), a token
 signed with this network's key for the other network's audience, a logged-out token, a
 revoked API key, a deactivated user's token and key, a key holding only the route's scope
-and a key holding every scope but the route's. Then, on every route whose path names the
-caller's own object, another user's object: 404, the very answer an unknown id gets.
+and a key holding every scope but the route's; a plain user's key without scopes. Every 401
+carries the `Bearer` challenge. Then, on every route whose path names the caller's own
+object, another user's object: 404, the very answer an unknown id gets.
 
 Random ids fill the paths, so an allowed call mostly ends in 404 or 422: anything but 401
 and 403 means the credentials were let through. No route may answer 5xx. One app and one
@@ -134,6 +135,8 @@ async def walk(network: Network, table: dict[Route, str], scopes: dict[Route, st
                 wrong.append(f"{method} {template} {name}: {answer.status_code} {answer.text}")
             elif got == (403, "forbidden.scope") and needs[(method, template)] not in answer.text:
                 wrong.append(f"{method} {template} {name}: the refusal names another scope")
+            elif answer.status_code == 401 and answer.headers.get("www-authenticate") != "Bearer":
+                wrong.append(f"{method} {template} {name}: 401 without a Bearer challenge")
     return wrong
 
 
