@@ -20,7 +20,7 @@ TEST_WORKERS ?= 4
 help:
 	@echo "make run    - start both networks (response :8000, request :8001) on SQLite"
 	@echo "make test   - install what is needed, lint, type-check and run the whole suite"
-	@echo "make lint   - ruff check, ruff format --check, mypy"
+	@echo "make lint   - ruff check, ruff format --check, mypy, pip-audit of the locked dependencies"
 	@echo "make fmt    - format and autofix"
 	@echo "make bench  - run the benchmarks in bench/, print one table (ONLY=\"submit round_trip\" for some)"
 	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
@@ -63,10 +63,14 @@ openapi: install
 client: install
 	$(VENV)/python scripts/client.py
 
+# pip-audit reads the lock, not the environment: see scripts/audit_dependencies.py for what
+# it does when PyPI serves no per-version advisories or cannot be reached.
 lint: install
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy $(PACKAGES) $(CLIENT_PACKAGES) tests $(wildcard bench/*.py)
+	$(UV) export --frozen --format requirements-txt --no-hashes --no-emit-project --quiet \
+		| $(VENV)/python scripts/audit_dependencies.py
 
 fmt: install
 	$(VENV)/ruff check --fix .

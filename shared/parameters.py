@@ -126,6 +126,19 @@ def parameter_bytes(parameters: Mapping[str, Any]) -> int:
     return len(json.dumps(parameters, separators=(",", ":"), ensure_ascii=False).encode())
 
 
+def _without_value(message: str, value: Any) -> str:
+    """The validator's message with the offending value taken out: it names the field, and a
+    parameter may be a credential, which error bodies, failure reasons and audit rows must
+    not repeat. jsonschema-rs starts most messages with the value as compact JSON."""
+    shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if message.startswith(shown + " "):
+        message = "the value" + message[len(shown) :]
+    # Elsewhere ("False schema does not allow ..."), unless so short it could be a word.
+    if len(shown) > 3 and shown in message:
+        message = message.replace(shown, "the value")
+    return message
+
+
 def check_parameters(schema: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
     """Raise `Invalid` (`invalid.parameters`) naming the first failing field's path.
 
@@ -138,7 +151,7 @@ def check_parameters(schema: Mapping[str, Any], parameters: Mapping[str, Any]) -
     except jsonschema_rs.ValidationError as error:
         field = ".".join(str(part) for part in error.instance_path)
         where = f"parameters.{field}" if field else "parameters"
-        message = error.message[:MAX_MESSAGE]
+        message = _without_value(error.message, error.instance)[:MAX_MESSAGE]
         raise Invalid(
             f"{where}: {message}", code="invalid.parameters", extra={"field": where}
         ) from None

@@ -26,7 +26,7 @@ from urllib3 import HTTPHeaderDict, HTTPResponse
 
 from core.deps import api_key_scheme
 from tests.response_network.identity import bearer
-from tests.response_network.test_route_roles import PUBLIC
+from tests.security.routes import PUBLIC
 
 BASE_URL = "http://testserver"
 

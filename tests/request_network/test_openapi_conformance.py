@@ -1,7 +1,7 @@
 """Schemathesis against the request network's app, in process, on its published description.
 
 Every operation of `docs/openapi/request-network.json` is one test (so xdist spreads them),
-sent with a token of the least role its route needs (`test_route_roles.py`'s table) through
+sent with a token of the least role its route needs (`tests/security/routes.py`) through
 the examples, coverage and fuzzing phases, with every check Schemathesis runs by default;
 a failure of any check fails the test. The app is the suite's fixture: a fresh database per
 operation, shared by that operation's examples. `tests/in_process.py` says how it is called.
@@ -24,7 +24,7 @@ from scripts.openapi import REQUEST_SPEC
 from tests.in_process import SETTINGS, Api, in_process_session
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.replica import insert_api_key
-from tests.response_network.test_route_roles import ADMIN, OPERATOR, REQUEST_ROUTES, USER
+from tests.security.routes import ADMIN, OPERATOR, REQUEST_ROUTES, USER
 
 # Not traced by coverage: these check the description against the answers, hundreds of
 # calls per operation through the whole app; tracing them doubled their time.

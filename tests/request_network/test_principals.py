@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import httpx
@@ -18,6 +17,7 @@ from request_network.transfer.service import transfer_context
 from request_network.users.models import User
 from shared.records import UsersStreamRecord
 from tests.request_network.conftest import ReplicaUserFactory
+from tests.waiting import until
 
 
 def _bearer(tokens: TokenIssuer, user: User) -> dict[str, str]:
@@ -78,11 +78,13 @@ async def test_a_change_made_elsewhere_shows_once_the_entry_expires(
         await uow.session.execute(update(User).where(User.id == bob.id).values(active=False))
 
     trusted = await request_client.get("/users/me", headers=headers)
-    await asyncio.sleep(0.35)
-    refused = await request_client.get("/users/me", headers=headers)
+
+    async def refused() -> httpx.Response | None:
+        answer = await request_client.get("/users/me", headers=headers)
+        return answer if answer.status_code == 401 else None
 
     assert trusted.status_code == 200
-    assert refused.status_code == 401
+    assert (await until(refused, what="the cached user to expire", timeout=5)).status_code == 401
 
 
 async def test_with_no_cache_time_every_call_reads_the_user(

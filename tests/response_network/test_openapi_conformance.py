@@ -1,7 +1,7 @@
 """Schemathesis against the response network's app, in process, on its published description.
 
 Every operation of `docs/openapi/response-network.json` is one test (so xdist spreads them),
-sent with a token of the least role its route needs (`test_route_roles.py`'s table) through
+sent with a token of the least role its route needs (`tests/security/routes.py`) through
 the examples, coverage and fuzzing phases, with every check Schemathesis runs by default;
 a failure of any check fails the test. The app is the suite's fixture: a fresh database per
 operation, shared by that operation's examples. `tests/in_process.py` says how it is called.
@@ -27,7 +27,7 @@ from response_network.users.models import Role
 from scripts.openapi import RESPONSE_SPEC
 from tests.in_process import SETTINGS, Api, in_process_session
 from tests.response_network.conftest import UserFactory
-from tests.response_network.test_route_roles import RESPONSE_ROUTES
+from tests.security.routes import RESPONSE_ROUTES
 
 # Not traced by coverage: these check the description against the answers, hundreds of
 # calls per operation through the whole app; tracing them doubled their time.

@@ -21,11 +21,29 @@ NESTED = {
 
 
 @pytest.mark.parametrize(
+    "parameters",
+    [
+        {"city": ["sk-live-0123456789"]},
+        {"city": {"token": "sk-live-0123456789"}},
+        {"city": "x", "filters": "sk-live-0123456789"},
+    ],
+)
+def test_a_refusal_never_repeats_the_value(parameters: dict[str, Any]) -> None:
+    """A parameter may be a credential: error bodies, failure reasons and audit rows quote
+    the refusal, so it names the field and the rule, never what was sent."""
+    with pytest.raises(Invalid) as raised:
+        check_parameters(NESTED, parameters)
+
+    assert "sk-live" not in raised.value.detail
+    assert raised.value.detail.startswith("parameters.")
+
+
+@pytest.mark.parametrize(
     ("parameters", "field", "detail"),
     [
         ({}, "parameters", "city"),
-        ({"city": 3}, "parameters.city", "3 is not of type"),
-        ({"city": "x", "filters": {"year": 1066}}, "parameters.filters.year", "1066 is less"),
+        ({"city": 3}, "parameters.city", "the value is not of type"),
+        ({"city": "x", "filters": {"year": 1066}}, "parameters.filters.year", "the value is less"),
     ],
 )
 def test_a_failing_field_is_named(parameters: dict[str, Any], field: str, detail: str) -> None:

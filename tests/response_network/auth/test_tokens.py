@@ -74,33 +74,6 @@ async def test_bad_tokens_are_401_with_a_bearer_challenge(
     assert await _refused(response_client, bearer(expired)) == "unauthorized.token_expired"
 
 
-async def test_token_of_the_request_network_is_refused(
-    response_client: httpx.AsyncClient, make_user: UserFactory, tokens: TokenIssuer
-) -> None:
-    user = await make_user("alice")
-    # Even signed with this network's own secret, the request network's iss/aud don't pass.
-    foreign = TokenIssuer(
-        secret=tokens.secret, issuer="request", audience="airlock-request", ttl=timedelta(60)
-    )
-    token, _ = foreign.issue(str(user.id))
-    assert await _refused(response_client, bearer(token)) == "unauthorized.token"
-
-
-async def test_token_of_a_deactivated_user_is_refused(
-    response_client: httpx.AsyncClient,
-    response_runtime: ResponseRuntime,
-    make_user: UserFactory,
-    tokens: TokenIssuer,
-    admin_headers: dict[str, str],
-) -> None:
-    user = await make_user("alice")
-    token, _ = tokens.issue(str(user.id))
-    assert (
-        await response_client.delete(f"/admin/users/{user.id}", headers=admin_headers)
-    ).status_code == 204
-    assert await _refused(response_client, bearer(token)) == "unauthorized.token"
-
-
 async def _insert_key(runtime: Runtime[Any], user: User, **fields: object) -> str:
     secret, prefix, digest = generate_api_key()
     async with runtime.unit_of_work() as uow:

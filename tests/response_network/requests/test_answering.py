@@ -165,7 +165,7 @@ async def test_requests_of_a_type_deleted_or_changed_in_flight_fail_at_once(
     )
     assert reasons[unfit] == (
         "the parameters no longer fit the request type 'flaky': "
-        'parameters.q: 42 is not of type "string"'
+        'parameters.q: the value is not of type "string"'
     )
     assert reasons[unknown] == "this request can no longer be answered: no request type 'teleport'"
     assert CountedHandler.runs == []
@@ -192,12 +192,12 @@ async def test_the_requests_a_run_fails_at_once_each_keep_their_own_reason(
             f"this request can no longer be answered: no request type {name!r}",
             None,
         )
-    for n, request_id in enumerate(unfit):
+    for request_id in unfit:
         request = await master.request(request_id)
         assert (request.status, request.status_reason) == (
             "failed",
             "the parameters no longer fit the request type 'flaky': "
-            f'parameters.q: {n} is not of type "string"',
+            'parameters.q: the value is not of type "string"',
         )
     assert (await master.request(answered)).status == "answered"
 

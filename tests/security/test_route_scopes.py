@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
@@ -20,59 +21,17 @@ from request_network.settings import RequestSettings
 from response_network.app import create_app as create_response_app
 from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
-from shared.scopes import SESSION_ONLY, Scope
-from tests.response_network.test_route_roles import (
+from tests.security.routes import (
+    ANY,
     PUBLIC,
     REQUEST_ROUTES,
+    REQUEST_SCOPES,
     RESPONSE_ROUTES,
+    RESPONSE_SCOPES,
+    Route,
     routes,
+    scope_table,
 )
-
-ANY = "any"
-"""Any credentials will do, whatever their key's scopes."""
-
-ADMIN = Scope.ADMIN.value
-READ, WRITE = Scope.REQUESTS_READ.value, Scope.REQUESTS_WRITE.value
-ANSWER, KEYS = Scope.REQUESTS_ANSWER.value, Scope.API_KEYS.value
-
-REQUEST_SCOPES = {
-    ("GET", "/users/me"): ANY,
-    ("POST", "/users/me/password"): SESSION_ONLY,
-    ("POST", "/auth/logout"): SESSION_ONLY,
-    ("GET", "/request-types"): READ,
-    ("POST", "/requests"): WRITE,
-    ("GET", "/requests"): READ,
-    ("GET", "/requests/{request_id}"): READ,
-    ("GET", "/requests/{request_id}/response"): READ,
-    ("GET", "/users/me/limits"): READ,
-    ("POST", "/requests/{request_id}/cancel"): WRITE,
-}
-RESPONSE_SCOPES = {
-    ("GET", "/users/me"): ANY,
-    ("POST", "/users/me/password"): SESSION_ONLY,
-    ("POST", "/auth/logout"): SESSION_ONLY,
-    ("POST", "/users/me/api-keys"): KEYS,
-    ("GET", "/users/me/api-keys"): KEYS,
-    ("DELETE", "/users/me/api-keys/{key_id}"): KEYS,
-    ("GET", "/requests"): ANSWER,
-    ("GET", "/requests/{request_id}"): ANSWER,
-    ("POST", "/requests/{request_id}/claim"): ANSWER,
-    ("POST", "/requests/{request_id}/release"): ANSWER,
-    ("POST", "/requests/{request_id}/response"): ANSWER,
-}
-"""Everything else that needs credentials is under `/admin` and needs the `admin` scope."""
-
-
-Table = dict[tuple[str, str], str]
-
-
-def expected(roles: Table, scopes: Table) -> dict[tuple[str, str], str | None]:
-    table: dict[tuple[str, str], str | None] = {}
-    for route, role in roles.items():
-        if role == PUBLIC:
-            continue
-        table[route] = scopes.get(route, ADMIN if route[1].startswith("/admin") else None)
-    return table
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -102,8 +61,8 @@ def declared(app: FastAPI) -> dict[tuple[str, str], set[str]]:
     return found
 
 
-def check(app: FastAPI, roles: Table, scopes: Table) -> None:
-    table = expected(roles, scopes)
+def check(app: FastAPI, roles: dict[Route, str], scopes: dict[Route, str]) -> None:
+    table = scope_table(roles, scopes)
     found = declared(app)
     public = {route for route, role in roles.items() if role == PUBLIC}
     assert {route: found[route] for route in public if found.get(route)} == {}
@@ -117,6 +76,8 @@ def check(app: FastAPI, roles: Table, scopes: Table) -> None:
     assert wrong == {}
 
 
+# The routes' declarations do not depend on the backend.
+@pytest.mark.parametrize("backend", ["embedded"])
 async def test_every_response_network_route_declares_its_scope(
     response_settings: ResponseSettings, response_runtime: ResponseRuntime
 ) -> None:
@@ -125,6 +86,7 @@ async def test_every_response_network_route_declares_its_scope(
     )
 
 
+@pytest.mark.parametrize("backend", ["embedded"])
 async def test_every_request_network_route_declares_its_scope(
     request_settings: RequestSettings, request_runtime: RequestRuntime
 ) -> None:
