@@ -13,7 +13,7 @@ VENV := .venv/bin
 # docs/development.md). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 4
 
-.PHONY: help install run test lint fmt typecheck bench clean services openapi
+.PHONY: help install run test lint fmt typecheck bench soak clean services openapi
 
 help:
 	@echo "make run    - start both networks (response :8000, request :8001) on SQLite"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make fmt    - format and autofix"
 	@echo "make bench  - run the benchmarks in bench/"
+	@echo "make soak   - the long scenarios in soak/: kill -9, load, scale-out (KILL_ARGS, LOAD_ARGS)"
 	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
 
 $(CURDIR)/.tools/bin/uv:
@@ -36,7 +37,7 @@ $(CURDIR)/.tools/bin/uv:
 # The project's own sources (installed editable) are compiled on every run: only what changed
 # since is rewritten, in well under a second.
 install: .venv/.installed
-	@$(VENV)/python -m compileall -q -j 0 $(PACKAGES) tests bench
+	@$(VENV)/python -m compileall -q -j 0 $(PACKAGES) tests bench soak
 
 run: install
 	$(VENV)/airlock dev
@@ -51,7 +52,7 @@ openapi: install
 lint: install
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
-	$(VENV)/mypy $(PACKAGES) tests $(wildcard bench/*.py)
+	$(VENV)/mypy $(PACKAGES) tests $(wildcard bench/*.py) soak
 
 fmt: install
 	$(VENV)/ruff check --fix .
@@ -66,9 +67,17 @@ bench: install services
 		echo "== $$script"; $(VENV)/python -m bench.$$(basename $$script .py); done; \
 		[ $$found -eq 1 ] || echo "no benchmarks yet"
 
+# Minutes of load on every core: never part of `make test`. KILL_ARGS and LOAD_ARGS pass
+# options on (`make soak LOAD_ARGS="--requests 500 --clients 10"` for a quick variant).
+soak: install services
+	@status=0; \
+	$(VENV)/python -m soak.kill $(KILL_ARGS) || status=1; \
+	$(VENV)/python -m soak.load $(LOAD_ARGS) || status=1; \
+	exit $$status
+
 clean:
 	rm -rf .venv .tools var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
-	find $(PACKAGES) tests bench -name __pycache__ -prune -exec rm -rf {} +
+	find $(PACKAGES) tests bench soak -name __pycache__ -prune -exec rm -rf {} +
 
 # ---- containers (docker-compose.dev.yml); secrets come from .env.dev, which is never committed
 COMPOSE := docker compose --env-file .env.dev -f docker-compose.dev.yml

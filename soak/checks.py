@@ -38,7 +38,7 @@ class Verdict:
         return not self.problems
 
 
-async def _rows(url: str, query: str) -> list[Any]:
+async def rows(url: str, query: str) -> list[Any]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
@@ -56,14 +56,14 @@ async def exactly_once(system: System, submitted: Collection[str]) -> Verdict:
     delivered once on the request network; nothing else in either database."""
     verdict = Verdict(len(submitted))
     wanted = set(submitted)
-    master = await _rows(
+    master = await rows(
         system.response_db,
         "SELECT r.id, r.attempts, s.status, s.answer_number FROM request r "
         "LEFT JOIN response s ON s.id = r.id",
     )
-    replica = await _rows(system.request_db, "SELECT id, status, delivered_answer FROM request")
-    answers = await _rows(system.request_db, "SELECT id, answer_number FROM response")
-    events = await _rows(
+    replica = await rows(system.request_db, "SELECT id, status, delivered_answer FROM request")
+    answers = await rows(system.request_db, "SELECT id, answer_number FROM response")
+    events = await rows(
         system.request_db, "SELECT request_id, status, at FROM request_event ORDER BY id"
     )
 
