@@ -5,9 +5,10 @@
 A production system of its own (PostgreSQL, Redis, one Celery worker and beat per network).
 Each client is a user who keeps 3 requests in flight: it submits, and once 3 are out it
 reads the oldest (waiting until it is readable) before submitting the next. Meanwhile the
-killer, after a random number of further answers (1 to twice the requests per kill), picks
-the worker of one network at random, SIGKILLs it with its pool child and starts a new one
-at once; then it submits a probe request and waits until its answer is readable.
+killer draws `--kills` answer counts across the run; at each (and, for half of the kills
+drawn at random, once the worker then holds a stream lock: mid-export or mid-import) it
+SIGKILLs the worker of one network, picked at random, with its pool child and starts a new
+one at once; then it submits a probe request and waits until its answer is readable.
 
 Per kill it prints the recovery, from the restart to:
 - `next answer`: the first answer after the restart on the killed worker's side (the
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import sys
 import tempfile
@@ -54,6 +56,8 @@ IN_FLIGHT = 3
 RECOVERY_TARGET = 20.0
 DAY = 1_000_000
 READ_POLL = 0.1
+MID_WORK_TIMEOUT = 30.0
+"""Seconds a mid-work kill waits for its worker to take a lock before it kills anyway."""
 READ_TIMEOUT = 300.0
 """Seconds one answer may take: several kills in a row may stall the loop this long before
 it counts as lost."""
@@ -129,23 +133,37 @@ async def client(flow: Flow, user: str, count: int) -> None:
 
 
 async def killer(flow: Flow, prober: str, args: argparse.Namespace) -> list[Kill]:
+    """Kill at answer counts drawn across the whole run; every other kill (at random) then
+    waits until its worker holds a stream lock, mid-export or mid-import: the worst moment,
+    which answer counts alone rarely hit (answers arrive just after a batch, when the
+    workers are idle)."""
     chance = random.Random(args.seed)  # noqa: S311 - a replayable schedule, not a secret
-    spacing = max(1, 2 * args.requests // (args.kills + 1))
+    targets = sorted(chance.randint(1, args.requests) for _ in range(args.kills))
     workers = [name for network in NETWORKS for name in flow.system.workers(network)]
     kills: list[Kill] = []
-    async with httpx.AsyncClient(timeout=60) as http:
-        for _ in range(args.kills):
-            target = flow.answers + chance.randint(1, spacing)
+    async with contextlib.AsyncExitStack() as stack:
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=60))
+        redis = {name: _redis(flow.system, name) for name in workers}
+        for client in redis.values():
+            stack.push_async_callback(client.aclose)
+        for target in targets:
+            name, mid_work = chance.choice(workers), chance.random() < 0.5
 
             async def moment(target: int = target) -> bool:
                 return flow.answers >= target or flow.clients_done
 
             await waiting.until(moment, what=f"{target} answers", timeout=READ_TIMEOUT)
-            name = chance.choice(workers)
+            if mid_work:
+                with contextlib.suppress(waiting.WaitTimeout):
+                    await waiting.until(
+                        partial(held_locks, redis[name]),
+                        what=f"{name} to hold a lock",
+                        timeout=MID_WORK_TIMEOUT,
+                    )
             flow.system.kill(name)
             kill = Kill(name, flow.answers, time.time())
             flow.system.restart_worker(name)
-            kill.locks = await held_locks(flow.system, name)
+            kill.locks = await held_locks(redis[name])
             kills.append(kill)
             probe = await flow.submit(http, prober, "probe")
             try:
@@ -156,15 +174,16 @@ async def killer(flow: Flow, prober: str, args: argparse.Namespace) -> list[Kill
     return kills
 
 
-async def held_locks(system: System, worker: str) -> list[str]:
-    """The stream locks held in the worker's network: with one worker per network, its own
-    (the new worker cannot have taken them yet: they live until their TTL)."""
+def _redis(system: System, worker: str) -> Redis:
     network = "RESPONSE" if worker.startswith("response") else "REQUEST"
-    redis = Redis.from_url(system.deployment.env[f"AIRLOCK_{network}_REDIS_URL"])
-    try:
-        keys = await redis.keys("*:lock:*")
-    finally:
-        await redis.aclose()
+    client: Redis = Redis.from_url(system.deployment.env[f"AIRLOCK_{network}_REDIS_URL"])
+    return client
+
+
+async def held_locks(redis: Redis) -> list[str]:
+    """The stream locks held in a network: with one worker per network, its worker's (after
+    a kill, the new worker cannot have taken them yet: they live until their TTL)."""
+    keys = await redis.keys("*:lock:*")
     return sorted(key.decode().rsplit(":lock:", 1)[1] for key in keys)
 
 
