@@ -143,6 +143,15 @@ async def streams_settled(
         raise AssertionError(f"{failed}\nstill: {'; '.join(last)}") from None
 
 
+async def resends(system: System) -> str:
+    """Batches each network sent again because the peer reported them missing."""
+    counts = []
+    for network, url in (("response", system.response_db), ("request", system.request_db)):
+        (row,) = await rows(url, "SELECT coalesce(sum(resent_count), 0) FROM outbox_batch")
+        counts.append(f"{network} {row[0]}")
+    return ", ".join(counts)
+
+
 def sequences(statuses: dict[str, Any]) -> str:
     """`stream: last sequence` of each outbound stream, both ways: how many batches moved."""
     return ", ".join(

@@ -38,7 +38,7 @@ from pathlib import Path
 import httpx
 from redis.asyncio import Redis
 
-from soak.checks import exactly_once, rows, sequences, streams_settled
+from soak.checks import exactly_once, resends, rows, sequences, streams_settled
 from soak.system import (
     NETWORKS,
     System,
@@ -243,7 +243,7 @@ async def main(args: argparse.Namespace) -> int:
             verdict = await exactly_once(system, flow.ids)
             problems += verdict.problems
             await _next_answers(system, kills)
-            print(f"batches moved: {sequences(statuses)}")
+            print(f"batches moved: {sequences(statuses)}; resent: {await resends(system)}")
     print(
         f"\n== kill -9: {args.requests} echo requests from {args.clients} clients "
         f"(+ {len(kills)} probes), {len(kills)} kills (seed {args.seed}); "

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from soak.checks import exactly_once, sequences, streams_settled
+from soak.checks import exactly_once, resends, sequences, streams_settled
 from soak.system import (
     System,
     admin_tokens,
@@ -165,7 +165,10 @@ async def run_layout(layout: str, args: argparse.Namespace) -> Run:
                 errors = sum(n for c in everyone for code, n in c.statuses.items() if code >= 500)
                 if errors:
                     run.problems.append(f"{errors} answers were 5xx")
-                print(f"[{layout}] batches moved: {sequences(statuses)}")
+                print(
+                    f"[{layout}] batches moved: {sequences(statuses)}; "
+                    f"resent: {await resends(system)}"
+                )
             finally:
                 for http in https:
                     await http.aclose()
