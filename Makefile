@@ -15,7 +15,7 @@ GENERATOR := .tools/client-generator
 # docs/development.md). TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= 4
 
-.PHONY: help install run test lint fmt typecheck bench clean services openapi screenshots client
+.PHONY: help install run test lint fmt typecheck bench soak clean services openapi screenshots client
 
 help:
 	@echo "make run    - start both networks (response :8000, request :8001) on SQLite"
@@ -23,6 +23,7 @@ help:
 	@echo "make lint   - ruff check, ruff format --check, mypy, pip-audit of the locked dependencies"
 	@echo "make fmt    - format and autofix"
 	@echo "make bench  - run the benchmarks in bench/, print one table (ONLY=\"submit round_trip\" for some)"
+	@echo "make soak   - the long scenarios in soak/: kill -9, load, scale-out (KILL_ARGS, LOAD_ARGS)"
 	@echo "make openapi - write docs/openapi/*.json from the code (commit them with the change)"
 	@echo "make screenshots - run the browser stories and copy their pictures to docs/console/"
 	@echo "make client - regenerate clients/python from docs/openapi/request-network.json"
@@ -40,7 +41,7 @@ $(CURDIR)/.tools/bin/uv:
 # The project's own sources (installed editable) are compiled on every run: only what changed
 # since is rewritten, in well under a second.
 install: .venv/.installed $(GENERATOR)/.installed
-	@$(VENV)/python -m compileall -q -j 0 $(PACKAGES) $(CLIENT_PACKAGES) tests bench
+	@$(VENV)/python -m compileall -q -j 0 $(PACKAGES) $(CLIENT_PACKAGES) tests bench soak
 
 # openapi-python-client in an environment of its own (it needs typer < 0.28, the project runs a
 # newer one), pinned by clients/generator/uv.lock: `make client` and the client's drift test
@@ -68,7 +69,7 @@ client: install
 lint: install
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
-	$(VENV)/mypy $(PACKAGES) $(CLIENT_PACKAGES) tests $(wildcard bench/*.py)
+	$(VENV)/mypy $(PACKAGES) $(CLIENT_PACKAGES) tests $(wildcard bench/*.py) soak
 	$(UV) export --frozen --format requirements-txt --no-hashes --no-emit-project --quiet \
 		| $(VENV)/python scripts/audit_dependencies.py
 
@@ -90,9 +91,17 @@ screenshots: install
 bench: install services
 	$(VENV)/python -m bench $(if $(ONLY),--only $(ONLY))
 
+# Minutes of load on every core: never part of `make test`. KILL_ARGS and LOAD_ARGS pass
+# options on (`make soak LOAD_ARGS="--requests 500 --clients 10"` for a quick variant).
+soak: install services
+	@status=0; \
+	$(VENV)/python -m soak.kill $(KILL_ARGS) || status=1; \
+	$(VENV)/python -m soak.load $(LOAD_ARGS) || status=1; \
+	exit $$status
+
 clean:
 	rm -rf .venv .tools var .coverage .coverage.* .mypy_cache .ruff_cache .pytest_cache
-	find $(PACKAGES) $(CLIENT_PACKAGES) tests bench -name __pycache__ -prune -exec rm -rf {} +
+	find $(PACKAGES) $(CLIENT_PACKAGES) tests bench soak -name __pycache__ -prune -exec rm -rf {} +
 
 # ---- containers (docker-compose.dev.yml); secrets come from .env.dev, which is never committed
 COMPOSE := docker compose --env-file .env.dev -f docker-compose.dev.yml

@@ -67,7 +67,7 @@ class Deployment:
             started.stop()
 
 
-async def _wait_ready(deployment: Deployment, url: str) -> None:
+async def wait_ready(deployment: Deployment, url: str) -> None:
     async with httpx.AsyncClient(timeout=2) as client:
 
         async def ready() -> bool:
@@ -141,8 +141,8 @@ async def deploy(
             if mode == "production":
                 deployment.start(f"{network}-worker", network, "worker", "--concurrency", "1")
                 deployment.start(f"{network}-beat", network, "beat")
-        await _wait_ready(deployment, deployment.response_url)
-        await _wait_ready(deployment, deployment.request_url)
+        await wait_ready(deployment, deployment.response_url)
+        await wait_ready(deployment, deployment.request_url)
         yield deployment
     finally:
         deployment.stop()
