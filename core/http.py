@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import AirlockError, RateLimited
+from core.errors import UNAVAILABLE_RETRY_AFTER, AirlockError, RateLimited
 from core.logging import request_log_context
 from core.metrics import HttpMetrics, RateLimitMetrics, metrics_for
 
@@ -109,9 +109,6 @@ def _allowed_methods(request: Request) -> list[str]:
         if regex is not None and regex.match(path):
             allowed |= route.methods or set()
     return sorted(allowed)
-
-
-UNAVAILABLE_RETRY_AFTER = "5"
 
 
 async def _redis_down(_request: Request, exc: Exception) -> Response:

@@ -120,7 +120,9 @@ class Runtime(Generic[SettingsT]):
         async def transfer_dir() -> None:
             check_writable(self.settings.resolved_transfer_dir)
 
-        return {"database": database, "cache": cache, "transfer_dir": transfer_dir}
+        # Named for what failed: an operator reading "not ready: redis" knows where to look.
+        cache_name = "redis" if self.redis is not None else "cache"
+        return {"database": database, cache_name: cache, "transfer_dir": transfer_dir}
 
 
 def check_writable(directory: Path) -> None:
