@@ -19,8 +19,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core.cache import Cache
+from core.celery_jobs import CeleryRunner
 from core.job_runs import JobRun, error_line, job_history
-from core.jobs import CeleryRunner, InProcessRunner, JobRegistry, JobRunner
+from core.jobs import InProcessRunner, JobRegistry, JobRunner
 
 log = structlog.get_logger(__name__)
 

@@ -1,17 +1,14 @@
 """Jobs: one registry of async job functions, run in-process (embedded) or by Celery.
 
 A job function takes the network's runtime first and keyword arguments after. Both runners
-call the very same functions, so the embedded mode has no second code path. On Celery a task
-whose run kills its worker comes back at once (late acks); after `max_redeliveries` such
-returns it is given up: logged, counted and handed to the registry's `on_given_up` hooks.
+(`InProcessRunner` here, `CeleryRunner` in `core.celery_jobs`) call the very same functions,
+so the embedded mode has no second code path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,17 +17,14 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 import structlog
-from celery import Celery
-from celery.signals import worker_process_shutdown
 from prometheus_client import CollectorRegistry
-from redis import Redis
-from redis.exceptions import RedisError
 from watchfiles import awatch
 
 from core.cache import InProcessCache, RedisCache
 from core.job_runs import JobRun, error_line, record_job_run
 from core.logging import bind_request_id, current_request_id
 from core.metrics import JobMetrics, metrics_for
+from core.outages import DEFAULT_BACKOFF, OUTAGE_RETRIES, Backoff, is_outage
 
 log = structlog.get_logger(__name__)
 
@@ -136,18 +130,36 @@ async def run_job(job: Job, runtime: object, kwargs: dict[str, Any]) -> Any:
     return result
 
 
-class InProcessRunner(Generic[RuntimeT]):
-    """Embedded mode: enqueued jobs run on an asyncio queue, scheduled ones on timers."""
+_Queued = tuple[Job, dict[str, Any], str | None, int]
+"""A job, its arguments, the request id that enqueued it and how many times it was retried."""
 
-    def __init__(self, registry: JobRegistry, runtime: RuntimeT, *, schedule: bool = True) -> None:
+
+class InProcessRunner(Generic[RuntimeT]):
+    """Embedded mode: enqueued jobs run on an asyncio queue, scheduled ones on timers.
+
+    A run that fails on an outage (`is_outage`) waits out `backoff`: an enqueued job is
+    enqueued again after the delay (once per job and arguments, up to `OUTAGE_RETRIES`
+    times), a scheduled one waits the longer of its period and the delay before its next run.
+    """
+
+    def __init__(
+        self,
+        registry: JobRegistry,
+        runtime: RuntimeT,
+        *,
+        schedule: bool = True,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
         self._registry = registry
         self._runtime = runtime
         self._schedule = schedule
-        self._queue: asyncio.Queue[tuple[Job, dict[str, Any], str | None]] = asyncio.Queue()
+        self._backoff = backoff
+        self._queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._retries: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     async def enqueue(self, name: str, **kwargs: Any) -> None:
-        self._queue.put_nowait((self._registry.get(name), kwargs, current_request_id()))
+        self._queue.put_nowait((self._registry.get(name), kwargs, current_request_id(), 0))
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._consume(), name="jobs-consumer"))
@@ -159,12 +171,14 @@ class InProcessRunner(Generic[RuntimeT]):
                 self._tasks.append(asyncio.create_task(self._watch(watch), name=watch.job))
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._retries.values()]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self._retries.clear()
 
     @property
     def pending(self) -> int:
@@ -177,14 +191,33 @@ class InProcessRunner(Generic[RuntimeT]):
 
     async def _consume(self) -> None:
         while True:
-            job, kwargs, request_id = await self._queue.get()
+            job, kwargs, request_id, retries = await self._queue.get()
             try:
                 with bind_request_id(request_id):
                     await run_job(job, self._runtime, kwargs)
-            except Exception:  # noqa: S110 - logged by run_job; the consumer must survive
-                pass
+            except Exception as exc:  # logged by run_job; the consumer must survive
+                if is_outage(exc):
+                    self._retry_later((job, kwargs, request_id, retries + 1))
             finally:
                 self._queue.task_done()
+
+    def _retry_later(self, queued: _Queued) -> None:
+        job, kwargs, _request_id, retries = queued
+        key = (job.name, repr(sorted(kwargs.items())))
+        if key in self._retries:
+            return  # one retry per job and arguments: jobs are idempotent
+        if retries > OUTAGE_RETRIES:
+            log.warning("job_retries_exhausted", job=job.name, retries=OUTAGE_RETRIES)
+            return
+        delay = self._backoff.delay(retries)
+        log.info("job_retry_scheduled", job=job.name, retry=retries, seconds=delay)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            del self._retries[key]
+            self._queue.put_nowait(queued)
+
+        self._retries[key] = asyncio.create_task(later(), name=f"retry:{job.name}")
 
     async def _watch(self, watch: Watch) -> None:
         """Enqueue the job when the directory changes; the schedule remains the fallback."""
@@ -200,206 +233,12 @@ class InProcessRunner(Generic[RuntimeT]):
         """Run at start, then every `job.every` seconds: a process restarted more often than a
         daily job's period still runs it, and a fresh one reports its heartbeat at once."""
         assert job.every is not None
+        outages = 0
         while True:
-            with contextlib.suppress(Exception):
-                await run_job(job, self._runtime, {})
-            await asyncio.sleep(job.every)
-
-
-@dataclass(frozen=True)
-class CeleryOptions:
-    broker_url: str
-    queue: str
-    max_redeliveries: int = 5
-    """A task runs at most 1 + this many times; the next delivery is given up unrun."""
-    beat_schedule_file: str | None = None
-
-
-DELIVERIES_TTL_SECONDS = 86_400
-"""How long a task's delivery count is kept after its last delivery (unfinished tasks only:
-a finished one deletes its count). Longer than `max_redeliveries` visibility timeouts."""
-
-
-class _Deliveries:
-    """Deliveries per task id, counted in Redis (the broker) across worker processes.
-
-    kombu's `redelivered` flag is a boolean, so it cannot count: a task that kills its
-    worker child is requeued at once (`acks_late` + `task_reject_on_worker_lost`) under the
-    same id, forever. One client per process, made after the prefork fork.
-    """
-
-    def __init__(self, broker_url: str, namespace: str) -> None:
-        self._url = broker_url
-        self._prefix = f"airlock:{namespace}:deliveries:"
-        self._client: tuple[int, Redis] | None = None
-
-    def _redis(self) -> Redis:
-        if self._client is None or self._client[0] != os.getpid():
-            self._client = (os.getpid(), Redis.from_url(self._url, socket_timeout=5))
-        return self._client[1]
-
-    def count(self, task_id: str) -> int | None:
-        """This delivery's number (1 for the first); None if Redis did not answer."""
-        try:
-            with self._redis().pipeline() as pipe:
-                pipe.incr(self._prefix + task_id)
-                pipe.expire(self._prefix + task_id, DELIVERIES_TTL_SECONDS)
-                number, _ = pipe.execute()
-            return int(number)
-        except RedisError as exc:
-            # The job still runs: losing the guard once beats losing the task.
-            log.warning("job_deliveries_not_counted", task_id=task_id, error=type(exc).__name__)
-            return None
-
-    def forget(self, task_id: str) -> None:
-        with contextlib.suppress(RedisError):
-            self._redis().delete(self._prefix + task_id)
-
-
-class _WorkerLoop:
-    """One event loop and one runtime per worker process, built on first use.
-
-    Built lazily so a prefork child never inherits its parent's connections.
-    """
-
-    def __init__(self, build_runtime: Callable[[], Awaitable[object]]) -> None:
-        self._build_runtime = build_runtime
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runtime: object | None = None
-        self._lock = threading.Lock()
-
-    def run(self, job: Job, kwargs: dict[str, Any], request_id: str | None) -> Any:
-        with self._lock, bind_request_id(request_id):
-            loop, runtime = self._ready()
-            return loop.run_until_complete(run_job(job, runtime, kwargs))
-
-    def give_up(self, given_up: GivenUp, hooks: list[GivenUpHook]) -> None:
-        """Log, count and hand `given_up` to the hooks; never raises (the task is dropped)."""
-        log.error(
-            "job_given_up",
-            job=given_up.job,
-            task_id=given_up.task_id,
-            deliveries=given_up.deliveries,
-            request_id=given_up.request_id,
-        )
-        with self._lock:
             try:
-                loop, runtime = self._ready()
-                loop.run_until_complete(_record_given_up(runtime, given_up, hooks))
-            except Exception:
-                log.exception("job_given_up_not_recorded", job=given_up.job)
-
-    def _ready(self) -> tuple[asyncio.AbstractEventLoop, object]:
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-        if self._runtime is None:
-            self._runtime = self._loop.run_until_complete(self._build_runtime())
-        return self._loop, self._runtime
-
-    def close(self) -> None:
-        with self._lock:
-            if self._loop is None:
-                return
-            close = getattr(self._runtime, "close", None)
-            if close is not None:
-                self._loop.run_until_complete(close())
-            self._loop.close()
-            self._loop, self._runtime = None, None
-
-
-def create_celery_app(
-    registry: JobRegistry,
-    options: CeleryOptions,
-    build_runtime: Callable[[], Awaitable[object]],
-) -> Celery:
-    """A Celery app whose tasks are the registry's jobs, at-least-once and idempotent."""
-    app = Celery(registry.namespace, broker=options.broker_url, set_as_current=False)
-    app.conf.update(
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_default_queue=options.queue,
-        task_ignore_result=True,
-        broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
-        worker_hijack_root_logger=False,
-        beat_schedule={
-            job.name: {"task": job.name, "schedule": job.every}
-            for job in registry.jobs.values()
-            if job.every
-        },
-    )
-    if options.beat_schedule_file:
-        app.conf.beat_schedule_filename = options.beat_schedule_file
-    worker_loop = _WorkerLoop(build_runtime)
-    deliveries = _Deliveries(options.broker_url, registry.namespace)
-
-    for job in registry.jobs.values():
-        _register_task(app, job, worker_loop, deliveries, options.max_redeliveries, registry)
-
-    def _shutdown(**_: Any) -> None:
-        worker_loop.close()
-
-    worker_process_shutdown.connect(_shutdown, weak=False)
-    return app
-
-
-async def _record_given_up(runtime: object, given_up: GivenUp, hooks: list[GivenUpHook]) -> None:
-    registry = getattr(runtime, "metrics_registry", None)
-    if isinstance(registry, CollectorRegistry):
-        metrics_for(registry, JobMetrics).given_up.labels(given_up.job).inc()
-    cache = getattr(runtime, "cache", None)
-    if isinstance(cache, InProcessCache | RedisCache):
-        error = f"given up after {given_up.deliveries} deliveries (task {given_up.task_id})"
-        await record_job_run(cache, given_up.job, JobRun(datetime.now(UTC), 0.0, "given_up", error))
-    for hook in hooks:
-        await hook(runtime, given_up)
-
-
-def _register_task(
-    app: Celery,
-    job: Job,
-    worker_loop: _WorkerLoop,
-    deliveries: _Deliveries,
-    max_redeliveries: int,
-    registry: JobRegistry,
-) -> None:
-    def run(task: Any, /, request_id: str | None = None, **kwargs: Any) -> Any:
-        task_id = str(task.request.id)
-        number = deliveries.count(task_id)
-        if number is not None and number > max_redeliveries + 1:
-            # Every earlier delivery died unfinished (a finished run forgets its count).
-            given_up = GivenUp(job.name, task_id, number, request_id)
-            worker_loop.give_up(given_up, registry.given_up_hooks)
-            return None
-        try:
-            return worker_loop.run(job, kwargs, request_id)
-        finally:
-            deliveries.forget(task_id)
-
-    # Not shared: a task belongs to its own app, not to every app made after it.
-    app.task(name=job.name, bind=True, shared=False)(run)
-
-
-class CeleryRunner:
-    """Production mode: enqueue sends a message; the worker and beat do the running."""
-
-    def __init__(self, app: Celery, registry: JobRegistry) -> None:
-        self.app = app
-        self._registry = registry
-
-    @property
-    def queue(self) -> str:
-        return str(self.app.conf.task_default_queue)
-
-    async def enqueue(self, name: str, **kwargs: Any) -> None:
-        job = self._registry.get(name)
-        kwargs = {**kwargs, "request_id": current_request_id()}
-        # send_task does blocking broker I/O; keep it off the event loop.
-        await asyncio.to_thread(self.app.send_task, job.name, kwargs=kwargs)
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
+                await run_job(job, self._runtime, {})
+                outages = 0
+            except Exception as exc:
+                outages = outages + 1 if is_outage(exc) else 0
+            pause = max(job.every, self._backoff.delay(outages)) if outages else job.every
+            await asyncio.sleep(pause)

@@ -15,15 +15,9 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.cache import Cache, InProcessCache, RedisCache, connect_redis
+from core.celery_jobs import CeleryOptions, CeleryRunner, create_celery_app
 from core.db import UnitOfWork, create_engine, create_session_factory, ping
-from core.jobs import (
-    CeleryOptions,
-    CeleryRunner,
-    InProcessRunner,
-    JobRegistry,
-    JobRunner,
-    create_celery_app,
-)
+from core.jobs import InProcessRunner, JobRegistry, JobRunner
 from core.locks import FileLocks, Locks, RedisLocks
 from core.settings import NetworkSettings
 

@@ -66,7 +66,10 @@ class PostgresCluster:
     """A throwaway cluster a test may stop (`-m immediate`, a crash) and start again on the
     same port and data directory: a database outage and its end."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, crash_safe: bool = False) -> None:
+        # Asynchronous commits are fast, but `-m immediate` loses the last ones: a cluster a
+        # test crashes must keep what it committed, as production's does.
+        self.synchronous_commit = "on" if crash_safe else "off"
         self.bin_dir = postgres_bin_dir()
         # A throwaway cluster lives in memory when it can: each test database is a copied
         # template, and creating then deleting hundreds of them on disk cost minutes at
@@ -102,7 +105,8 @@ class PostgresCluster:
     def start(self) -> None:
         options = (
             f"-p {self.server.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            f"-c synchronous_commit={self.synchronous_commit} -c full_page_writes=off "
+            "-c max_connections=200"
         )
         # -t: several xdist workers may start their clusters at once on a loaded machine.
         self._pg_ctl(
@@ -126,8 +130,8 @@ class PostgresCluster:
 
 
 @contextlib.contextmanager
-def run_postgres_cluster() -> Iterator[PostgresCluster]:
-    cluster = PostgresCluster()
+def run_postgres_cluster(*, crash_safe: bool = False) -> Iterator[PostgresCluster]:
+    cluster = PostgresCluster(crash_safe=crash_safe)
     try:
         cluster.start()
         yield cluster

@@ -9,7 +9,8 @@ import pytest
 from celery import Celery
 from prometheus_client import CollectorRegistry
 
-from core.jobs import CeleryOptions, GivenUp, InProcessRunner, JobRegistry, create_celery_app
+from core.celery_jobs import CeleryOptions, create_celery_app
+from core.jobs import GivenUp, InProcessRunner, JobRegistry
 from core.logging import bind_request_id
 from tests.services import RedisServer, free_port
 

@@ -16,8 +16,8 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import select
 
+from core.celery_jobs import CeleryRunner
 from core.job_runs import job_history
-from core.jobs import CeleryRunner
 from response_network.audit.models import AuditEvent
 from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings

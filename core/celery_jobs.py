@@ -1,0 +1,247 @@
+"""Celery: the production runner of the job registry, at least once and idempotent.
+
+Late acks, a requeue when a worker dies, one task prefetched per process and a long
+visibility timeout (docs/reliability.md says why each); a task that kills its worker on every
+run is given up after `max_redeliveries`; an enqueued task that fails on an outage is retried
+with a backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from celery import Celery
+from celery.signals import worker_process_shutdown
+from prometheus_client import CollectorRegistry
+from redis import Redis
+from redis.exceptions import RedisError
+
+from core.cache import InProcessCache, RedisCache
+from core.job_runs import JobRun, record_job_run
+from core.jobs import GivenUp, GivenUpHook, Job, JobRegistry, run_job
+from core.logging import bind_request_id, current_request_id
+from core.metrics import JobMetrics, metrics_for
+from core.outages import DEFAULT_BACKOFF, OUTAGE_RETRIES, Backoff, is_outage
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class CeleryOptions:
+    broker_url: str
+    queue: str
+    max_redeliveries: int = 5
+    """A task runs at most 1 + this many times; the next delivery is given up unrun."""
+    beat_schedule_file: str | None = None
+    visibility_timeout: float = 3600
+    """Seconds a delivered, unacknowledged task stays invisible before Redis hands it out
+    again: past the longest run, or a task still running is run a second time."""
+    backoff: Backoff = DEFAULT_BACKOFF
+    """Delays between the retries of an enqueued task that failed on an outage."""
+
+
+DELIVERIES_TTL_SECONDS = 86_400
+"""How long a task's delivery count is kept after its last delivery (unfinished tasks only:
+a finished one deletes its count). Longer than `max_redeliveries` visibility timeouts."""
+
+
+class _Deliveries:
+    """Deliveries per task id, counted in Redis (the broker) across worker processes.
+
+    kombu's `redelivered` flag is a boolean, so it cannot count: a task that kills its
+    worker child is requeued at once (`acks_late` + `task_reject_on_worker_lost`) under the
+    same id, forever. One client per process, made after the prefork fork.
+    """
+
+    def __init__(self, broker_url: str, namespace: str) -> None:
+        self._url = broker_url
+        self._prefix = f"airlock:{namespace}:deliveries:"
+        self._client: tuple[int, Redis] | None = None
+
+    def _redis(self) -> Redis:
+        if self._client is None or self._client[0] != os.getpid():
+            self._client = (os.getpid(), Redis.from_url(self._url, socket_timeout=5))
+        return self._client[1]
+
+    def count(self, task_id: str) -> int | None:
+        """This delivery's number (1 for the first); None if Redis did not answer."""
+        try:
+            with self._redis().pipeline() as pipe:
+                pipe.incr(self._prefix + task_id)
+                pipe.expire(self._prefix + task_id, DELIVERIES_TTL_SECONDS)
+                number, _ = pipe.execute()
+            return int(number)
+        except RedisError as exc:
+            # The job still runs: losing the guard once beats losing the task.
+            log.warning("job_deliveries_not_counted", task_id=task_id, error=type(exc).__name__)
+            return None
+
+    def forget(self, task_id: str) -> None:
+        with contextlib.suppress(RedisError):
+            self._redis().delete(self._prefix + task_id)
+
+
+class _WorkerLoop:
+    """One event loop and one runtime per worker process, built on first use.
+
+    Built lazily so a prefork child never inherits its parent's connections.
+    """
+
+    def __init__(self, build_runtime: Callable[[], Awaitable[object]]) -> None:
+        self._build_runtime = build_runtime
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runtime: object | None = None
+        self._lock = threading.Lock()
+
+    def run(self, job: Job, kwargs: dict[str, Any], request_id: str | None) -> Any:
+        with self._lock, bind_request_id(request_id):
+            loop, runtime = self._ready()
+            return loop.run_until_complete(run_job(job, runtime, kwargs))
+
+    def give_up(self, given_up: GivenUp, hooks: list[GivenUpHook]) -> None:
+        """Log, count and hand `given_up` to the hooks; never raises (the task is dropped)."""
+        log.error(
+            "job_given_up",
+            job=given_up.job,
+            task_id=given_up.task_id,
+            deliveries=given_up.deliveries,
+            request_id=given_up.request_id,
+        )
+        with self._lock:
+            try:
+                loop, runtime = self._ready()
+                loop.run_until_complete(_record_given_up(runtime, given_up, hooks))
+            except Exception:
+                log.exception("job_given_up_not_recorded", job=given_up.job)
+
+    def _ready(self) -> tuple[asyncio.AbstractEventLoop, object]:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        if self._runtime is None:
+            self._runtime = self._loop.run_until_complete(self._build_runtime())
+        return self._loop, self._runtime
+
+    def close(self) -> None:
+        with self._lock:
+            if self._loop is None:
+                return
+            close = getattr(self._runtime, "close", None)
+            if close is not None:
+                self._loop.run_until_complete(close())
+            self._loop.close()
+            self._loop, self._runtime = None, None
+
+
+def create_celery_app(
+    registry: JobRegistry,
+    options: CeleryOptions,
+    build_runtime: Callable[[], Awaitable[object]],
+) -> Celery:
+    """A Celery app whose tasks are the registry's jobs, at-least-once and idempotent."""
+    app = Celery(registry.namespace, broker=options.broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=options.queue,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": options.visibility_timeout},
+        worker_hijack_root_logger=False,
+        beat_schedule={
+            job.name: {"task": job.name, "schedule": job.every}
+            for job in registry.jobs.values()
+            if job.every
+        },
+    )
+    if options.beat_schedule_file:
+        app.conf.beat_schedule_filename = options.beat_schedule_file
+    worker_loop = _WorkerLoop(build_runtime)
+    deliveries = _Deliveries(options.broker_url, registry.namespace)
+
+    for job in registry.jobs.values():
+        _register_task(app, job, worker_loop, deliveries, options, registry)
+
+    def _shutdown(**_: Any) -> None:
+        worker_loop.close()
+
+    worker_process_shutdown.connect(_shutdown, weak=False)
+    return app
+
+
+async def _record_given_up(runtime: object, given_up: GivenUp, hooks: list[GivenUpHook]) -> None:
+    registry = getattr(runtime, "metrics_registry", None)
+    if isinstance(registry, CollectorRegistry):
+        metrics_for(registry, JobMetrics).given_up.labels(given_up.job).inc()
+    cache = getattr(runtime, "cache", None)
+    if isinstance(cache, InProcessCache | RedisCache):
+        error = f"given up after {given_up.deliveries} deliveries (task {given_up.task_id})"
+        await record_job_run(cache, given_up.job, JobRun(datetime.now(UTC), 0.0, "given_up", error))
+    for hook in hooks:
+        await hook(runtime, given_up)
+
+
+def _register_task(
+    app: Celery,
+    job: Job,
+    worker_loop: _WorkerLoop,
+    deliveries: _Deliveries,
+    options: CeleryOptions,
+    registry: JobRegistry,
+) -> None:
+    max_redeliveries, backoff = options.max_redeliveries, options.backoff
+
+    def run(task: Any, /, request_id: str | None = None, **kwargs: Any) -> Any:
+        task_id = str(task.request.id)
+        number = deliveries.count(task_id)
+        if number is not None and number > max_redeliveries + 1:
+            # Every earlier delivery died unfinished (a finished run forgets its count).
+            given_up = GivenUp(job.name, task_id, number, request_id)
+            worker_loop.give_up(given_up, registry.given_up_hooks)
+            return None
+        try:
+            return worker_loop.run(job, kwargs, request_id)
+        except Exception as exc:
+            # An enqueued job waits out an outage; a scheduled one has beat's next tick.
+            retries = int(task.request.retries or 0)
+            if job.every is None and is_outage(exc) and retries < OUTAGE_RETRIES:
+                delay = backoff.delay(retries + 1)
+                raise task.retry(exc=exc, countdown=delay, max_retries=OUTAGE_RETRIES) from exc
+            raise
+        finally:
+            deliveries.forget(task_id)
+
+    # Not shared: a task belongs to its own app, not to every app made after it.
+    app.task(name=job.name, bind=True, shared=False)(run)
+
+
+class CeleryRunner:
+    """Production mode: enqueue sends a message; the worker and beat do the running."""
+
+    def __init__(self, app: Celery, registry: JobRegistry) -> None:
+        self.app = app
+        self._registry = registry
+
+    @property
+    def queue(self) -> str:
+        return str(self.app.conf.task_default_queue)
+
+    async def enqueue(self, name: str, **kwargs: Any) -> None:
+        job = self._registry.get(name)
+        kwargs = {**kwargs, "request_id": current_request_id()}
+        # send_task does blocking broker I/O; keep it off the event loop.
+        await asyncio.to_thread(self.app.send_task, job.name, kwargs=kwargs)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
