@@ -81,20 +81,20 @@ async def test_a_full_or_read_only_transfer_directory_fails_the_export_cleanly_u
     await networks.create_users(3)
 
     assert _mount("-o", "remount,ro", str(transfer_fs)).returncode == 0
-    with pytest.raises(OSError) as read_only:
+    with pytest.raises(OSError, match="Read-only file system") as read_only:
         await _export(runtime)
     assert read_only.value.errno == errno.EROFS
     assert await _ledger(runtime) == (0, 3)
-    with pytest.raises(OSError):  # /health/ready: "not ready: transfer_dir"
+    with pytest.raises(OSError, match="Read-only"):  # /health/ready: not ready: transfer_dir
         await runtime.readiness_checks()["transfer_dir"]()
     assert _mount("-o", "remount,rw", str(transfer_fs)).returncode == 0
 
     filler = _fill(transfer_fs)
-    with pytest.raises(OSError) as full:
+    with pytest.raises(OSError, match="No space left") as full:
         await _export(runtime)
     assert full.value.errno == errno.ENOSPC
     assert await _ledger(runtime) == (0, 3)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No space left"):
         await runtime.readiness_checks()["transfer_dir"]()
     leftovers = [p.name for d in ctx.own_dirs for p in d.iterdir()]
     assert leftovers == []  # not even a hidden temporary
