@@ -89,6 +89,7 @@ class Runtime(Generic[SettingsT]):
             broker_url=settings.redis_url,
             queue=f"airlock.{settings.network_name}",
             max_redeliveries=settings.job_max_redeliveries,
+            visibility_timeout=settings.job_visibility_timeout_seconds,
             beat_schedule_file=str((settings.var_dir / f"{settings.network_name}-beat").resolve()),
         )
         return create_celery_app(registry, options, build)
