@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core.errors import UNAVAILABLE_RETRY_AFTER, AirlockError, RateLimited
 from core.logging import request_log_context
 from core.metrics import HttpMetrics, RateLimitMetrics, metrics_for
+from core.outages import is_outage
 
 log = structlog.get_logger(__name__)
 
@@ -123,8 +124,10 @@ async def _redis_down(_request: Request, exc: Exception) -> Response:
 
 async def _database_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DBAPIError)
-    if not exc.connection_invalidated:
-        raise exc  # a query bug: the last-resort 500, logged with its trace
+    # A lost connection, or a server shutting down or starting up: an outage. Anything
+    # else is a query bug: the last-resort 500, logged with its trace.
+    if not is_outage(exc):
+        raise exc
     log.warning("database_unavailable", error=type(exc.orig).__name__)
     return JSONResponse(
         error_body("unavailable.database", "the database connection was lost; retry shortly"),
