@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.tally import Tally
+
+UNREACHABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
+"""What a cache call raises while Redis is down or unreachable (the in-process cache never
+does): callers that can do without the cache catch these and go on without it."""
 
 
 @dataclass(frozen=True)

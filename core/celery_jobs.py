@@ -1,9 +1,11 @@
 """Jobs on Celery (production): the registry's job functions as tasks, at least once.
 
-A task whose run kills its worker comes back at once (late acks); after `max_redeliveries`
-such returns it is given up: logged, counted and handed to the registry's `on_given_up`
-hooks. `CeleryRunner.enqueue` coalesces as the in-process runner does, across processes: a
-Redis key marks a job sent without arguments and not started yet.
+Late acks, a requeue when a worker dies, one task prefetched per process and a long
+visibility timeout (docs/reliability.md says why each). A task whose run kills its worker
+comes back at once; after `max_redeliveries` such returns it is given up: logged, counted and
+handed to the registry's `on_given_up` hooks. An enqueued task that fails on an outage is
+retried with a backoff. `CeleryRunner.enqueue` coalesces as the in-process runner does,
+across processes: a Redis key marks a job sent without arguments and not started yet.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from core.job_runs import JobRun, record_job_run
 from core.jobs import GivenUp, GivenUpHook, Job, JobRegistry, run_job, watch_directory
 from core.logging import bind_request_id, current_request_id
 from core.metrics import JobMetrics, metrics_for
+from core.outages import DEFAULT_BACKOFF, OUTAGE_RETRIES, Backoff, is_outage
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +44,11 @@ class CeleryOptions:
     max_redeliveries: int = 5
     """A task runs at most 1 + this many times; the next delivery is given up unrun."""
     beat_schedule_file: str | None = None
+    visibility_timeout: float = 3600
+    """Seconds a delivered, unacknowledged task stays invisible before Redis hands it out
+    again: past the longest run, or a task still running is run a second time."""
+    backoff: Backoff = DEFAULT_BACKOFF
+    """Delays between the retries of an enqueued task that failed on an outage."""
 
 
 DELIVERIES_TTL_SECONDS = 86_400
@@ -184,7 +192,7 @@ def create_celery_app(
         task_default_queue=options.queue,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={"visibility_timeout": options.visibility_timeout},
         worker_hijack_root_logger=False,
         beat_schedule={
             job.name: {"task": job.name, "schedule": job.every}
@@ -229,7 +237,7 @@ def _register_task(
     options: CeleryOptions,
     registry: JobRegistry,
 ) -> None:
-    max_redeliveries = options.max_redeliveries
+    max_redeliveries, backoff = options.max_redeliveries, options.backoff
 
     def run(task: Any, /, request_id: str | None = None, **kwargs: Any) -> Any:
         task_id = str(task.request.id)
@@ -243,6 +251,13 @@ def _register_task(
             return None
         try:
             return worker_loop.run(job, kwargs, request_id)
+        except Exception as exc:
+            # An enqueued job waits out an outage; a scheduled one has beat's next tick.
+            retries = int(task.request.retries or 0)
+            if job.every is None and is_outage(exc) and retries < OUTAGE_RETRIES:
+                delay = backoff.delay(retries + 1)
+                raise task.retry(exc=exc, countdown=delay, max_retries=OUTAGE_RETRIES) from exc
+            raise
         finally:
             deliveries.forget(task_id)
 

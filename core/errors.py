@@ -74,6 +74,10 @@ class RateLimited(AirlockError):
     default_code = "rate_limited"
 
 
+UNAVAILABLE_RETRY_AFTER = "5"
+"""Seconds a 503 asks the caller to wait (`Retry-After`): an outage is not the caller's fault."""
+
+
 class Unavailable(AirlockError):
     status_code = 503
     default_code = "unavailable"

@@ -20,9 +20,10 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import AirlockError, RateLimited
+from core.errors import UNAVAILABLE_RETRY_AFTER, AirlockError, RateLimited
 from core.logging import request_log_context
 from core.metrics import HttpMetrics, RateLimitMetrics, metrics_for
+from core.outages import is_outage
 
 log = structlog.get_logger(__name__)
 
@@ -111,9 +112,6 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(allowed)
 
 
-UNAVAILABLE_RETRY_AFTER = "5"
-
-
 async def _redis_down(_request: Request, exc: Exception) -> Response:
     # A dependency outage is not the caller's fault, nor a bug: 503 and a retry hint.
     log.warning("redis_unavailable", error=type(exc).__name__)
@@ -126,8 +124,10 @@ async def _redis_down(_request: Request, exc: Exception) -> Response:
 
 async def _database_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DBAPIError)
-    if not exc.connection_invalidated:
-        raise exc  # a query bug: the last-resort 500, logged with its trace
+    # A lost connection, or a server shutting down or starting up: an outage. Anything
+    # else is a query bug: the last-resort 500, logged with its trace.
+    if not is_outage(exc):
+        raise exc
     log.warning("database_unavailable", error=type(exc.orig).__name__)
     return JSONResponse(
         error_body("unavailable.database", "the database connection was lost; retry shortly"),

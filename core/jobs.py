@@ -30,6 +30,7 @@ from core.cache import InProcessCache, RedisCache
 from core.job_runs import JobRun, error_line, record_job_run
 from core.logging import bind_request_id, current_request_id
 from core.metrics import JobMetrics, metrics_for
+from core.outages import DEFAULT_BACKOFF, OUTAGE_RETRIES, Backoff, is_outage
 
 log = structlog.get_logger(__name__)
 
@@ -136,15 +137,33 @@ async def run_job(job: Job, runtime: object, kwargs: dict[str, Any]) -> Any:
     return result
 
 
-class InProcessRunner(Generic[RuntimeT]):
-    """Embedded mode: enqueued jobs run on an asyncio queue, scheduled ones on timers."""
+_Queued = tuple[Job, dict[str, Any], str | None, int]
+"""A job, its arguments, the request id that enqueued it and how many times it was retried."""
 
-    def __init__(self, registry: JobRegistry, runtime: RuntimeT, *, schedule: bool = True) -> None:
+
+class InProcessRunner(Generic[RuntimeT]):
+    """Embedded mode: enqueued jobs run on an asyncio queue, scheduled ones on timers.
+
+    A run that fails on an outage (`is_outage`) waits out `backoff`: an enqueued job is
+    enqueued again after the delay (once per job and arguments, up to `OUTAGE_RETRIES`
+    times), a scheduled one waits the longer of its period and the delay before its next run.
+    """
+
+    def __init__(
+        self,
+        registry: JobRegistry,
+        runtime: RuntimeT,
+        *,
+        schedule: bool = True,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> None:
         self._registry = registry
         self._runtime = runtime
         self._schedule = schedule
-        self._queue: asyncio.Queue[tuple[Job, dict[str, Any], str | None]] = asyncio.Queue()
+        self._backoff = backoff
+        self._queue: asyncio.Queue[_Queued] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._retries: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._waiting: set[str] = set()
         """Jobs enqueued without arguments and not started yet (see the module's docstring)."""
 
@@ -154,7 +173,7 @@ class InProcessRunner(Generic[RuntimeT]):
             if job.name in self._waiting:
                 return
             self._waiting.add(job.name)
-        self._queue.put_nowait((job, kwargs, current_request_id()))
+        self._queue.put_nowait((job, kwargs, current_request_id(), 0))
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._consume(), name="jobs-consumer"))
@@ -168,12 +187,14 @@ class InProcessRunner(Generic[RuntimeT]):
                 self._tasks.append(asyncio.create_task(task, name=watch.job))
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._retries.values()]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        self._retries.clear()
 
     @property
     def pending(self) -> int:
@@ -186,26 +207,50 @@ class InProcessRunner(Generic[RuntimeT]):
 
     async def _consume(self) -> None:
         while True:
-            job, kwargs, request_id = await self._queue.get()
+            job, kwargs, request_id, retries = await self._queue.get()
             if not kwargs:
                 # From now on, work committed after this start needs a run of its own.
                 self._waiting.discard(job.name)
             try:
                 with bind_request_id(request_id):
                     await run_job(job, self._runtime, kwargs)
-            except Exception:  # noqa: S110 - logged by run_job; the consumer must survive
-                pass
+            except Exception as exc:  # logged by run_job; the consumer must survive
+                if is_outage(exc):
+                    self._retry_later((job, kwargs, request_id, retries + 1))
             finally:
                 self._queue.task_done()
+
+    def _retry_later(self, queued: _Queued) -> None:
+        job, kwargs, _request_id, retries = queued
+        key = (job.name, repr(sorted(kwargs.items())))
+        if key in self._retries:
+            return  # one retry per job and arguments: jobs are idempotent
+        if retries > OUTAGE_RETRIES:
+            log.warning("job_retries_exhausted", job=job.name, retries=OUTAGE_RETRIES)
+            return
+        delay = self._backoff.delay(retries)
+        log.info("job_retry_scheduled", job=job.name, retry=retries, seconds=delay)
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            del self._retries[key]
+            self._queue.put_nowait(queued)
+
+        self._retries[key] = asyncio.create_task(later(), name=f"retry:{job.name}")
 
     async def _tick(self, job: Job) -> None:
         """Run at start, then every `job.every` seconds: a process restarted more often than a
         daily job's period still runs it, and a fresh one reports its heartbeat at once."""
         assert job.every is not None
+        outages = 0
         while True:
-            with contextlib.suppress(Exception):
+            try:
                 await run_job(job, self._runtime, {})
-            await asyncio.sleep(job.every)
+                outages = 0
+            except Exception as exc:
+                outages = outages + 1 if is_outage(exc) else 0
+            pause = max(job.every, self._backoff.delay(outages)) if outages else job.every
+            await asyncio.sleep(pause)
 
 
 WATCH_STEP_MS = 10

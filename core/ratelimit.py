@@ -20,7 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+import structlog
 from redis.asyncio import Redis
+
+from core.cache import UNREACHABLE
+from core.errors import UNAVAILABLE_RETRY_AFTER, Unavailable
+
+log = structlog.get_logger(__name__)
 
 _MILLI = 1000
 """Log times are milliseconds: Lua formats numbers with 14 digits, enough for those."""
@@ -166,17 +172,32 @@ def _decide(
 
 
 class RateLimiter:
-    """Counts admissions per subject in every window it is given; built once per app."""
+    """Counts admissions per subject in every window it is given; built once per app.
 
-    def __init__(self, storage: _Storage) -> None:
+    While the storage (Redis) is unreachable, `hit` admits uncounted if `fail_open`, else
+    refuses with 503 `unavailable.rate_limit`.
+    """
+
+    def __init__(self, storage: _Storage, *, fail_open: bool = False) -> None:
         self._storage = storage
+        self._fail_open = fail_open
 
     async def hit(self, subject: str, windows: Sequence[Window]) -> RateDecision:
         """Admit one more for `subject` if every window has room, counting it in all of them;
         a refused attempt counts nowhere (it must not eat a longer window's quota)."""
         if not windows:
             return RateDecision(True, ())
-        now, counted, counts = await self._storage.check(subject, windows, count=True)
+        try:
+            now, counted, counts = await self._storage.check(subject, windows, count=True)
+        except UNREACHABLE as exc:
+            log.warning("rate_limit_unchecked", fail_open=self._fail_open, error=type(exc).__name__)
+            if self._fail_open:
+                return RateDecision(True, ())
+            raise Unavailable(
+                "rate limits cannot be checked right now; retry shortly",
+                code="unavailable.rate_limit",
+                headers={"Retry-After": UNAVAILABLE_RETRY_AFTER},
+            ) from exc
         return _decide(windows, now, counts, counted)
 
     async def usage(self, subject: str, windows: Sequence[Window]) -> tuple[WindowUsage, ...]:
@@ -381,8 +402,11 @@ class RedisStorage:
         await self._forget(keys=[f"{self._prefix}{subject}"])
 
 
-def build_rate_limiter(*, namespace: str, redis: Redis | None) -> RateLimiter:
-    """In-process logs without `redis`; else Redis (sharing the runtime's client)."""
+def build_rate_limiter(
+    *, namespace: str, redis: Redis | None, fail_open: bool = False
+) -> RateLimiter:
+    """In-process logs without `redis`; else Redis (sharing the runtime's client), admitting
+    uncounted while it is unreachable if `fail_open`."""
     if redis is None:
         return RateLimiter(MemoryStorage())
-    return RateLimiter(RedisStorage(redis, namespace))
+    return RateLimiter(RedisStorage(redis, namespace), fail_open=fail_open)

@@ -90,6 +90,7 @@ class Runtime(Generic[SettingsT]):
             broker_url=settings.redis_url,
             queue=f"airlock.{settings.network_name}",
             max_redeliveries=settings.job_max_redeliveries,
+            visibility_timeout=settings.job_visibility_timeout_seconds,
             beat_schedule_file=str((settings.var_dir / f"{settings.network_name}-beat").resolve()),
         )
         return create_celery_app(registry, options, build)
@@ -115,7 +116,9 @@ class Runtime(Generic[SettingsT]):
         async def transfer_dir() -> None:
             check_writable(self.settings.resolved_transfer_dir)
 
-        return {"database": database, "cache": cache, "transfer_dir": transfer_dir}
+        # Named for what failed: an operator reading "not ready: redis" knows where to look.
+        cache_name = "redis" if self.redis is not None else "cache"
+        return {"database": database, cache_name: cache, "transfer_dir": transfer_dir}
 
 
 def check_writable(directory: Path) -> None:

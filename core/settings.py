@@ -55,6 +55,11 @@ class NetworkSettings(BaseSettings):
     """Celery: a task whose run kills its worker is redelivered this many times, then given
     up (logged, counted in `airlock_jobs_given_up_total`, audited as `job.given_up`)."""
 
+    job_visibility_timeout_seconds: float = Field(default=3600, ge=1, le=86_400)
+    """Celery on Redis: a task delivered but not acknowledged this long is delivered again
+    (its worker is presumed dead). Keep it above the longest job; a job outliving it runs
+    twice at once, which the jobs' locks and ledgers make harmless but wasteful."""
+
     metrics_enabled: bool = True
     """Serve Prometheus metrics at `/metrics`; false: no metrics at all."""
     metrics_token: SecretStr = SecretStr("")

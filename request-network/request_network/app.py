@@ -91,7 +91,9 @@ def create_app(
         # test client) the client address follows the setting; after uvicorn's, a no-op.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.state.rate_limiter = build_rate_limiter(
-        namespace=settings.network_name, redis=runtime.redis
+        namespace=settings.network_name,
+        redis=runtime.redis,
+        fail_open=settings.rate_limit_fail_open,
     )
     install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
     install_console(app)

@@ -38,6 +38,12 @@ class RequestSettings(PlatformSettings):
     """A reader that misses while another process loads the same answer waits this long for
     that value before loading it itself."""
 
+    rate_limit_fail_open: bool = False
+    """While Redis (which counts submissions) is unreachable: false refuses submissions with
+    503 `unavailable.rate_limit`, true admits them uncounted. Closed by default: this side
+    faces the users, and a limit that stops counting lets a flood through to the protected
+    side's handlers; reads, which cost the master nothing, go on from the database either way."""
+
     @field_validator("secret_key")
     @classmethod
     def _long_enough(cls, value: SecretStr) -> SecretStr:

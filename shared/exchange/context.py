@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import UnitOfWork
+from core.db import UnitOfWork, utcnow
 from core.locks import Locks
 from core.metrics import Probe
 from shared.ledger import ChangeLogMixin, InboundGapMixin, InboxBatchMixin, OutboxBatchMixin
@@ -117,6 +117,8 @@ class TransferContext:
     chunk_size: int = 2000
     metrics: TransferMetrics | None = None
     audit: AuditHook | None = None
+    clock: Callable[[], datetime] = utcnow
+    """Stamps our batches' `Created-At` (tests set a skewed one: the peer's clock is its own)."""
 
     @property
     def outbox_dir(self) -> Path:

@@ -109,6 +109,7 @@ async def _write_one_round(
             age_recipient=ctx.keys.peer_age_recipient,
             schema_version=ctx.schema_version,
             file_mode=ctx.file_mode,
+            clock=ctx.clock,
         )
         for info in infos:
             session.add(

@@ -14,7 +14,7 @@ import os
 import tarfile
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from functools import partial
@@ -81,6 +81,7 @@ class _Sealer:
     age_recipient: str | None
     compress: bool
     file_mode: int
+    clock: Callable[[], datetime]
 
     def seal(self, payload: _Payload, index: int) -> _Sealed:
         """Turn a finished payload into a complete batch file under its temporary name."""
@@ -89,7 +90,7 @@ class _Sealer:
             sequence=self.template.sequence + index,
             batch_id=self.template.batch_id if index == 0 else uuid.uuid4().hex,
             record_count=payload.count,
-            created_at=datetime.now(UTC),
+            created_at=self.clock(),
             payload_bytes=payload.size,
             payload_sha256=payload.digest.hexdigest(),
         )
@@ -132,6 +133,10 @@ class _Sealer:
         return _Sealed(temporary=temporary, info=info)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def write_batches(
     records: Iterable[Mapping[str, Any] | BaseModel],
     *,
@@ -146,9 +151,11 @@ def write_batches(
     schema_version: str = "1",
     compress: bool = False,
     file_mode: int = 0o640,
+    clock: Callable[[], datetime] = _utc_now,
 ) -> list[BatchInfo]:
     """Write `records` as one or more batches numbered from `first_sequence`, each file
-    with permissions `file_mode`.
+    with permissions `file_mode`, each stamped `Created-At` by `clock` (the writer's own:
+    the reader never compares it with its clock to accept a batch).
 
     An empty iterable still gives one (heartbeat) batch carrying `acks`. Raises ValueError
     for a record over `max_record_bytes` or a name the format cannot carry; on any error
@@ -162,7 +169,7 @@ def write_batches(
         batch_id=uuid.uuid4().hex,
         record_count=0,
         schema_version=schema_version,
-        created_at=datetime.now(UTC),
+        created_at=clock(),
         payload_bytes=0,
         payload_sha256=hashlib.sha256().hexdigest(),
         acks=dict(acks or {}),
@@ -171,7 +178,7 @@ def write_batches(
     if age_recipient is not None:
         check_age_recipient(age_recipient)
     directory.mkdir(parents=True, exist_ok=True)
-    sealer = _Sealer(template, directory, signing_key, age_recipient, compress, file_mode)
+    sealer = _Sealer(template, directory, signing_key, age_recipient, compress, file_mode, clock)
     sealed: list[_Sealed] = []
     published: list[Path] = []
     payload = _Payload(directory)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,10 @@ from redis import Redis as SyncRedis
 from core.celery_jobs import CeleryOptions, CeleryRunner, create_celery_app
 from core.jobs import GivenUp, InProcessRunner, JobRegistry
 from core.logging import bind_request_id
+from core.outages import Backoff
 from tests import waiting
 from tests.services import RedisServer, free_port
+from tests.waiting import until
 
 
 async def test_enqueued_jobs_run_with_the_request_id_and_survive_failures() -> None:
@@ -285,3 +289,59 @@ async def test_an_api_process_on_celery_sends_the_job_of_a_watched_directory(
     finally:
         await runner.stop()
         redis.close()
+
+
+def test_a_celery_task_failing_on_an_outage_is_retried_a_bug_or_a_tick_is_not(
+    redis_server: RedisServer,
+) -> None:
+    """Run eagerly (`apply`), a retry runs at once; on a worker it waits the backoff."""
+    registry = JobRegistry("t")
+    runs = {"down": 0, "bug": 0, "tick": 0}
+
+    @registry.job("down")
+    async def down(runtime: _Runtime) -> None:
+        runs["down"] += 1
+        if runs["down"] < 3:
+            raise ConnectionRefusedError("the database refuses connections")
+
+    @registry.job("bug")
+    async def bug(runtime: _Runtime) -> None:
+        runs["bug"] += 1
+        raise ValueError("bad data: running it again changes nothing")
+
+    @registry.job("tick", every=60)
+    async def tick(runtime: _Runtime) -> None:
+        runs["tick"] += 1  # beat's next tick is its retry
+        raise ConnectionRefusedError("the database refuses connections")
+
+    app = _celery_app(registry, redis_server.url(5))
+    for name in runs:
+        app.tasks[f"t.{name}"].apply()
+
+    assert runs == {"down": 3, "bug": 1, "tick": 1}
+
+
+async def test_a_scheduled_job_failing_on_an_outage_backs_off_before_its_next_run() -> None:
+    registry = JobRegistry("t")
+    started: list[float] = []
+
+    @registry.job("tick", every=0.01)
+    async def tick(runtime: object) -> None:
+        started.append(time.monotonic())
+        if len(started) <= 2:
+            raise ConnectionRefusedError("the database refuses connections")
+
+    runner = InProcessRunner(registry, object(), backoff=Backoff(first=0.1, most=1.0))
+    await runner.start()
+    try:
+        await until(lambda: _at_least(started, 3), what="three runs of the tick")
+    finally:
+        await runner.stop()
+
+    gaps = [later - earlier for earlier, later in itertools.pairwise(started)]
+    assert gaps[0] >= 0.1  # not its 0.01 s period: the first retry's delay
+    assert gaps[1] >= 0.2  # doubled
+
+
+async def _at_least(items: list[float], count: int) -> bool:
+    return len(items) >= count

@@ -144,16 +144,22 @@ async def test_on_a_one_way_diode_unacknowledged_batches_are_normal(
 async def test_a_batch_that_arrived_late_opens_a_lag_alert(
     request_runtime: RequestRuntime, response_runtime: ResponseRuntime
 ) -> None:
-    await send_heartbeat_if_quiet(context_of(response_runtime))
-    await import_pending(context_of(request_runtime))
-
-    # The batch took milliseconds; a threshold below that makes it late.
-    await evaluate(request_runtime, alert_stream_lag_minutes=1e-6)
-    [alert] = await open_alerts(request_runtime, "stream_lag")
-    assert alert.subject == f"inbound/{CONTROL_STREAM}"
-    assert alert.details["sequence"] == 1
+    sender, receiver = context_of(response_runtime), context_of(request_runtime)
+    await send_heartbeat_if_quiet(sender)
+    await import_pending(receiver)
+    # Written 20 minutes ago, imported only now: 20 minutes later than the delivery before.
+    late = dataclasses.replace(
+        sender, clock=lambda: utcnow() - timedelta(minutes=20), heartbeat_every=timedelta(0)
+    )
+    await send_heartbeat_if_quiet(late)
+    await import_pending(receiver)
 
     await evaluate(request_runtime)  # the default, 15 minutes
+    [alert] = await open_alerts(request_runtime, "stream_lag")
+    assert alert.subject == f"inbound/{CONTROL_STREAM}"
+    assert alert.details["sequence"] == 2
+
+    await evaluate(request_runtime, alert_stream_lag_minutes=30)
     assert await open_alerts(request_runtime, "stream_lag") == []
 
 

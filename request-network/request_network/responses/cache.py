@@ -9,6 +9,7 @@ leaves the older one readable once it committed (see `Cache` in `core.cache`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 import time
 import uuid
@@ -16,11 +17,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+import structlog
 from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.cache import Cache, CacheStats
+from core.cache import UNREACHABLE, Cache, CacheStats
 from core.db import after_commit
+
+log = structlog.get_logger(__name__)
 
 KEY_PREFIX = "response:"
 _FORMAT = 1
@@ -115,7 +119,13 @@ class ResponseCache:
         self._flights: dict[uuid.UUID, asyncio.Future[_Flight]] = {}
 
     async def lookup(self, request_id: uuid.UUID) -> CachedAnswer | None:
-        raw = await self._cache.get(answer_key(request_id))
+        """The cached entry; None on a miss, and while the cache is unreachable (the reader
+        then loads from the database, which answers every read until the cache is back)."""
+        try:
+            raw = await self._cache.get(answer_key(request_id))
+        except UNREACHABLE as exc:
+            log.warning("response_cache_unreachable", error=type(exc).__name__)
+            raw = None
         entry = CachedAnswer.decode(raw) if raw is not None else None
         (self.metrics.hits if entry is not None else self.metrics.misses).inc()
         return entry
@@ -158,7 +168,11 @@ class ResponseCache:
     ) -> T | CachedAnswer:
         key = answer_key(request_id)
         lock = f"_fill:{key}"
-        locked = await self._cache.add(lock, b"1", ttl=self._lock_ttl)
+        try:
+            locked = await self._cache.add(lock, b"1", ttl=self._lock_ttl)
+        except UNREACHABLE:
+            # No cache: the database answers, and nothing is stored (nor could be).
+            return (await loader()).result
         try:
             if not locked:
                 filled = await self._wait_for(key)
@@ -173,7 +187,9 @@ class ResponseCache:
             return fill.result
         finally:
             if locked:
-                await self._cache.delete(lock)
+                # A lock left by a cache that went away expires with its short TTL.
+                with contextlib.suppress(*UNREACHABLE):
+                    await self._cache.delete(lock)
 
     async def _wait_for(self, key: str) -> CachedAnswer | None:
         deadline = time.monotonic() + self._fill_wait
@@ -185,8 +201,12 @@ class ResponseCache:
         return None
 
     async def swap(self, request_id: uuid.UUID, old: CachedAnswer, new: CachedAnswer) -> bool:
-        """Replace the entry only if it still is `old` (an import may have dropped it)."""
-        return await self._cache.replace(answer_key(request_id), old.encode(), new.encode())
+        """Replace the entry only if it still is `old` (an import may have dropped it); False
+        too while the cache is unreachable (the database already holds the delivery)."""
+        try:
+            return await self._cache.replace(answer_key(request_id), old.encode(), new.encode())
+        except UNREACHABLE:
+            return False
 
     async def invalidate(self, *, session: AsyncSession, request_ids: Sequence[uuid.UUID]) -> None:
         """Drop these answers for a writer in `session`'s transaction, now and after commit.

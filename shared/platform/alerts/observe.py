@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -43,9 +43,31 @@ async def unacknowledged_batches(
     return [Unacknowledged(stream, int(count), oldest) for stream, count, oldest in rows]
 
 
-async def inbound_lags(*, session: AsyncSession, ctx: TransferContext) -> list[InboundLag]:
-    """Per stream, the created-to-applied delay of the batch applied last."""
+LAG_BASELINE = timedelta(hours=1)
+"""The peer's batches applied this recently set the fastest delivery seen (`inbound_lags`)."""
+_BASELINE_ROWS = 10_000
+
+
+async def inbound_lags(
+    *, session: AsyncSession, ctx: TransferContext, at: datetime
+) -> list[InboundLag]:
+    """Per stream, how much later than the fastest recent delivery the batch applied last
+    arrived.
+
+    `Created-At` is the peer's clock and `applied_at` ours: their difference is the delay
+    plus the clocks' offset, which may be hours. The smallest difference over the last
+    `LAG_BASELINE` (heartbeats keep it filled) holds the same offset, so subtracting it
+    leaves the delay beyond the fastest delivery: a stalled or backed-up transfer shows,
+    a skewed clock does not.
+    """
     inbox = ctx.ledger.inbox
+    recent = await session.execute(
+        select(inbox.applied_at, inbox.created_at)
+        .where(inbox.source == ctx.peer, inbox.applied_at >= at - LAG_BASELINE)
+        .order_by(inbox.applied_at.desc())
+        .limit(_BASELINE_ROWS)
+    )
+    offsets = [(applied - created).total_seconds() for applied, created in recent]
     latest = (
         select(inbox.stream, func.max(inbox.applied_at).label("applied_at"))
         .where(inbox.source == ctx.peer)
@@ -62,7 +84,8 @@ async def inbound_lags(*, session: AsyncSession, ctx: TransferContext) -> list[I
     )
     lags: dict[str, InboundLag] = {}
     for stream, sequence, created_at, applied_at in rows:
-        lag = max(0.0, (applied_at - created_at).total_seconds())
+        offset = (applied_at - created_at).total_seconds()
+        lag = max(0.0, offset - min([*offsets, offset]))
         if stream not in lags or sequence > lags[stream].sequence:
             lags[stream] = InboundLag(stream, int(sequence), lag)
     return list(lags.values())
@@ -133,7 +156,7 @@ async def observe(
         at=at,
         production=production,
         unacknowledged=await unacknowledged_batches(session=session, ctx=ctx),
-        inbound_lag=await inbound_lags(session=session, ctx=ctx),
+        inbound_lag=await inbound_lags(session=session, ctx=ctx, at=at),
         gaps=await open_gaps(session=session, ctx=ctx),
         held_imports=await held_imports(ctx),
         quarantined=quarantined,
