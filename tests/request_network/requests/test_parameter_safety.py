@@ -16,6 +16,7 @@ from shared.parameters import parameter_bytes
 from tests.request_network.catalog.test_submissions import replica_type
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.requests.conftest import Submit
+from tests.waiting import scaled
 
 T = TypeVar("T")
 
@@ -91,7 +92,9 @@ async def test_a_backtracking_pattern_is_refused_at_once(
     )
 
     assert (answer.status_code, answer.json()["field"]) == (422, "parameters.word")
-    assert took < 1.0
+    # A backtracking engine takes about 2^40 steps here (hours): a generous bound still tells
+    # it apart, and a loaded machine's second does not fail the run (it once took 1.03 s).
+    assert took < scaled(10)
 
 
 @pytest.mark.parametrize("request_type", sorted(HOSTILE))
