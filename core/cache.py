@@ -90,6 +90,11 @@ class Cache(Protocol):
     async def delete_prefix(self, prefix: str) -> int: ...
     async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int: ...
     async def ttl(self, key: str) -> float | None: ...
+    async def expire(self, key: str, *, ttl: float) -> None:
+        """Give an existing key `ttl` more seconds to live, keeping its value (counters raced
+        by others must not be overwritten to move their expiry)."""
+        ...
+
     async def fill_ticket(self, key: str) -> FillTicket: ...
     async def set_if_current(self, ticket: FillTicket, value: bytes, *, ttl: float) -> bool:
         """Store only if the key was neither marked nor invalidated since `ticket`."""
@@ -186,6 +191,11 @@ class InProcessCache:
             return None
         expires = self._data[key][1]
         return None if expires is None else max(0.0, expires - time.monotonic())
+
+    async def expire(self, key: str, *, ttl: float) -> None:
+        current = self._live(key)
+        if current is not None:
+            self._data[key] = (current, time.monotonic() + ttl)
 
     async def fill_ticket(self, key: str) -> FillTicket:
         generation = int(self._live(_generation_key(key)) or b"0")
@@ -322,6 +332,9 @@ class RedisCache:
     async def ttl(self, key: str) -> float | None:
         millis = int(await self.redis.pttl(self._key(key)))
         return None if millis < 0 else millis / 1000
+
+    async def expire(self, key: str, *, ttl: float) -> None:
+        await self.redis.pexpire(self._key(key), int(ttl * 1000))
 
     async def fill_ticket(self, key: str) -> FillTicket:
         generation, mark = await self.redis.mget(

@@ -262,7 +262,8 @@ class LoginThrottle:
         # and the count now outlives that turn by the window, so persistence reaches the cap.
         delay = policy.delay_after(attempt)
         if await self._cache.add(turn, b"1", ttl=delay):
-            await self._cache.set(pair, str(attempt).encode(), ttl=policy.window + delay)
+            # Only the expiry moves: racing tries counted since must still refund their own.
+            await self._cache.expire(pair, ttl=policy.window + delay)
             return None
         await self._refund(pair, address_key)  # lost the race for the turn: never tried
         return await self._seconds_left(turn)

@@ -69,6 +69,17 @@ async def test_incr_adds_the_amount_and_keeps_the_first_ttl(cache: Cache) -> Non
     assert remaining > 5
 
 
+async def test_expire_moves_a_keys_expiry_and_keeps_its_value(cache: Cache) -> None:
+    assert await cache.incr("count", ttl=60) == 1
+    await cache.expire("count", ttl=600)
+    await cache.expire("absent", ttl=600)
+    remaining = await cache.ttl("count")
+    assert remaining is not None
+    assert 60 < remaining <= 600
+    assert await cache.peek("count") == b"1"
+    assert await cache.peek("absent") is None
+
+
 async def test_stats_count_hits_and_misses(cache: Cache) -> None:
     await cache.set("k", b"v")
     await cache.get("k")

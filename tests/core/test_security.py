@@ -136,6 +136,43 @@ async def test_login_throttle_counts_per_pair_and_per_address() -> None:
     assert await throttle.admit(username="dave", address=None) is None
 
 
+class RemoteCache(InProcessCache):
+    """Every step yields to the event loop first, as a network round trip to Redis does: racing
+    tries interleave between their steps instead of running each to the end."""
+
+    async def ttl(self, key: str) -> float | None:
+        await asyncio.sleep(0)
+        return await super().ttl(key)
+
+    async def incr(self, key: str, *, ttl: float, amount: int = 1) -> int:
+        await asyncio.sleep(0)
+        return await super().incr(key, ttl=ttl, amount=amount)
+
+    async def add(self, key: str, value: bytes, *, ttl: float) -> bool:
+        await asyncio.sleep(0)
+        return await super().add(key, value, ttl=ttl)
+
+    async def expire(self, key: str, *, ttl: float) -> None:
+        await asyncio.sleep(0)
+        await super().expire(key, ttl=ttl)
+
+
+async def test_racing_tries_leave_the_count_exact_for_the_tries_after_them() -> None:
+    throttle = LoginThrottle(RemoteCache("t"), ThrottlePolicy(max_failures=2, delay=0.05))
+    tries = await asyncio.gather(
+        *(throttle.admit(username="alice", address=None) for _ in range(20))
+    )
+    assert tries.count(None) == 2
+
+    # The turn ends; the next try takes the next one, and the try after it must wait: the 18
+    # losers' refunds took back their own counts only, not the two that were admitted.
+    deadline = time.monotonic() + 10
+    while await throttle.admit(username="alice", address=None) is not None:
+        assert time.monotonic() < deadline, "the wait never ended"
+        await asyncio.sleep(0.01)
+    assert await throttle.admit(username="alice", address=None) == 1
+
+
 async def test_a_waiting_pair_is_remembered_past_the_window_so_its_waits_keep_growing() -> None:
     policy = ThrottlePolicy(max_failures=2, delay=0.3, window=0.2)
     throttle = LoginThrottle(InProcessCache("t"), policy)
