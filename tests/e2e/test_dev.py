@@ -1,21 +1,66 @@
-"""`airlock dev` (what `make run` starts) serves both networks and stops cleanly on Ctrl-C."""
+"""`airlock dev` (what `make run` starts) serves both networks, passes validate_setup.sh, and
+stops cleanly on Ctrl-C: one started system for all three (each start costs seconds of CPU)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import signal
+import sqlite3
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from shared.transfer import generate_signing_key, public_key_text
+from tests.ops.validating import NETWORKS, check_names, expected_names, failures, validate_setup
 from tests.services import free_port
 from tests.waiting import scaled, start_module, wait_for_http, wait_until
 
 
+def sqlite_heartbeats(database: Path) -> int:
+    if not database.exists():
+        return 0
+    with (
+        contextlib.closing(sqlite3.connect(database)) as connection,
+        contextlib.suppress(sqlite3.OperationalError),
+    ):
+        return int(connection.execute("SELECT count(*) FROM worker_heartbeat").fetchone()[0])
+    return 0
+
+
+def validates_then_a_replaced_peer_key_fails(root: Path, env: dict[str, str]) -> None:
+    for network in NETWORKS:
+        # The in-process jobs run the heartbeat as they start.
+        wait_until(
+            functools.partial(sqlite_heartbeats, root / "var" / f"{network}.db"),
+            what=f"the {network} network's first heartbeat",
+        )
+    code, lines = validate_setup(root, env)
+    assert failures(lines) == []
+    assert code == 0
+    assert check_names(lines) == expected_names(production=False)
+
+    # Someone replaces the request network's public key with another one.
+    keys = root / "var" / "keys"
+    (keys / "request.pub").write_text(public_key_text(generate_signing_key().public_key()))
+    code, lines = validate_setup(root, env)
+    assert code == 1
+    assert failures(lines) == [
+        f"FAIL  request keys: {keys / 'request.pub'} is not the signing key's public half"
+        " - fix: `airlock-request keys generate --overwrite`, then give the response network"
+        " the output of `airlock-request keys show`",
+        f"FAIL  response peer key: {keys / 'request.pub'} does not match the request "
+        "network's signing key - fix: write the output of `airlock-request keys show` (run "
+        f"on the request network) to {keys / 'request.pub'}",
+    ]
+
+
 @pytest.mark.slow
-def test_dev_serves_both_networks_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.timeout(600)
+def test_dev_serves_both_networks_passes_validation_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     response_port, request_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
     env.update(
@@ -57,6 +102,8 @@ def test_dev_serves_both_networks_and_stops_on_ctrl_c(tmp_path: Path) -> None:
             data={"username": "admin", "password": "the first admin's password"},
         )
         assert login.status_code == 200, login.text
+
+        validates_then_a_replaced_peer_key_fails(tmp_path, env)
     finally:
         code = dev.stop(how=signal.SIGINT)
     output = dev.output()

@@ -3,17 +3,23 @@
 Both modes run the way an operator runs them: the embedded default (`make run`: SQLite,
 in-process jobs) and production (PostgreSQL, Redis, a Celery worker and beat per network).
 Every step goes through the HTTP APIs; the batches cross the shared transfer directory on the
-jobs' own schedule.
+jobs' own schedule. The production system then passes validate_setup.sh, and fails it with one
+database a migration behind: started once for both, since six processes cost a worker 45 s.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
+from core.migrations import downgrade, head_revision
+from request_network.bootstrap import MIGRATIONS as REQUEST_MIGRATIONS
 from tests.conftest import METRICS_AUTH, Databases
 from tests.deployment import (
     ADMIN_PASSWORD,
@@ -25,6 +31,7 @@ from tests.deployment import (
     token,
     until,
 )
+from tests.ops.validating import check_names, expected_names, failures, validate_setup
 from tests.services import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -210,6 +217,44 @@ async def test_ask_answer_and_read_across_the_gap(deployment: Deployment) -> Non
             # The jobs run inside the API process here, so the import's counter moved on the
             # API's /metrics (in production it moves on the worker's).
             assert await _responses_imported(client, deployment) > imported_before > 0
+        else:
+            await validates_then_a_database_behind_fails(deployment)
+
+
+async def count_heartbeats(url: str) -> int:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM worker_heartbeat"))
+    finally:
+        await connection.close()
+
+
+async def validates_then_a_database_behind_fails(deployment: Deployment) -> None:
+    urls = {
+        "response": deployment.env["AIRLOCK_RESPONSE_DATABASE_URL"],
+        "request": deployment.request_db,
+    }
+    for network, url in urls.items():
+        # Beat schedules the heartbeat every 10 s; a worker runs it.
+        await until(
+            deployment,
+            f"the {network} worker's first heartbeat",
+            functools.partial(count_heartbeats, url),
+        )
+    code, lines = await asyncio.to_thread(validate_setup, deployment.root, deployment.env)
+    assert failures(lines) == []
+    assert code == 0
+    assert check_names(lines) == expected_names(production=True)
+
+    await asyncio.to_thread(downgrade, REQUEST_MIGRATIONS, urls["request"], "-1")
+    code, lines = await asyncio.to_thread(validate_setup, deployment.root, deployment.env)
+    assert code == 1
+    head = head_revision(REQUEST_MIGRATIONS)
+    assert head is not None
+    assert failures(lines) == [
+        f"FAIL  request migrations: database at {int(head) - 1:04d}, the latest is {head} - "
+        "fix: `airlock-request migrate` (the api's entrypoint migrates on start)"
+    ]
 
 
 async def _a_site(client: httpx.AsyncClient, deployment: Deployment) -> str:

@@ -1,16 +1,13 @@
-"""validate_setup.sh against a running Airlock: the embedded `make run`, then PostgreSQL +
-Redis + Celery started through the container entrypoint, each once healthy and once broken;
-then each check's failure, one at a time."""
+"""validate_setup.sh: each check's failure, one at a time, against the real backends.
+
+Against a whole running system it runs where one is started anyway: `make run` in
+tests/e2e/test_dev.py, PostgreSQL + Redis + Celery in tests/e2e/test_round_trip.py."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
 import os
 import re
-import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,14 +17,11 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import asyncpg
 import pytest
 import uvicorn
 from fastapi import FastAPI
 
 from core.db import utcnow
-from core.migrations import downgrade, head_revision
-from request_network.bootstrap import MIGRATIONS as REQUEST_MIGRATIONS
 from response_network.app import create_app
 from response_network.bootstrap import MIGRATIONS as RESPONSE_MIGRATIONS
 from response_network.jobs import registry
@@ -35,7 +29,6 @@ from response_network.operations.models import WorkerHeartbeat
 from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
 from shared.platform.validate import (
-    CHECKS,
     Check,
     Compose,
     Mode,
@@ -43,193 +36,12 @@ from shared.platform.validate import (
     run_validation,
     validate_network,
 )
-from shared.transfer import generate_signing_key, public_key_text
-from tests.conftest import Databases
 from tests.ops.processes import (
-    ENTRYPOINT,
     ROOT,
     clean_env,
-    key_env,
-    make_env,
-    settings_env,
-    wait_for_http,
 )
-from tests.services import RedisServer, free_port, wait_for_port
-from tests.waiting import Started, scaled, start, start_module, until, wait_until
-
-SCRIPT = ROOT / "validate_setup.sh"
-NETWORKS = ("response", "request")
-
-
-def validate_setup(cwd: Path, env: dict[str, str], *args: str) -> tuple[int, list[str]]:
-    done = subprocess.run(
-        [str(SCRIPT), "--mode", "local", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=scaled(300),
-        check=False,
-    )
-    return done.returncode, done.stdout.splitlines()
-
-
-def failures(lines: list[str]) -> list[str]:
-    return [line for line in lines if not line.startswith("ok")]
-
-
-def sqlite_heartbeats(database: Path) -> int:
-    if not database.exists():
-        return 0
-    with (
-        contextlib.closing(sqlite3.connect(database)) as connection,
-        contextlib.suppress(sqlite3.OperationalError),
-    ):
-        return int(connection.execute("SELECT count(*) FROM worker_heartbeat").fetchone()[0])
-    return 0
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(600)
-def test_all_ok_against_make_run_then_a_replaced_peer_key_fails(tmp_path: Path) -> None:
-    ports = {"response": free_port(), "request": free_port()}
-    env = clean_env(
-        AIRLOCK_RESPONSE_PORT=str(ports["response"]),
-        AIRLOCK_REQUEST_PORT=str(ports["request"]),
-        AIRLOCK_ADMIN_PASSWORD="the first admin's password",
-    )
-    dev = start_module(
-        "airlock-dev", "shared.platform.cli", "dev", log_dir=tmp_path, env=env, cwd=tmp_path
-    )
-    try:
-        for port in ports.values():
-            wait_for_http(f"http://127.0.0.1:{port}/health/ready", dev)
-        for network in NETWORKS:
-            database = tmp_path / "var" / f"{network}.db"
-            # The in-process jobs run the heartbeat as they start.
-            wait_until(
-                functools.partial(sqlite_heartbeats, database),
-                what=f"the {network} network's first heartbeat",
-                watch=[dev],
-            )
-
-        code, lines = validate_setup(tmp_path, env)
-        assert failures(lines) == []
-        assert code == 0
-        names = [line.split(":")[0].split(maxsplit=1)[1] for line in lines]
-        assert names == [
-            *(f"{n} {c}" for n in NETWORKS for c in CHECKS if c not in ("redis", "workers")),
-            "response peer key",
-            "request peer key",
-        ]
-
-        # Someone replaces the request network's public key with another one.
-        keys = tmp_path / "var" / "keys"
-        (keys / "request.pub").write_text(public_key_text(generate_signing_key().public_key()))
-        code, lines = validate_setup(tmp_path, env)
-        assert code == 1
-        assert failures(lines) == [
-            f"FAIL  request keys: {keys / 'request.pub'} is not the signing key's public half"
-            " - fix: `airlock-request keys generate --overwrite`, then give the response network"
-            " the output of `airlock-request keys show`",
-            f"FAIL  response peer key: {keys / 'request.pub'} does not match the request "
-            "network's signing key - fix: write the output of `airlock-request keys show` (run "
-            f"on the request network) to {keys / 'request.pub'}",
-        ]
-    finally:
-        dev.stop(how=signal.SIGINT)
-
-
-async def count_heartbeats(url: str) -> int:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        return int(await connection.fetchval("SELECT count(*) FROM worker_heartbeat"))
-    except asyncpg.UndefinedTableError:
-        return 0
-    finally:
-        await connection.close()
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(900)
-async def test_all_ok_on_postgres_redis_and_celery_then_a_database_behind_fails(
-    databases: Databases, redis_server: RedisServer, tmp_path: Path
-) -> None:
-    generated = make_env(tmp_path / ".env.dev")
-    settings: dict[str, dict[str, object]] = {}
-    for index, network in enumerate(NETWORKS):
-        settings[network] = {
-            "environment": "production",
-            "database_url": await databases.empty_postgres(),
-            "redis_url": redis_server.url(6 + index),
-            "secret_key": generated[f"{network.upper()}_SECRET_KEY"],
-            "port": free_port(),
-            "var_dir": tmp_path / network,
-            "transfer_dir": tmp_path / "transfer",
-        }
-    processes: list[Started] = []
-
-    def start_role(network: str, role: str) -> Started:
-        env = clean_env(
-            AIRLOCK_NETWORK=network,
-            AIRLOCK_WORKER_CONCURRENCY="1",
-            AIRLOCK_ADMIN_PASSWORD="the first admin's password",
-            **settings_env(network, settings[network]),
-            **(key_env(network, generated) if role != "beat" else {}),
-        )
-        started = start(f"{network}-{role}", [str(ENTRYPOINT), role], log_dir=tmp_path, env=env)
-        processes.append(started)
-        return started
-
-    try:
-        # The APIs first, each waited for on its own: on a loaded machine six processes
-        # starting at once starve each other (the workers would only wait for the schema).
-        apis = {network: start_role(network, "api") for network in NETWORKS}
-        for network, api in apis.items():
-            wait_for_http(f"http://127.0.0.1:{settings[network]['port']}/health/ready", api)
-        for network in NETWORKS:
-            start_role(network, "worker")
-            start_role(network, "beat")
-        for network in NETWORKS:
-            url = str(settings[network]["database_url"])
-            # Beat schedules the heartbeat every 10 s; a worker runs it.
-            await until(
-                functools.partial(count_heartbeats, url),
-                what=f"the {network} worker's first heartbeat",
-                timeout=120,
-                watch=processes,
-                poll=0.5,
-            )
-
-        env = clean_env(**settings_env("response", settings["response"]))
-        env.update(settings_env("request", settings["request"]))
-        code, lines = await asyncio.to_thread(validate_setup, tmp_path, env)
-        assert failures(lines) == []
-        assert code == 0
-        names = [line.split(":")[0].split(maxsplit=1)[1] for line in lines]
-        expected = ["beat" if c == "jobs" else c for c in CHECKS]
-        assert names == [
-            *(f"{n} {c}" for n in NETWORKS for c in expected),
-            "response peer key",
-            "request peer key",
-        ]
-
-        # The request database one migration behind the code.
-        url = str(settings["request"]["database_url"])
-        await asyncio.to_thread(downgrade, REQUEST_MIGRATIONS, url, "-1")
-        code, lines = await asyncio.to_thread(validate_setup, tmp_path, env)
-        assert code == 1
-        head = head_revision(REQUEST_MIGRATIONS)
-        assert head is not None
-        previous = f"{int(head) - 1:04d}"
-        assert failures(lines) == [
-            f"FAIL  request migrations: database at {previous}, the latest is {head} - fix: "
-            "`airlock-request migrate` (the api's entrypoint migrates on start)"
-        ]
-    finally:
-        for started in processes:
-            started.stop()
-
+from tests.ops.validating import validate_setup
+from tests.services import free_port, wait_for_port
 
 # ---- each check's failure, in-process against the real backends
 
