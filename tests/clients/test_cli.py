@@ -34,7 +34,7 @@ async def test_a_user_submits_waits_and_reads_the_answer(cli: Terminal, tmp_path
     assert json.loads(waited.stdout) == {"message": "hello"}
     assert cli.slept == [0.5], "one pause, during which the answer came"
     assert status.stdout.splitlines()[0].endswith("echo  delivered")
-    assert [item["id"] for item in json.loads(listed.stdout)] == [request_id]
+    assert [item["id"] for item in json.loads(listed.stdout)["items"]] == [request_id]
     assert json.loads((tmp_path / "answer.json").read_text()) == {"message": "hello"}
     assert saved.stdout == ""
     assert "  minute                   1/1 used, 0 left" in limits.stdout
@@ -134,3 +134,45 @@ async def test_logging_in_with_an_api_key(cli: Terminal) -> None:
     assert f"Logged in as {USERNAME}" in login.stdout
     assert types.stdout.startswith("echo ")
     assert (stored["token"], stored["expires_at"]) == (secret, None)
+
+
+async def test_list_pages_with_the_command_for_the_next_page(cli: Terminal) -> None:
+    await cli.log_in()
+    sent = []
+    for n in range(3):
+        submitted = await cli("--json", "submit", "echo", "-p", f"message=n{n}")
+        sent.append(json.loads(submitted.stdout)["id"])
+        await cli.system.reset_limits()  # one submission a minute: the minute passes
+
+    first = await cli("list", "--limit", "2")
+    more = first.stderr.strip()
+    assert more.startswith("more: airlock-client list --limit 2 --cursor ")
+    rest = await cli(*more.removeprefix("more: airlock-client ").split())
+    as_json = await cli("--json", "list", "--limit", "2")
+
+    ids = [line.split()[0] for line in first.stdout.splitlines() + rest.stdout.splitlines()]
+    assert ids == sent[::-1], "newest first, each once, over two pages"
+    assert rest.stderr == ""
+    page = json.loads(as_json.stdout)
+    assert [item["id"] for item in page["items"]] == sent[:0:-1]
+    assert page["next_cursor"] == more.rsplit(" ", 1)[1]
+
+
+async def test_logout_revokes_the_token_and_forgets_it(cli: Terminal) -> None:
+    await cli.log_in()
+    stored = cli.config / "airlock" / "credentials.json"
+    token = json.loads(stored.read_text())["token"]
+
+    out = await cli("logout")
+    after = await cli("types")
+    again = await cli("logout")
+    with_old_token = await cli.system.client.get(
+        "/request-types", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert out.exit_code == 0, out.output
+    assert out.stdout.startswith(f"Logged out {USERNAME} from ")
+    assert not stored.exists()
+    assert after.exit_code == ExitCode.NOT_LOGGED_IN
+    assert (again.exit_code, again.stdout.strip()) == (0, "Not logged in.")
+    assert with_old_token.status_code == 401

@@ -285,8 +285,11 @@ def list_requests(
     status: Annotated[str | None, typer.Option(help="Only this status.")] = None,
     request_type: Annotated[str | None, typer.Option("--type", help="Only this type.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 20,
+    cursor: Annotated[
+        str | None, typer.Option(help="Where the previous page ended (it prints the command).")
+    ] = None,
 ) -> None:
-    """Your requests, newest first."""
+    """Your requests, newest first, a page at a time."""
     from airlock_client.api.requests import list_requests as list_operation
     from airlock_client.models import RequestPage, RequestStatus
     from airlock_client.types import UNSET
@@ -304,6 +307,7 @@ def list_requests(
         client=client,
         status=wanted,
         request_type=request_type or UNSET,
+        cursor=cursor or UNSET,
         limit=limit,
     )
     page = answer(got, RequestPage)
@@ -312,8 +316,16 @@ def list_requests(
         for item in page.items:
             created = item.created_at.isoformat(timespec="seconds")
             typer.echo(f"{item.id}  {item.request_type:20} {item.status.value:10} {created}")
+        if page.next_cursor:
+            # The same filters again, so that the next page continues this listing.
+            again = [f"--limit {limit}"]
+            again += [f"--status {status}"] if status else []
+            again += [f"--type {request_type}"] if request_type else []
+            more = " ".join([*again, f"--cursor {page.next_cursor}"])
+            typer.echo(f"more: airlock-client list {more}", err=True)
 
-    state(ctx).emit([item.to_dict() for item in page.items], human)
+    # --json: the page as the API sends it, so a script follows `next_cursor` itself.
+    state(ctx).emit(page.to_dict(), human)
 
 
 def limits(ctx: typer.Context) -> None:
@@ -342,6 +354,33 @@ def limits(ctx: typer.Context) -> None:
     state(ctx).emit(quota.to_dict(), human)
 
 
+def logout(ctx: typer.Context) -> None:
+    """End the login: the server revokes the token, this machine forgets it.
+
+    An API key is only forgotten here: revoke it in the console."""
+    from airlock_client.api.auth import logout as logout_operation
+
+    from airlock_cli import credentials
+    from airlock_cli.server import refusal
+
+    stored = credentials.load()
+    if stored is None:
+        state(ctx).emit({"logged_out": False}, lambda: typer.echo("Not logged in."))
+        return
+    if stored.expires_at is not None and not stored.expired():
+        server = state(ctx).server(stored)
+        ended = server.call(logout_operation.sync_detailed, client=server.authenticated(stored))
+        # 401: the token had already ended (revoked elsewhere, or the secret rotated).
+        if ended.status_code not in (204, 401):
+            raise refusal(ended)
+    credentials.forget()
+    how = "token revoked" if stored.expires_at is not None else "API key forgotten here"
+    state(ctx).emit(
+        {"logged_out": True, "username": stored.username, "url": stored.url},
+        lambda: typer.echo(f"Logged out {stored.username} from {stored.url} ({how})."),
+    )
+
+
 def cancel(ctx: typer.Context, request_id: RequestId) -> None:
     """Cancel a request not decided yet (at once if it has not left; else on the way)."""
     from airlock_client.api.requests import cancel_request
@@ -360,6 +399,7 @@ def cancel(ctx: typer.Context, request_id: RequestId) -> None:
 
 COMMANDS: dict[str, Callable[..., None]] = {
     "login": login,
+    "logout": logout,
     "types": types,
     "submit": submit,
     "status": status,

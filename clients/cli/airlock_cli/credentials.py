@@ -49,6 +49,10 @@ def save(credentials: Credentials) -> Path:
     return path
 
 
+def forget() -> None:
+    credentials_path().unlink(missing_ok=True)
+
+
 def load() -> Credentials | None:
     path = credentials_path()
     try:
