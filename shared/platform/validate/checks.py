@@ -137,6 +137,8 @@ class _Checks:
     def workers(self) -> Check:
         """Celery workers consuming this network's queue answer a broadcast."""
         app = Runtime.celery_app(self.settings, self.target.registry)
+        # One try: with Redis down, kombu's retries made this check alone take 6 s.
+        app.conf.broker_transport_options = {**app.conf.broker_transport_options, "max_retries": 0}
         queue = f"airlock.{self.network}"
         try:
             replies = app.control.inspect(timeout=2.0).active_queues() or {}
