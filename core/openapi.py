@@ -201,6 +201,40 @@ def _describe(operation: dict[str, Any], statuses: Iterable[int]) -> None:
             response["headers"] = HEADERS[code] | response.get("headers", {})
 
 
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value
+
+
+def _model_examples() -> dict[str, list[list[Any]]]:
+    """The examples each model declares (`json_schema_extra`), by model name."""
+    found: dict[str, list[list[Any]]] = {}
+    pending: list[type[BaseModel]] = [BaseModel]
+    while pending:
+        for model in pending.pop().__subclasses__():
+            pending.append(model)
+            extra = model.model_config.get("json_schema_extra")
+            examples = extra.get("examples") if isinstance(extra, dict) else None
+            if isinstance(examples, list):
+                found.setdefault(model.__name__, []).append(examples)
+    return found
+
+
+def _restore_null_examples(schemas: dict[str, Any]) -> None:
+    """FastAPI writes its spec without any null (`exclude_none`), which drops the nulls of the
+    models' examples too and leaves required fields missing: put each model's own back. A
+    model is matched by name and by its examples, nulls aside (two networks share names)."""
+    declared = _model_examples()
+    for name, schema in schemas.items():
+        for examples in declared.get(name, []):
+            if schema.get("examples") == _without_nulls(examples):
+                schema["examples"] = examples
+                break
+
+
 def describe(app: FastAPI, spec: dict[str, Any]) -> None:
     """Declare every error each operation can answer, with the one error model (in place)."""
     declarations = _declarations(app)
@@ -218,6 +252,7 @@ def describe(app: FastAPI, spec: dict[str, Any]) -> None:
         optional.pop("default", None)  # absent, never null: no default to state
     schemas.update(error.pop("$defs", {}))
     schemas[ERROR_SCHEMA] = error
+    _restore_null_examples(schemas)
 
 
 def install_openapi(app: FastAPI) -> None:

@@ -3,9 +3,12 @@ readable, unique operation ids."""
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from fastapi import FastAPI
 
@@ -86,3 +89,20 @@ def test_rate_limited_routes_declare_retry_after(request_app: FastAPI) -> None:
     assert "RateLimit" in submit["201"]["headers"]
     login = spec["paths"]["/auth/token"]["post"]["responses"]
     assert login["429"]["headers"]["Retry-After"]["required"] is True
+
+
+@pytest.mark.parametrize("published", [RESPONSE_SPEC, REQUEST_SPEC], ids=["response", "request"])
+def test_every_example_fits_its_schema(published: Path) -> None:
+    """An example a client copies must be accepted: each model's examples validate against the
+    model, its `$ref`s resolved in the description."""
+    spec = json.loads(published.read_text())
+    schemas = spec["components"]["schemas"]
+    checked, wrong = 0, []
+    for name, schema in schemas.items():
+        model = {"components": spec["components"], "$ref": f"#/components/schemas/{name}"}
+        validator = jsonschema_rs.Draft202012Validator(model)
+        for example in schema.get("examples", []):
+            checked += 1
+            wrong += [f"{name}: {error.message}" for error in validator.iter_errors(example)]
+    assert wrong == []
+    assert checked > 0

@@ -51,7 +51,17 @@ from shared.scopes import SESSION_ONLY
 class PasswordUpdate(BaseModel):
     """`POST /users/me/password`: the current password proves it is you."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "the one I use today",
+                    "new_password": "a longer passphrase of mine",
+                }
+            ]
+        },
+    )
 
     current_password: str = Field(max_length=PASSWORD_MAX_LENGTH)
     new_password: str = Field(max_length=PASSWORD_MAX_LENGTH)

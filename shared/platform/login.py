@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, AuditEventMixin, AuditResult, record_audit
@@ -39,6 +39,18 @@ CheckPassword = Callable[..., Awaitable[PasswordCheck]]
 
 class TokenRead(BaseModel):
     """The token answer, in the shape OAuth2 clients (and Swagger's "Authorize") expect."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIuLi4ifQ.c2lnbmF0dXJl",
+                    "token_type": "bearer",
+                    "expires_in": 3600,
+                }
+            ]
+        }
+    )
 
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105 (the OAuth2 token type, no secret)

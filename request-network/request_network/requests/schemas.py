@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from request_network.requests.models import RequestStatus
 from request_network.schemas import Schema
@@ -21,6 +21,18 @@ def refuse_renamed(value: object) -> object:
 
 
 class RequestCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_type": "equipment_search",
+                    "parameters": {"q": "pump", "site": "north"},
+                    "priority": 5,
+                }
+            ]
+        }
+    )
+
     request_type: str = Field(min_length=1, max_length=64)
     """A request type of the catalog (`GET /request-types`)."""
     parameters: dict[str, Any] = Field(default_factory=dict)
@@ -36,6 +48,26 @@ class RequestCreate(Schema):
 
 
 class RequestRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
+                    "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                    "request_type": "equipment_search",
+                    "type_version": 2,
+                    "parameters": {"q": "pump", "site": "north"},
+                    "priority": 5,
+                    "status": "answered",
+                    "status_reason": None,
+                    "cancel_requested_at": None,
+                    "created_at": "2026-12-04T09:30:00Z",
+                    "updated_at": "2026-12-04T09:30:04Z",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     owner_id: uuid.UUID
     request_type: str
@@ -51,17 +83,73 @@ class RequestRead(Schema):
 
 
 class RequestEventRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "exported", "at": "2026-12-04T09:30:01Z", "reason": None}]
+        }
+    )
+
     status: RequestStatus
     at: datetime
     reason: str | None
 
 
 class RequestDetail(RequestRead):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
+                    "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                    "request_type": "equipment_search",
+                    "type_version": 2,
+                    "parameters": {"q": "pump", "site": "north"},
+                    "priority": 5,
+                    "status": "answered",
+                    "status_reason": None,
+                    "cancel_requested_at": None,
+                    "created_at": "2026-12-04T09:30:00Z",
+                    "updated_at": "2026-12-04T09:30:04Z",
+                    "history": [
+                        {"status": "pending", "at": "2026-12-04T09:30:00Z", "reason": None},
+                        {"status": "exported", "at": "2026-12-04T09:30:01Z", "reason": None},
+                        {"status": "answered", "at": "2026-12-04T09:30:04Z", "reason": None},
+                    ],
+                }
+            ]
+        }
+    )
+
     history: list[RequestEventRead]
     """Every status the request went through, oldest first."""
 
 
 class RequestPage(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
+                            "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                            "request_type": "equipment_search",
+                            "type_version": 2,
+                            "parameters": {"q": "pump", "site": "north"},
+                            "priority": 5,
+                            "status": "answered",
+                            "status_reason": None,
+                            "cancel_requested_at": None,
+                            "created_at": "2026-12-04T09:30:00Z",
+                            "updated_at": "2026-12-04T09:30:04Z",
+                        }
+                    ],
+                    "next_cursor": "eyJrIjpbIjIwMjYtMTItMDRUMDk6MzA6MDBaIl19",
+                }
+            ]
+        }
+    )
+
     items: list[RequestRead]
     next_cursor: str | None
     """Pass as `cursor` for the next page; null on the last page."""
@@ -78,6 +166,23 @@ class RequestMonitor(Schema):
 class WindowQuota(Schema):
     """One window: its limits, what is used and when the oldest counted submission leaves."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "window": "minute",
+                    "seconds": 60,
+                    "soft": None,
+                    "hard": 10,
+                    "used": 3,
+                    "remaining": 7,
+                    "reset_at": "2026-12-04T09:31:00Z",
+                    "reset_after_seconds": 42,
+                }
+            ]
+        }
+    )
+
     window: str
     seconds: int
     soft: int | None
@@ -90,11 +195,73 @@ class WindowQuota(Schema):
 
 
 class RequestTypeQuota(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_type": "equipment_search",
+                    "windows": [
+                        {
+                            "window": "minute",
+                            "seconds": 60,
+                            "soft": None,
+                            "hard": 10,
+                            "used": 3,
+                            "remaining": 7,
+                            "reset_at": "2026-12-04T09:31:00Z",
+                            "reset_after_seconds": 42,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     request_type: str
     windows: list[WindowQuota]
 
 
 class QuotaRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                    "profile": "analysts",
+                    "windows": [
+                        {
+                            "window": "minute",
+                            "seconds": 60,
+                            "soft": None,
+                            "hard": 10,
+                            "used": 3,
+                            "remaining": 7,
+                            "reset_at": "2026-12-04T09:31:00Z",
+                            "reset_after_seconds": 42,
+                        }
+                    ],
+                    "request_types": [
+                        {
+                            "request_type": "equipment_search",
+                            "windows": [
+                                {
+                                    "window": "minute",
+                                    "seconds": 60,
+                                    "soft": None,
+                                    "hard": 10,
+                                    "used": 3,
+                                    "remaining": 7,
+                                    "reset_at": "2026-12-04T09:31:00Z",
+                                    "reset_after_seconds": 42,
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     user_id: uuid.UUID
     profile: str
     windows: list[WindowQuota]

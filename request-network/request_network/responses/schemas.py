@@ -6,11 +6,32 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict
+
 from request_network.requests.models import RequestStatus
 from request_network.schemas import Schema
 
 
 class ResponseRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
+                    "status": "delivered",
+                    "answer_number": 1,
+                    "content_type": "application/json",
+                    "body": {
+                        "hits": [{"id": "P-104", "source": {"name": "pump 4", "site": "north"}}]
+                    },
+                    "reason": None,
+                    "answered_at": "2026-12-04T09:30:04Z",
+                    "answered_by": "handler:search",
+                }
+            ]
+        }
+    )
+
     request_id: uuid.UUID
     status: RequestStatus
     """`answered` (`delivered` once its owner read it), `failed` or `rejected`."""
