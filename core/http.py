@@ -319,13 +319,19 @@ def _replaying(receive: Receive, buffered: list[Message]) -> Receive:
 
 
 HealthCheck = Callable[[], Awaitable[None]]
+READY_EXAMPLE = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "transfer_dir": "ok"}}
 
 
 def health_router(checks: Mapping[str, HealthCheck], *, timeout: float = 5.0) -> APIRouter:
     """`/health` says the process lives; `/health/ready` checks every dependency."""
     router = APIRouter(tags=["health"])
 
-    @router.get("/health", operation_id="liveness", summary="Liveness: the process answers")
+    @router.get(
+        "/health",
+        operation_id="liveness",
+        summary="Liveness: the process answers",
+        responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+    )
     async def live() -> dict[str, str]:
         return {"status": "ok"}
 
@@ -333,6 +339,7 @@ def health_router(checks: Mapping[str, HealthCheck], *, timeout: float = 5.0) ->
         "/health/ready",
         operation_id="readiness",
         summary="Readiness: database, cache and transfer directory",
+        responses={200: {"content": {"application/json": {"example": READY_EXAMPLE}}}},
     )
     async def ready() -> JSONResponse:
         results: dict[str, str] = {}

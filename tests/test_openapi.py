@@ -93,8 +93,9 @@ def test_rate_limited_routes_declare_retry_after(request_app: FastAPI) -> None:
 
 @pytest.mark.parametrize("published", [RESPONSE_SPEC, REQUEST_SPEC], ids=["response", "request"])
 def test_every_example_fits_its_schema(published: Path) -> None:
-    """An example a client copies must be accepted: each model's examples validate against the
-    model, its `$ref`s resolved in the description."""
+    """An example a client copies must be accepted: each model's examples, and each example
+    given on an operation's body or answer, validate against their schema (`$ref`s resolved
+    in the description)."""
     spec = json.loads(published.read_text())
     schemas = spec["components"]["schemas"]
     checked, wrong = 0, []
@@ -104,5 +105,18 @@ def test_every_example_fits_its_schema(published: Path) -> None:
         for example in schema.get("examples", []):
             checked += 1
             wrong += [f"{name}: {error.message}" for error in validator.iter_errors(example)]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            bodies = [operation.get("requestBody", {})] + list(operation["responses"].values())
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    if "example" in media:
+                        model = {"components": spec["components"], **media["schema"]}
+                        validator = jsonschema_rs.Draft202012Validator(model)
+                        checked += 1
+                        wrong += [
+                            f"{method} {path}: {error.message}"
+                            for error in validator.iter_errors(media["example"])
+                        ]
     assert wrong == []
     assert checked > 0

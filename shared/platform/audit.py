@@ -22,7 +22,25 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class AuditEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+                    "occurred_at": "2026-12-04T09:12:00Z",
+                    "actor_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                    "actor_name": "admin",
+                    "action": "limits.reset",
+                    "object_type": "user",
+                    "object_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                    "client_address": "192.0.2.10",
+                    "result": "success",
+                    "details": {"windows": ["minute", "day"]},
+                }
+            ]
+        },
+    )
 
     id: uuid.UUID
     occurred_at: datetime
@@ -37,6 +55,30 @@ class AuditEventRead(BaseModel):
 
 
 class AuditEventPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+                            "occurred_at": "2026-12-04T09:12:00Z",
+                            "actor_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                            "actor_name": "admin",
+                            "action": "limits.reset",
+                            "object_type": "user",
+                            "object_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                            "client_address": "192.0.2.10",
+                            "result": "success",
+                            "details": {"windows": ["minute", "day"]},
+                        }
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
+
     items: list[AuditEventRead]
     next_cursor: str | None
     """Pass it back as `cursor` for the next (older) page; null on the last page."""

@@ -23,6 +23,20 @@ class Schema(BaseModel):
 
 
 class OutboundRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "stream": "responses",
+                    "last_sequence": 1207,
+                    "last_sent_at": "2026-12-04T09:12:00Z",
+                    "acked_through": 1205,
+                    "unacknowledged": 2,
+                }
+            ]
+        }
+    )
+
     stream: str
     last_sequence: int
     last_sent_at: datetime | None
@@ -31,6 +45,22 @@ class OutboundRead(Schema):
 
 
 class InboundRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "stream": "requests",
+                    "last_sequence": 3410,
+                    "acked_through": 3410,
+                    "open_gaps": [],
+                    "last_received_at": "2026-12-04T09:11:58Z",
+                    "lag_seconds": 1.6,
+                    "since_last_seconds": 2.0,
+                }
+            ]
+        }
+    )
+
     stream: str
     last_sequence: int
     acked_through: int
@@ -41,6 +71,20 @@ class InboundRead(Schema):
 
 
 class QuarantinedRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "file": "requests-000000003411.tar",
+                    "code": "batch.signature",
+                    "detail": "the signature does not verify with the peer's public key",
+                    "check": "signature",
+                    "at": "2026-12-04T09:10:00Z",
+                }
+            ]
+        }
+    )
+
     file: str
     code: str
     detail: str
@@ -49,6 +93,48 @@ class QuarantinedRead(Schema):
 
 
 class TransferRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "network": "response",
+                    "peer": "request",
+                    "acknowledgements": True,
+                    "outbound": [
+                        {
+                            "stream": "responses",
+                            "last_sequence": 1207,
+                            "last_sent_at": "2026-12-04T09:12:00Z",
+                            "acked_through": 1205,
+                            "unacknowledged": 2,
+                        }
+                    ],
+                    "inbound": [
+                        {
+                            "stream": "requests",
+                            "last_sequence": 3410,
+                            "acked_through": 3410,
+                            "open_gaps": [],
+                            "last_received_at": "2026-12-04T09:11:58Z",
+                            "lag_seconds": 1.6,
+                            "since_last_seconds": 2.0,
+                        }
+                    ],
+                    "waiting": 0,
+                    "quarantined": [
+                        {
+                            "file": "requests-000000003411.tar",
+                            "code": "batch.signature",
+                            "detail": "the signature does not verify with the peer's public key",
+                            "check": "signature",
+                            "at": "2026-12-04T09:10:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     network: str
     peer: str
     acknowledgements: bool
@@ -59,11 +145,25 @@ class TransferRead(Schema):
 
 
 class RequeueRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"file": "requests-000000003411.tar", "requeued_as": "requests-000000003411.tar"}
+            ]
+        }
+    )
+
     file: str
     requeued_as: str
 
 
 class GapRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"stream": "requests", "sequence": 3409, "declared_lost": True}]
+        }
+    )
+
     stream: str
     sequence: int
     declared_lost: bool

@@ -37,6 +37,10 @@ CheckPassword = Callable[..., Awaitable[PasswordCheck]]
 """check(*, session, username, password) -> PasswordCheck"""
 
 
+FORM = "application/x-www-form-urlencoded"
+LOGIN_EXAMPLE = {"username": "alice", "password": "a long passphrase of mine"}
+
+
 class TokenRead(BaseModel):
     """The token answer, in the shape OAuth2 clients (and Swagger's "Authorize") expect."""
 
@@ -118,6 +122,7 @@ def login_router(check_password: CheckPassword, audit_model: type[AuditEventMixi
             401: {"description": "Wrong username or password (the same answer for both)"},
             429: {"description": "Too many failed logins; see Retry-After"},
         },
+        openapi_extra={"requestBody": {"content": {FORM: {"example": LOGIN_EXAMPLE}}}},
     )
     async def token(
         form: Annotated[OAuth2PasswordRequestForm, Depends()],

@@ -156,6 +156,28 @@ class RequestPage(Schema):
 
 
 class RequestMonitor(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "counts": {
+                        "pending": 2,
+                        "exported": 5,
+                        "received": 0,
+                        "processing": 1,
+                        "answered": 40,
+                        "failed": 1,
+                        "rejected": 0,
+                        "delivered": 912,
+                        "cancelled": 3,
+                    },
+                    "total": 964,
+                    "oldest_unanswered_age_seconds": 41.5,
+                }
+            ]
+        }
+    )
+
     counts: dict[RequestStatus, int]
     """Requests per status (every status present, zero included)."""
     total: int

@@ -48,6 +48,20 @@ class ResponseRead(Schema):
 
 
 class CacheStatsRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "hits": 1520,
+                    "misses": 310,
+                    "hit_ratio": 0.83,
+                    "keys": 290,
+                    "memory_bytes": 1843200,
+                }
+            ]
+        }
+    )
+
     hits: int
     misses: int
     hit_ratio: float
@@ -59,5 +73,7 @@ class CacheStatsRead(Schema):
 
 
 class CacheClearRead(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"deleted": 12}]})
+
     deleted: int
     """Cached answers dropped."""

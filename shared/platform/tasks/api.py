@@ -21,6 +21,19 @@ class Schema(BaseModel):
 
 
 class JobRunRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "started_at": "2026-12-04T09:12:00Z",
+                    "seconds": 0.04,
+                    "outcome": "ok",
+                    "error": None,
+                }
+            ]
+        }
+    )
+
     started_at: datetime
     seconds: float
     outcome: str
@@ -30,6 +43,25 @@ class JobRunRead(Schema):
 
 
 class JobRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "response.transfer_export",
+                    "schedule": "every 10s",
+                    "every_seconds": 10.0,
+                    "last_run": {
+                        "started_at": "2026-12-04T09:12:00Z",
+                        "seconds": 0.04,
+                        "outcome": "ok",
+                        "error": None,
+                    },
+                    "last_failure": None,
+                }
+            ]
+        }
+    )
+
     name: str
     schedule: str
     """`every 10s`, or `on demand` for jobs that run only when enqueued."""
@@ -40,12 +72,43 @@ class JobRead(Schema):
 
 
 class ActiveTaskRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "job": "response.answer_requests",
+                    "task_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+                    "started_at": "2026-12-04T09:12:03Z",
+                }
+            ]
+        }
+    )
+
     job: str
     task_id: str
     started_at: datetime | None
 
 
 class WorkerRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "celery@airlock-worker-1",
+                    "concurrency": 2,
+                    "active": [
+                        {
+                            "job": "response.answer_requests",
+                            "task_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+                            "started_at": "2026-12-04T09:12:03Z",
+                        }
+                    ],
+                    "processed": 1804,
+                }
+            ]
+        }
+    )
+
     name: str
     concurrency: int | None
     active: list[ActiveTaskRead]
@@ -53,6 +116,47 @@ class WorkerRead(Schema):
 
 
 class TasksRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "runner": "celery",
+                    "queue": "airlock.response",
+                    "queue_length": 0,
+                    "jobs": [
+                        {
+                            "name": "response.transfer_export",
+                            "schedule": "every 10s",
+                            "every_seconds": 10.0,
+                            "last_run": {
+                                "started_at": "2026-12-04T09:12:00Z",
+                                "seconds": 0.04,
+                                "outcome": "ok",
+                                "error": None,
+                            },
+                            "last_failure": None,
+                        }
+                    ],
+                    "workers": [
+                        {
+                            "name": "celery@airlock-worker-1",
+                            "concurrency": 2,
+                            "active": [
+                                {
+                                    "job": "response.answer_requests",
+                                    "task_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+                                    "started_at": "2026-12-04T09:12:03Z",
+                                }
+                            ],
+                            "processed": 1804,
+                        }
+                    ],
+                    "note": None,
+                }
+            ]
+        }
+    )
+
     runner: str
     """`in-process` (embedded: the API process runs the jobs) or `celery`."""
     queue: str | None
