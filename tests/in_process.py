@@ -47,6 +47,14 @@ SETTINGS = settings(
 )
 
 
+STATEFUL_SETTINGS = settings(
+    SETTINGS,
+    max_examples=EXAMPLES,
+    stateful_step_count=6,
+)
+"""The stateful phase: as many scenarios as fuzzed cases per operation, up to 6 calls each."""
+
+
 class InProcessAdapter(BaseAdapter):
     def __init__(self, client: httpx.AsyncClient, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
@@ -144,13 +152,19 @@ class Api:
             return {api_key_scheme.model.name: self.keys[role]}
         return bearer(self.tokens[role])
 
+    def call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+        """How to send `case`: through the in-process session, as the least role it needs."""
+        return {"session": self.session, "base_url": BASE_URL, "headers": self.credentials(case)}
+
     def check(self, case: Case[Any]) -> None:
         """Call and run every default check; fail on any failure not excused below."""
-        headers = self.credentials(case)
-        response = case.call(session=self.session, base_url=BASE_URL, headers=headers)
-        kwargs = {"session": self.session, "base_url": BASE_URL, "headers": headers}
+        kwargs = self.call_kwargs(case)
+        self.validate(case, case.call(**kwargs), kwargs)
+
+    def validate(self, case: Case[Any], response: Response, kwargs: dict[str, Any]) -> None:
+        """Every default check on `response`; fail on any failure not excused below."""
         try:
-            case.validate_response(response, headers=headers, transport_kwargs=kwargs)
+            case.validate_response(response, headers=kwargs["headers"], transport_kwargs=kwargs)
         except FailureGroup as group:
             left = [failure for failure in group.exceptions if not excused(case, response, failure)]
             if left:

@@ -107,7 +107,7 @@ def test_every_example_fits_its_schema(published: Path) -> None:
             wrong += [f"{name}: {error.message}" for error in validator.iter_errors(example)]
     for path, item in spec["paths"].items():
         for method, operation in item.items():
-            bodies = [operation.get("requestBody", {})] + list(operation["responses"].values())
+            bodies = [operation.get("requestBody", {}), *operation["responses"].values()]
             for body in bodies:
                 for media in body.get("content", {}).values():
                     if "example" in media:

@@ -10,18 +10,20 @@ operation, shared by that operation's examples. `tests/in_process.py` says how i
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-from schemathesis import Case
+from schemathesis import Case, Response
 
 from core.security import TokenIssuer
 from request_network.runtime import RequestRuntime
 from scripts.openapi import REQUEST_SPEC
-from tests.in_process import SETTINGS, Api, in_process_session
+from tests.in_process import SETTINGS, STATEFUL_SETTINGS, Api, in_process_session
+from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.replica import insert_api_key
 from tests.security.routes import ADMIN, OPERATOR, REQUEST_ROUTES, USER
@@ -59,3 +61,47 @@ async def api(
 @SETTINGS
 def test_answers_as_described(case: Case[Any], api: Api) -> None:
     api.check(case)
+
+
+@pytest.fixture
+async def open_catalog(request_runtime: RequestRuntime) -> None:
+    """An echo type every profile may submit, without limits: submissions succeed, so the
+    chains below reach a real request."""
+    async with request_runtime.unit_of_work() as uow:
+        uow.session.add(replica_profile("default", allow_all=True, max_parameter_bytes=4096))
+        uow.session.add(replica_type("echo", parameter_schema={"type": "object"}))
+
+
+def test_chains_of_calls_answer_as_described(api: Api, open_catalog: None) -> None:
+    """Schemathesis's stateful phase: the links it infers from the description (a submitted
+    request's id into its read, answer and cancel; a user's id into the admin's user routes)
+    chained into scenarios, every step checked as above."""
+
+    answered: Counter[tuple[str, int]] = Counter()
+
+    class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+            return api.call_kwargs(case)
+
+        def before_call(self, case: Case[Any]) -> None:
+            # The one type of the catalog, where random text would be refused (422) every time;
+            # a case meant to break the schema is sent as drawn.
+            positive = case.meta is None or case.meta.generation.mode.is_positive
+            submit = (case.method, case.path) == ("POST", "/requests")
+            if submit and positive and isinstance(case.body, dict):
+                case.body["request_type"] = "echo"
+
+        def after_call(self, response: Response, case: Case[Any]) -> None:
+            answered[(f"{case.method} {case.path}", response.status_code)] += 1
+
+        def validate_response(
+            self, response: Response, case: Case[Any], additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            api.validate(case, response, kwargs)
+
+    Workflow.run(settings=STATEFUL_SETTINGS)
+
+    # The chains reached requests that exist: a link, not a guessed id, found them.
+    assert answered[("POST /requests", 201)] > 0
+    assert answered[("GET /requests/{request_id}", 200)] > 0
+    assert answered[("POST /requests/{request_id}/cancel", 200)] > 0
