@@ -10,13 +10,14 @@ operation, shared by that operation's examples. `tests/in_process.py` says how i
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-from schemathesis import Case
+from schemathesis import Case, Response
 
 from core.audit import Actor
 from core.security import TokenIssuer
@@ -25,7 +26,7 @@ from response_network.api_keys.service import create_api_key
 from response_network.runtime import ResponseRuntime
 from response_network.users.models import Role
 from scripts.openapi import RESPONSE_SPEC
-from tests.in_process import SETTINGS, Api, in_process_session
+from tests.in_process import SETTINGS, STATEFUL_SETTINGS, Api, in_process_session
 from tests.response_network.conftest import UserFactory
 from tests.security.routes import RESPONSE_ROUTES
 
@@ -90,3 +91,28 @@ async def test_a_gap_sequence_past_64_bits_is_refused_not_a_server_error(
     )
     assert answer.status_code == 422
     assert answer.json()["code"] == "invalid.request"
+
+
+def test_chains_of_calls_answer_as_described(api: Api) -> None:
+    """Schemathesis's stateful phase: scenarios along the links it infers from the description
+    (a created user's, profile's or type's key into its read, edit and delete routes), every
+    step checked as above."""
+    answered: Counter[tuple[str, int]] = Counter()
+
+    class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+            return api.call_kwargs(case)
+
+        def after_call(self, response: Response, case: Case[Any]) -> None:
+            answered[(f"{case.method} {case.path}", response.status_code)] += 1
+
+        def validate_response(
+            self, response: Response, case: Case[Any], additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            api.validate(case, response, kwargs)
+
+    Workflow.run(settings=STATEFUL_SETTINGS)
+
+    # The chains reached what they created: a link, not a guessed key, found it.
+    assert answered[("POST /admin/profiles", 201)] > 0
+    assert answered[("DELETE /admin/profiles/{name}", 204)] > 0
