@@ -174,6 +174,7 @@ class Api:
 DOMAIN_REFUSALS = {
     "invalid.cursor": "a cursor is opaque: valid only if this API made it",
     "invalid.request_type": "a request type the catalog does not hold",
+    "invalid.profile": "a profile the catalog does not hold (a user's `profile`)",
     "invalid.password": "the password policy: not blank, not the username or the email",
     "invalid.expires_at": "must lie in the future: the clock, not the schema, decides",
     "invalid.parameter_schema": "a JSON Schema the handlers can run, more than its own shape",

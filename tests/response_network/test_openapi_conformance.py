@@ -113,6 +113,7 @@ def test_chains_of_calls_answer_as_described(api: Api) -> None:
 
     Workflow.run(settings=STATEFUL_SETTINGS)
 
-    # The chains reached what they created: a link, not a guessed key, found it.
-    assert answered[("POST /admin/profiles", 201)] > 0
-    assert answered[("DELETE /admin/profiles/{name}", 204)] > 0
+    # The chains reached what they created: a route keyed by a path parameter answered 2xx,
+    # which a guessed key would not (what is created first varies with the description).
+    reached = [route for (route, status), n in answered.items() if "{" in route and status < 300]
+    assert reached, sorted(answered.items())

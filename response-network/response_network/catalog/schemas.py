@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from response_network.schemas import Schema
 from shared.access import DEFAULT_MAX_PRIORITY, HIGHEST_PRIORITY
@@ -44,6 +44,66 @@ TypeLimits = Annotated[
 Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY)]
 """A profile's `max_priority`: the highest priority its users may submit."""
 
+# The examples describe one catalog: the demo `equipment_search` type, an operator-answered
+# type and an `analysts` profile.
+_TYPE: dict[str, Any] = {
+    "name": "equipment_search",
+    "title": "Search the equipment register",
+    "description": "Full-text search over the equipment register, with optional filters.",
+    "active": True,
+    "handler": "search",
+    "handler_settings": {
+        "index": "equipment",
+        "text_param": "q",
+        "text_fields": ["title", "summary"],
+        "filter_params": {"site": "site", "status": "status"},
+        "sort": [{"field": "year", "direction": "desc"}],
+        "max_results": 50,
+    },
+    "parameter_schema": {
+        "type": "object",
+        "properties": {
+            "q": {"type": "string", "minLength": 1, "maxLength": 200},
+            "site": {"type": "string", "maxLength": 64},
+            "status": {"type": "string", "enum": ["in_service", "maintenance", "spare", "retired"]},
+        },
+        "required": ["q"],
+        "additionalProperties": False,
+    },
+    "expected_answer_seconds": 30,
+    "max_results": None,
+}
+_MANUAL_TYPE: dict[str, Any] = {
+    "name": "calibration_certificate",
+    "title": "Calibration certificate",
+    "description": "An operator looks up the current calibration certificate of an asset.",
+    "handler": "manual",
+    "parameter_schema": {
+        "type": "object",
+        "properties": {"asset_id": {"type": "string", "pattern": "^eq-[0-9]{4}$"}},
+        "required": ["asset_id"],
+        "additionalProperties": False,
+    },
+    "expected_answer_seconds": 14400,
+}
+_LIMITS: dict[str, Any] = {
+    "minute": {"soft": 20, "hard": 30},
+    "day": {"soft": 1500, "hard": 2000},
+}
+_TYPE_LIMITS: dict[str, Any] = {"equipment_search": {"hour": {"soft": 200, "hard": 300}}}
+_PROFILE: dict[str, Any] = {
+    "name": "analysts",
+    "description": "The analysis team: every type but the SQL ones, everyday limits.",
+    "limits": _LIMITS,
+    "type_limits": _TYPE_LIMITS,
+    "allow_all": True,
+    "allowed_types": [],
+    "blocked_types": ["part-lookup"],
+    "max_results": 500,
+    "max_parameter_bytes": 32768,
+    "max_priority": 7,
+}
+
 
 class _NoNulls(Schema):
     @model_validator(mode="after")
@@ -56,6 +116,10 @@ class _NoNulls(Schema):
 
 
 class RequestTypeCreate(Schema):
+    # An operator-answered type: every field but the required ones may be left out of it
+    # (a `search` type needs its settings), as the examples of `_TYPE` could not.
+    model_config = ConfigDict(json_schema_extra={"examples": [_MANUAL_TYPE]})
+
     name: TypeName
     title: Title
     description: Description = ""
@@ -71,6 +135,12 @@ class RequestTypeCreate(Schema):
 class RequestTypeUpdate(_NoNulls):
     """Only the fields sent change; every real change bumps the type's version."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"title": "Search the equipment register", "expected_answer_seconds": 20}]
+        }
+    )
+
     title: Title | None = None
     description: Description | None = None
     active: bool | None = None
@@ -82,6 +152,21 @@ class RequestTypeUpdate(_NoNulls):
 
 
 class RequestTypeRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_TYPE,
+                    "id": "7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928",
+                    "version": 2,
+                    "created_at": "2026-11-25T14:00:00Z",
+                    "updated_at": "2026-12-02T16:40:00Z",
+                    "deleted_at": None,
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     name: str
     title: str
@@ -99,6 +184,8 @@ class RequestTypeRead(Schema):
 
 
 class ProfileCreate(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PROFILE]})
+
     name: ProfileName
     description: Annotated[str, StringConstraints(max_length=500)] = ""
     limits: Limits = Field(default_factory=dict)
@@ -112,6 +199,10 @@ class ProfileCreate(Schema):
 
 
 class ProfileUpdate(_NoNulls):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"limits": _LIMITS, "max_priority": 7}]}
+    )
+
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
     limits: Limits | None = None
     type_limits: TypeLimits | None = None
@@ -124,6 +215,20 @@ class ProfileUpdate(_NoNulls):
 
 
 class ProfileRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_PROFILE,
+                    "id": "2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182",
+                    "version": 4,
+                    "created_at": "2026-11-25T14:05:00Z",
+                    "updated_at": "2026-12-03T11:30:00Z",
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     name: str
     description: str
@@ -141,6 +246,17 @@ class ProfileRead(Schema):
 
 
 class GrantCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_type": "equipment_search",
+                    "limits": {"day": {"soft": 100, "hard": 150}},
+                }
+            ]
+        }
+    )
+
     request_type: TypeName
     limits: Limits | None = None
     """This user's own windows for the type, on top of the profile's; granting an active
@@ -148,6 +264,22 @@ class GrantCreate(Schema):
 
 
 class GrantRead(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
+                    "user_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+                    "request_type": "equipment_search",
+                    "limits": {"day": {"soft": 100, "hard": 150}},
+                    "version": 1,
+                    "created_at": "2026-12-02T09:00:00Z",
+                    "revoked_at": None,
+                }
+            ]
+        }
+    )
+
     id: uuid.UUID
     user_id: uuid.UUID
     request_type: str
@@ -158,10 +290,52 @@ class GrantRead(Schema):
 
 
 class TryRequest(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"parameters": {"q": "Northwind peristaltic", "site": "north-depot"}}]
+        }
+    )
+
     parameters: BoundedJson = Field(default_factory=dict)
 
 
 class TryAnswer(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "content_type": "application/json",
+                    "body": {
+                        "total": 1,
+                        "hits": [
+                            {
+                                "id": "eq-0123",
+                                "score": 2.31,
+                                "source": {
+                                    "id": "eq-0123",
+                                    "title": "Northwind Works peristaltic pump NOR-9461",
+                                    "summary": (
+                                        "A rugged, heavy-duty peristaltic pump built by"
+                                        " Northwind Works in 2017, used for cooling water for"
+                                        " the main plant. Kept at north depot; last"
+                                        " inspected 2022."
+                                    ),
+                                    "category": "pump",
+                                    "site": "north-depot",
+                                    "status": "maintenance",
+                                    "year": 2017,
+                                    "weight_kg": 1886.1,
+                                    "maker": "Northwind Works",
+                                },
+                            }
+                        ],
+                    },
+                    "query": None,
+                }
+            ]
+        }
+    )
+
     content_type: str
     body: Any
     query: Any = None

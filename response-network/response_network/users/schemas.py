@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BeforeValidator,
+    ConfigDict,
     Field,
     StringConstraints,
     WithJsonSchema,
@@ -66,8 +67,39 @@ LimitOverrides = Annotated[
 ]
 """Per-user overrides of the profile's limits, e.g. `{"per_day": 500}`."""
 
+_ALICE: dict[str, Any] = {
+    "id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "username": "alice",
+    "email": "alice@example.org",
+    "display_name": "Alice Martin",
+    "role": "user",
+    "active": True,
+    "profile": "analysts",
+    "limit_overrides": {"per_day": 500},
+    "request_network_login": False,
+    "password_changed_at": None,
+    "version": 3,
+    "created_at": "2026-11-02T08:00:00Z",
+    "updated_at": "2026-12-01T10:15:00Z",
+    "last_login_at": "2026-12-04T09:12:41Z",
+}
+
 
 class UserCreate(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "alice",
+                    "email": "alice@example.org",
+                    "password": "a long passphrase of alice's",
+                    "display_name": "Alice Martin",
+                    "role": "user",
+                }
+            ]
+        }
+    )
+
     username: Username
     email: Email
     password: Password
@@ -83,6 +115,12 @@ class UserCreate(Schema):
 
 class UserUpdate(Schema):
     """Only the fields sent change; `limit_overrides: null` clears the overrides."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"display_name": "Alice Martin-Roy", "limit_overrides": {"per_day": 500}}]
+        }
+    )
 
     email: Email | None = None
     display_name: DisplayName | None = None
@@ -105,10 +143,16 @@ class UserUpdate(Schema):
 
 
 class PasswordReset(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"password": "a temporary passphrase to change"}]}
+    )
+
     password: Password
 
 
 class UserRead(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ALICE]})
+
     id: uuid.UUID
     username: str
     email: str
@@ -126,6 +170,10 @@ class UserRead(Schema):
 
 
 class UserPage(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_ALICE], "next_cursor": None}]}
+    )
+
     items: list[UserRead]
     next_cursor: str | None
     """Pass it back as `cursor` for the next page; null on the last page."""
