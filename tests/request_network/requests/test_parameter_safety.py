@@ -79,8 +79,10 @@ async def test_a_unique_items_bomb_is_answered_at_once_and_health_stays_prompt(
         f"{max(probes) * 1000:.1f} ms of {len(probes)}"
     )
     assert submitted.status_code == 201, submitted.text
-    assert took < 1.0
-    assert max(probes) < 1.0
+    # About 10 ms alone; the bound is 3 s (scaled): half what the quadratic check takes, and
+    # room for a loaded machine, where a starved worker once took 1.1 s for both.
+    assert took < scaled(3)
+    assert max(probes) < scaled(3)
 
 
 @pytest.mark.timeout(60)
