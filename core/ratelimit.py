@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -54,7 +54,9 @@ class Window:
         return self.name if self.group is None else f"{self.group}/{self.name}"
 
 
-@dataclass(frozen=True)
+# Results are slotted, not frozen: a frozen dataclass takes five times as long to build, and
+# every submission builds one per window. Nothing changes them once built.
+@dataclass(slots=True)
 class WindowUsage:
     window: Window
     used: int
@@ -73,7 +75,7 @@ class WindowUsage:
         return self.window.soft is not None and self.used > self.window.soft
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RateDecision:
     allowed: bool
     usage: tuple[WindowUsage, ...]
@@ -125,13 +127,10 @@ class RateDecision:
         return headers
 
 
-class _Count(NamedTuple):
-    """One window as the storage saw it, times in milliseconds of the storage's clock."""
-
-    used: int
-    oldest: int | None
-    frees_room_at: int | None
-    oldest_read: bool = True
+_Count = tuple[int, int | None, int | None, bool]
+"""One window as the storage saw it: used, oldest, frees_room_at (times in milliseconds of
+the storage's clock; None: nothing), whether the oldest was read. A bare tuple: a check builds
+eight of them, on every submission."""
 
 
 class _Storage(Protocol):
@@ -144,23 +143,26 @@ class _Storage(Protocol):
     async def forget(self, subject: str) -> None: ...
 
 
-def _seconds_until(at: int | None, now: int, window: Window) -> float:
-    """Seconds until an admission counted at `at` leaves `window` (0 for none)."""
-    return 0.0 if at is None else max(0.0, (at - now) / _MILLI + window.seconds)
-
-
 def _usage(window: Window, found: _Count, now: int) -> WindowUsage:
-    retry = _seconds_until(found.frees_room_at, now, window)
-    if found.used >= window.hard and found.frees_room_at is None:
+    used, oldest, room, oldest_read = found
+    # Seconds until an admission counted at a time leaves the window.
+    if room is not None:
+        retry = max(0.0, (room - now) / _MILLI + window.seconds)
+    elif used >= window.hard:
         retry = float(window.seconds)  # a hard limit of 0: no room is ever freed
-    reset = _seconds_until(found.oldest, now, window) if found.oldest_read else None
-    return WindowUsage(window, found.used, reset, retry)
+    else:
+        retry = 0.0
+    reset = None
+    if oldest_read:
+        reset = 0.0 if oldest is None else max(0.0, (oldest - now) / _MILLI + window.seconds)
+    return WindowUsage(window, used, reset, retry)
 
 
 def _decide(
     windows: Sequence[Window], now: int, counts: list[_Count], counted: bool
 ) -> RateDecision:
-    usage = tuple(_usage(window, found, now) for window, found in zip(windows, counts, strict=True))
+    pairs = zip(windows, counts, strict=True)
+    usage = tuple([_usage(window, found, now) for window, found in pairs])
     if counted:
         return RateDecision(True, usage)
     full = [item for item in usage if item.used >= item.window.hard]
@@ -234,7 +236,7 @@ class MemoryStorage:
             now = self._last = max(self._last, time.time_ns() // 1_000_000)
             logs = {w.group: self._logs.get((subject, w.group), []) for w in windows}
             counts = [_count(logs[w.group], w, now) for w in windows]
-            room = all(found.used < w.hard for w, found in zip(windows, counts, strict=True))
+            room = all(found[0] < w.hard for w, found in zip(windows, counts, strict=True))
             if not (count and room):
                 return now, False, counts
             longest: dict[str | None, int] = {}
@@ -268,86 +270,86 @@ def _count(log: list[int], window: Window, now: int) -> _Count:
     first = bisect.bisect_right(log, now - window.seconds * _MILLI)
     used = len(log) - first
     if used == 0:
-        return _Count(0, None, None)
+        return (0, None, None, True)
     room = log[first + used - window.hard] if used >= window.hard > 0 else None
-    return _Count(used, log[first], room)
+    return (used, log[first], room, True)
 
 
 # Redis -----------------------------------------------------------------------------------
 
 # KEYS: the subject's index (a set of its log keys), then one log (sorted set) per group.
-# ARGV: 0 to read, 1 to count, 2 to count and trim; a member; the windows as
-# `log:seconds:hard,...` (log: 1-based among the logs). Returns now, 1 if it counted (else 0),
-# then per window: used, oldest, frees_room_at (the entry whose expiry makes room; -1 for
-# none; oldest -2: not read).
+# ARGV: 0 to read, 1 to count, 2 to count and trim; a member; then per window three numbers:
+# its log (1-based among the logs), seconds and hard limit. Returns now, 1 if it counted (else
+# 0), then per window: used, oldest, frees_room_at (the entry whose expiry makes room; -1 for
+# none; oldest -2: not read). Every `redis.call` costs a microsecond or two of the server's
+# single thread, so each window is one ZCOUNT and each log one ZADD and PEXPIRE.
 _SCRIPT = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local count = ARGV[1] ~= '0'
-local windows, longest = {}, {}
-for log, seconds, hard in string.gmatch(ARGV[3], '(%d+):(%d+):(%d+)') do
-  log, seconds = tonumber(log) + 1, tonumber(seconds)
-  windows[#windows + 1] = {log, seconds * 1000, tonumber(hard), 0, '(' .. (now - seconds * 1000)}
-  if (longest[log] or 0) < seconds then longest[log] = seconds end
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local mode = ARGV[1]
+local counted = mode ~= '0'
+local n = (#ARGV - 2) / 3
+local logs, hards, used, since = {}, {}, {}, {}
+local longest, fresh = {}, {}
+for i = 1, n do
+  local log, span, hard = KEYS[ARGV[3 * i] + 1], ARGV[3 * i + 1] * 1000, tonumber(ARGV[3 * i + 2])
+  -- Numbers, not strings: Lua formats a number into a string slowly (integer ms: +1 for `>`).
+  local min = now - span + 1
+  local c = redis.call('ZCOUNT', log, min, '+inf')
+  logs[i], hards[i], used[i], since[i] = log, hard, c, min
+  if c >= hard then counted = false end
+  -- A log empty over its longest window may be new: listed in the index if it counts.
+  if (longest[log] or 0) < span then longest[log], fresh[log] = span, c == 0 end
 end
-if ARGV[1] == '2' then
-  for log, seconds in pairs(longest) do
-    redis.call('ZREMRANGEBYSCORE', KEYS[log], '-inf', now - seconds * 1000)
+if mode == '2' then
+  for log, span in pairs(longest) do
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', now - span)
   end
 end
-local function nth(w, n)
-  local found = redis.call('ZRANGEBYSCORE', KEYS[w[1]], w[5], '+inf', 'WITHSCORES', 'LIMIT', n, 1)
-  return tonumber(found[2])
-end
-local counted, fresh = 1, {}
-for _, w in ipairs(windows) do
-  w[4] = redis.call('ZCOUNT', KEYS[w[1]], w[5], '+inf')
-  if w[4] >= w[3] then counted = 0 end
-  if w[4] == 0 and w[2] == longest[w[1]] * 1000 then fresh[w[1]] = true end
-end
-if not count then counted = 0 end
-if counted == 1 then
+local out = {now, 0}
+local tightest = 0
+if counted then
+  out[2] = 1
   local keep = 0
-  for log, seconds in pairs(longest) do
-    redis.call('ZADD', KEYS[log], now, ARGV[2])
-    redis.call('PEXPIRE', KEYS[log], seconds * 1000)
-    if seconds * 1000 > keep then keep = seconds * 1000 end
-    -- A log that held nothing may be new: list it in the subject's index (for a reset).
+  for log, span in pairs(longest) do
+    redis.call('ZADD', log, now, ARGV[2])
+    redis.call('PEXPIRE', log, span)
+    if span > keep then keep = span end
     if fresh[log] then
-      redis.call('SADD', KEYS[1], KEYS[log])
-      redis.call('PEXPIRE', KEYS[1], keep, 'NX')
+      redis.call('SADD', KEYS[1], log)
+      redis.call('PEXPIRE', KEYS[1], span, 'NX')
     end
   end
   -- The index outlives every log it lists: its expiry only ever moves later.
   redis.call('PEXPIRE', KEYS[1], keep, 'GT')
-end
--- An admission reads the oldest entry of the tightest window only (least room left, the
--- shorter on a tie: the headers' window); a refusal or a read, of every window.
-local tightest = 0
-if counted == 1 then
-  local best
-  for i, w in ipairs(windows) do
-    local key = {w[3] - w[4] - 1, w[2]}
-    if not best or key[1] < best[1] or (key[1] == best[1] and key[2] < best[2]) then
-      best, tightest = key, i
+  -- An admission reads the oldest entry of the tightest window only (least room left, the
+  -- shorter on a tie: the headers' window); a refusal or a read, of every window.
+  local best, span_best
+  for i = 1, n do
+    local left, span = hards[i] - used[i], ARGV[3 * i + 1] * 1
+    if not best or left < best or (left == best and span < span_best) then
+      best, span_best, tightest = left, span, i
     end
   end
 end
-local out = {now, counted}
-for i, w in ipairs(windows) do
-  local n, oldest, room = w[4], -1, -1
-  if counted == 1 then
-    n = n + 1
-    if i ~= tightest and n < w[3] then oldest = -2
-    elseif w[4] > 0 then oldest = nth(w, 0)
+local function nth(i, k)
+  local found = redis.call('ZRANGEBYSCORE', logs[i], since[i], '+inf', 'WITHSCORES', 'LIMIT', k, 1)
+  return tonumber(found[2])
+end
+for i = 1, n do
+  local c, hard, oldest, room = used[i], hards[i], -1, -1
+  if counted then
+    if i ~= tightest and c + 1 < hard then oldest = -2
+    elseif c > 0 then oldest = nth(i, 0)
     else oldest = now end
-  elseif n > 0 then
-    oldest = nth(w, 0)
+    c = c + 1
+  elseif c > 0 then
+    oldest = nth(i, 0)
   end
-  if n >= w[3] and w[3] > 0 then
-    if n == w[3] then room = oldest else room = nth(w, n - w[3]) end
+  if c >= hard and hard > 0 then
+    if c == hard then room = oldest else room = nth(i, c - hard) end
   end
-  out[#out + 1] = n
+  out[#out + 1] = c
   out[#out + 1] = oldest
   out[#out + 1] = room
 end
@@ -383,17 +385,17 @@ class RedisStorage:
     async def check(
         self, subject: str, windows: Sequence[Window], *, count: bool
     ) -> tuple[int, bool, list[_Count]]:
-        groups = list(dict.fromkeys(w.group for w in windows))
-        spec = ",".join(f"{groups.index(w.group) + 1}:{w.seconds}:{w.hard}" for w in windows)
-        member = f"{self._member_prefix}{next(self._sequence)}"
         # Counts ignore entries older than their window: trimming them is for memory only,
         # so one check in _TRIM_EVERY does it.
         mode = "0" if not count else "2" if next(self._trims) == 0 else "1"
-        args = [mode, member, spec]
-        keys = [f"{self._prefix}{subject}", *(self._log_key(subject, g) for g in groups)]
+        args: list[str | int] = [mode, f"{self._member_prefix}{next(self._sequence)}"]
+        logs: dict[str | None, int] = {}
+        for w in windows:
+            args += (logs.setdefault(w.group, len(logs) + 1), w.seconds, w.hard)
+        keys = [f"{self._prefix}{subject}", *(self._log_key(subject, g) for g in logs)]
         found = await self._check(keys=keys, args=args)
         counts = [
-            _Count(used, None if oldest < 0 else oldest, None if room < 0 else room, oldest != -2)
+            (used, None if oldest < 0 else oldest, None if room < 0 else room, oldest != -2)
             for used, oldest, room in zip(found[2::3], found[3::3], found[4::3], strict=True)
         ]
         return found[0], found[1] == 1, counts
