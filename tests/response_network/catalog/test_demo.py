@@ -5,7 +5,10 @@ from __future__ import annotations
 import httpx
 
 from response_network.bootstrap import seed_demo
+from response_network.catalog.seed import DEMO_SEARCH
 from response_network.runtime import ResponseRuntime
+from response_network.search.demo import DEMO_FILE
+from response_network.search.documents import read_jsonl
 from response_network.settings import ResponseSettings
 
 
@@ -31,3 +34,11 @@ async def test_demo_seed_is_idempotent_and_its_type_answers_a_search(
     assert hits
     assert all("valve" in (h["source"]["title"] + h["source"]["summary"]).lower() for h in hits)
     assert {h["source"]["status"] for h in hits} == {"in_service"}
+
+
+def test_the_demo_type_filters_on_every_status_the_demo_index_holds() -> None:
+    held = {document["status"] for document in read_jsonl(DEMO_FILE)}
+
+    offered = DEMO_SEARCH["parameter_schema"]["properties"]["status"]["enum"]
+
+    assert sorted(offered) == sorted(held)
