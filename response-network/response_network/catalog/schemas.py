@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from response_network.catalog.seed import DEMO_SEARCH
 from response_network.schemas import Schema
 from shared.access import DEFAULT_MAX_PRIORITY, HIGHEST_PRIORITY
 from shared.records import Window, WindowLimit
@@ -44,35 +45,9 @@ TypeLimits = Annotated[
 Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY)]
 """A profile's `max_priority`: the highest priority its users may submit."""
 
-# The examples describe one catalog: the demo `equipment_search` type, an operator-answered
-# type and an `analysts` profile.
-_TYPE: dict[str, Any] = {
-    "name": "equipment_search",
-    "title": "Search the equipment register",
-    "description": "Full-text search over the equipment register, with optional filters.",
-    "active": True,
-    "handler": "search",
-    "handler_settings": {
-        "index": "equipment",
-        "text_param": "q",
-        "text_fields": ["title", "summary"],
-        "filter_params": {"site": "site", "status": "status"},
-        "sort": [{"field": "year", "direction": "desc"}],
-        "max_results": 50,
-    },
-    "parameter_schema": {
-        "type": "object",
-        "properties": {
-            "q": {"type": "string", "minLength": 1, "maxLength": 200},
-            "site": {"type": "string", "maxLength": 64},
-            "status": {"type": "string", "enum": ["in_service", "maintenance", "spare", "retired"]},
-        },
-        "required": ["q"],
-        "additionalProperties": False,
-    },
-    "expected_answer_seconds": 30,
-    "max_results": None,
-}
+# The examples describe one catalog: the demo `equipment_search` type (as `seed --demo`
+# defines it), an operator-answered type and an `analysts` profile.
+_TYPE: dict[str, Any] = {**DEMO_SEARCH, "active": True, "max_results": None}
 _MANUAL_TYPE: dict[str, Any] = {
     "name": "calibration_certificate",
     "title": "Calibration certificate",
@@ -292,7 +267,15 @@ class GrantRead(Schema):
 class TryRequest(Schema):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"parameters": {"q": "Northwind peristaltic", "site": "north-depot"}}]
+            "examples": [
+                {
+                    "parameters": {
+                        "q": "Northwind peristaltic",
+                        "site": "north-depot",
+                        "status": "maintenance",
+                    }
+                }
+            ]
         }
     )
 
@@ -310,7 +293,7 @@ class TryAnswer(Schema):
                         "hits": [
                             {
                                 "id": "eq-0123",
-                                "score": 2.31,
+                                "score": 10.41,
                                 "source": {
                                     "id": "eq-0123",
                                     "title": "Northwind Works peristaltic pump NOR-9461",
