@@ -20,13 +20,16 @@ def refuse_renamed(value: object) -> object:
     raise ValueError(RENAMED)
 
 
-_REQUEST: dict[str, Any] = {
-    "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
-    "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+_SUBMISSION: dict[str, Any] = {
     "request_type": "equipment_search",
-    "type_version": 2,
     "parameters": {"q": "pump", "site": "north"},
     "priority": 5,
+}
+_REQUEST: dict[str, Any] = {
+    **_SUBMISSION,
+    "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
+    "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "type_version": 2,
     "status": "answered",
     "status_reason": None,
     "cancel_requested_at": None,
@@ -48,17 +51,7 @@ _TYPE_QUOTA: dict[str, Any] = {"request_type": "equipment_search", "windows": [_
 
 
 class RequestCreate(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "request_type": "equipment_search",
-                    "parameters": {"q": "pump", "site": "north"},
-                    "priority": 5,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_SUBMISSION]})
 
     request_type: str = Field(min_length=1, max_length=64)
     """A request type of the catalog (`GET /request-types`)."""

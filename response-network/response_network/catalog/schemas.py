@@ -78,6 +78,10 @@ _PROFILE: dict[str, Any] = {
     "max_parameter_bytes": 32768,
     "max_priority": 7,
 }
+_GRANT: dict[str, Any] = {
+    "request_type": "equipment_search",
+    "limits": {"day": {"soft": 100, "hard": 150}},
+}
 
 
 class _NoNulls(Schema):
@@ -221,16 +225,7 @@ class ProfileRead(Schema):
 
 
 class GrantCreate(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "request_type": "equipment_search",
-                    "limits": {"day": {"soft": 100, "hard": 150}},
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_GRANT]})
 
     request_type: TypeName
     limits: Limits | None = None
@@ -243,10 +238,9 @@ class GrantRead(Schema):
         json_schema_extra={
             "examples": [
                 {
+                    **_GRANT,
                     "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
                     "user_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                    "request_type": "equipment_search",
-                    "limits": {"day": {"soft": 100, "hard": 150}},
                     "version": 1,
                     "created_at": "2026-12-02T09:00:00Z",
                     "revoked_at": None,
