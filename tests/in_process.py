@@ -9,7 +9,8 @@ through the same `httpx.ASGITransport` client the other tests use.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
@@ -19,7 +20,7 @@ import httpx
 import requests
 from hypothesis import HealthCheck, settings
 from requests.adapters import BaseAdapter, HTTPAdapter
-from schemathesis import Case, Response
+from schemathesis import BaseSchema, Case, Response
 from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 from schemathesis.openapi.checks import RejectedPositiveData
 from urllib3 import HTTPHeaderDict, HTTPResponse
@@ -169,6 +170,35 @@ class Api:
             left = [failure for failure in group.exceptions if not excused(case, response, failure)]
             if left:
                 raise FailureGroup(left, str(group)) from None
+
+
+def run_chains(
+    schema: BaseSchema, api: Api, *, before_call: Callable[[Case[Any]], None] | None = None
+) -> Counter[tuple[str, int]]:
+    """Schemathesis's stateful phase: scenarios along the links it infers from `schema`, each
+    step sent and checked as `Api.check` does, after `before_call` (if any) shaped its case.
+    Returns how often each route (`POST /requests`) answered each status, for the caller to
+    assert that the chains reached what they created."""
+    answered: Counter[tuple[str, int]] = Counter()
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: Case[Any]) -> None:
+            if before_call is not None:
+                before_call(case)
+
+        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+            return api.call_kwargs(case)
+
+        def after_call(self, response: Response, case: Case[Any]) -> None:
+            answered[(f"{case.method} {case.path}", response.status_code)] += 1
+
+        def validate_response(
+            self, response: Response, case: Case[Any], additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            api.validate(case, response, kwargs)
+
+    Workflow.run(settings=STATEFUL_SETTINGS)
+    return answered
 
 
 DOMAIN_REFUSALS = {

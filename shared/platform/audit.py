@@ -21,26 +21,22 @@ NO_NUL = r"^[^\x00]*$"
 """Text no database stores (PostgreSQL refuses NUL) is refused as a filter too."""
 
 
+_EVENT: dict[str, Any] = {
+    "id": "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+    "occurred_at": "2026-12-04T09:12:00Z",
+    "actor_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "actor_name": "admin",
+    "action": "limits.reset",
+    "object_type": "user",
+    "object_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "client_address": "192.0.2.10",
+    "result": "success",
+    "details": {"windows": ["minute", "day"]},
+}
+
+
 class AuditEventRead(BaseModel):
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
-                    "occurred_at": "2026-12-04T09:12:00Z",
-                    "actor_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                    "actor_name": "admin",
-                    "action": "limits.reset",
-                    "object_type": "user",
-                    "object_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                    "client_address": "192.0.2.10",
-                    "result": "success",
-                    "details": {"windows": ["minute", "day"]},
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_EVENT]})
 
     id: uuid.UUID
     occurred_at: datetime
@@ -56,27 +52,7 @@ class AuditEventRead(BaseModel):
 
 class AuditEventPage(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": [
-                        {
-                            "id": "5b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
-                            "occurred_at": "2026-12-04T09:12:00Z",
-                            "actor_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                            "actor_name": "admin",
-                            "action": "limits.reset",
-                            "object_type": "user",
-                            "object_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                            "client_address": "192.0.2.10",
-                            "result": "success",
-                            "details": {"windows": ["minute", "day"]},
-                        }
-                    ],
-                    "next_cursor": None,
-                }
-            ]
-        }
+        json_schema_extra={"examples": [{"items": [_EVENT], "next_cursor": None}]}
     )
 
     items: list[AuditEventRead]

@@ -22,20 +22,33 @@ class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+_OUTBOUND: dict[str, Any] = {
+    "stream": "responses",
+    "last_sequence": 1207,
+    "last_sent_at": "2026-12-04T09:12:00Z",
+    "acked_through": 1205,
+    "unacknowledged": 2,
+}
+_INBOUND: dict[str, Any] = {
+    "stream": "requests",
+    "last_sequence": 3410,
+    "acked_through": 3410,
+    "open_gaps": [],
+    "last_received_at": "2026-12-04T09:11:58Z",
+    "lag_seconds": 1.6,
+    "since_last_seconds": 2.0,
+}
+_QUARANTINED: dict[str, Any] = {
+    "file": "requests-000000003411.tar",
+    "code": "batch.signature",
+    "detail": "the signature does not verify with the peer's public key",
+    "check": "signature",
+    "at": "2026-12-04T09:10:00Z",
+}
+
+
 class OutboundRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "stream": "responses",
-                    "last_sequence": 1207,
-                    "last_sent_at": "2026-12-04T09:12:00Z",
-                    "acked_through": 1205,
-                    "unacknowledged": 2,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_OUTBOUND]})
 
     stream: str
     last_sequence: int
@@ -45,21 +58,7 @@ class OutboundRead(Schema):
 
 
 class InboundRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "stream": "requests",
-                    "last_sequence": 3410,
-                    "acked_through": 3410,
-                    "open_gaps": [],
-                    "last_received_at": "2026-12-04T09:11:58Z",
-                    "lag_seconds": 1.6,
-                    "since_last_seconds": 2.0,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_INBOUND]})
 
     stream: str
     last_sequence: int
@@ -71,19 +70,7 @@ class InboundRead(Schema):
 
 
 class QuarantinedRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "file": "requests-000000003411.tar",
-                    "code": "batch.signature",
-                    "detail": "the signature does not verify with the peer's public key",
-                    "check": "signature",
-                    "at": "2026-12-04T09:10:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_QUARANTINED]})
 
     file: str
     code: str
@@ -100,36 +87,10 @@ class TransferRead(Schema):
                     "network": "response",
                     "peer": "request",
                     "acknowledgements": True,
-                    "outbound": [
-                        {
-                            "stream": "responses",
-                            "last_sequence": 1207,
-                            "last_sent_at": "2026-12-04T09:12:00Z",
-                            "acked_through": 1205,
-                            "unacknowledged": 2,
-                        }
-                    ],
-                    "inbound": [
-                        {
-                            "stream": "requests",
-                            "last_sequence": 3410,
-                            "acked_through": 3410,
-                            "open_gaps": [],
-                            "last_received_at": "2026-12-04T09:11:58Z",
-                            "lag_seconds": 1.6,
-                            "since_last_seconds": 2.0,
-                        }
-                    ],
+                    "outbound": [_OUTBOUND],
+                    "inbound": [_INBOUND],
                     "waiting": 0,
-                    "quarantined": [
-                        {
-                            "file": "requests-000000003411.tar",
-                            "code": "batch.signature",
-                            "detail": "the signature does not verify with the peer's public key",
-                            "check": "signature",
-                            "at": "2026-12-04T09:10:00Z",
-                        }
-                    ],
+                    "quarantined": [_QUARANTINED],
                 }
             ]
         }

@@ -10,19 +10,18 @@ operation, shared by that operation's examples. `tests/in_process.py` says how i
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-from schemathesis import Case, Response
+from schemathesis import Case
 
 from core.security import TokenIssuer
 from request_network.runtime import RequestRuntime
 from scripts.openapi import REQUEST_SPEC
-from tests.in_process import SETTINGS, STATEFUL_SETTINGS, Api, in_process_session
+from tests.in_process import SETTINGS, Api, in_process_session, run_chains
 from tests.request_network.catalog.test_submissions import replica_profile, replica_type
 from tests.request_network.conftest import ReplicaUserFactory
 from tests.request_network.replica import insert_api_key
@@ -72,34 +71,20 @@ async def open_catalog(request_runtime: RequestRuntime) -> None:
         uow.session.add(replica_type("echo", parameter_schema={"type": "object"}))
 
 
+def submit_echo(case: Case[Any]) -> None:
+    """The one type of the catalog, where random text would be refused (422) every time; a
+    case meant to break the schema is sent as drawn."""
+    positive = case.meta is None or case.meta.generation.mode.is_positive
+    submit = (case.method, case.path) == ("POST", "/requests")
+    if submit and positive and isinstance(case.body, dict):
+        case.body["request_type"] = "echo"
+
+
 def test_chains_of_calls_answer_as_described(api: Api, open_catalog: None) -> None:
     """Schemathesis's stateful phase: the links it infers from the description (a submitted
     request's id into its read, answer and cancel; a user's id into the admin's user routes)
     chained into scenarios, every step checked as above."""
-
-    answered: Counter[tuple[str, int]] = Counter()
-
-    class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
-        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
-            return api.call_kwargs(case)
-
-        def before_call(self, case: Case[Any]) -> None:
-            # The one type of the catalog, where random text would be refused (422) every time;
-            # a case meant to break the schema is sent as drawn.
-            positive = case.meta is None or case.meta.generation.mode.is_positive
-            submit = (case.method, case.path) == ("POST", "/requests")
-            if submit and positive and isinstance(case.body, dict):
-                case.body["request_type"] = "echo"
-
-        def after_call(self, response: Response, case: Case[Any]) -> None:
-            answered[(f"{case.method} {case.path}", response.status_code)] += 1
-
-        def validate_response(
-            self, response: Response, case: Case[Any], additional_checks: Any = None, **kwargs: Any
-        ) -> None:
-            api.validate(case, response, kwargs)
-
-    Workflow.run(settings=STATEFUL_SETTINGS)
+    answered = run_chains(SCHEMA, api, before_call=submit_echo)
 
     # The chains reached requests that exist: a link, not a guessed id, found them.
     assert answered[("POST /requests", 201)] > 0

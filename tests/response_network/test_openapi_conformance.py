@@ -10,14 +10,13 @@ operation, shared by that operation's examples. `tests/in_process.py` says how i
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import schemathesis
-from schemathesis import Case, Response
+from schemathesis import Case
 
 from core.audit import Actor
 from core.security import TokenIssuer
@@ -26,7 +25,7 @@ from response_network.api_keys.service import create_api_key
 from response_network.runtime import ResponseRuntime
 from response_network.users.models import Role
 from scripts.openapi import RESPONSE_SPEC
-from tests.in_process import SETTINGS, STATEFUL_SETTINGS, Api, in_process_session
+from tests.in_process import SETTINGS, Api, in_process_session, run_chains
 from tests.response_network.conftest import UserFactory
 from tests.security.routes import RESPONSE_ROUTES
 
@@ -97,21 +96,7 @@ def test_chains_of_calls_answer_as_described(api: Api) -> None:
     """Schemathesis's stateful phase: scenarios along the links it infers from the description
     (a created user's, profile's or type's key into its read, edit and delete routes), every
     step checked as above."""
-    answered: Counter[tuple[str, int]] = Counter()
-
-    class Workflow(SCHEMA.as_state_machine()):  # type: ignore[misc]
-        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
-            return api.call_kwargs(case)
-
-        def after_call(self, response: Response, case: Case[Any]) -> None:
-            answered[(f"{case.method} {case.path}", response.status_code)] += 1
-
-        def validate_response(
-            self, response: Response, case: Case[Any], additional_checks: Any = None, **kwargs: Any
-        ) -> None:
-            api.validate(case, response, kwargs)
-
-    Workflow.run(settings=STATEFUL_SETTINGS)
+    answered = run_chains(SCHEMA, api)
 
     # The chains reached what they created: a route keyed by a path parameter answered 2xx,
     # which a guessed key would not (what is created first varies with the description).

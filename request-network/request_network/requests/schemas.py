@@ -20,18 +20,38 @@ def refuse_renamed(value: object) -> object:
     raise ValueError(RENAMED)
 
 
+_SUBMISSION: dict[str, Any] = {
+    "request_type": "equipment_search",
+    "parameters": {"q": "pump", "site": "north"},
+    "priority": 5,
+}
+_REQUEST: dict[str, Any] = {
+    **_SUBMISSION,
+    "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
+    "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "type_version": 2,
+    "status": "answered",
+    "status_reason": None,
+    "cancel_requested_at": None,
+    "created_at": "2026-12-04T09:30:00Z",
+    "updated_at": "2026-12-04T09:30:04Z",
+}
+_EXPORTED: dict[str, Any] = {"status": "exported", "at": "2026-12-04T09:30:01Z", "reason": None}
+_MINUTE: dict[str, Any] = {
+    "window": "minute",
+    "seconds": 60,
+    "soft": None,
+    "hard": 10,
+    "used": 3,
+    "remaining": 7,
+    "reset_at": "2026-12-04T09:31:00Z",
+    "reset_after_seconds": 42,
+}
+_TYPE_QUOTA: dict[str, Any] = {"request_type": "equipment_search", "windows": [_MINUTE]}
+
+
 class RequestCreate(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "request_type": "equipment_search",
-                    "parameters": {"q": "pump", "site": "north"},
-                    "priority": 5,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_SUBMISSION]})
 
     request_type: str = Field(min_length=1, max_length=64)
     """A request type of the catalog (`GET /request-types`)."""
@@ -48,25 +68,7 @@ class RequestCreate(Schema):
 
 
 class RequestRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
-                    "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                    "request_type": "equipment_search",
-                    "type_version": 2,
-                    "parameters": {"q": "pump", "site": "north"},
-                    "priority": 5,
-                    "status": "answered",
-                    "status_reason": None,
-                    "cancel_requested_at": None,
-                    "created_at": "2026-12-04T09:30:00Z",
-                    "updated_at": "2026-12-04T09:30:04Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_REQUEST]})
 
     id: uuid.UUID
     owner_id: uuid.UUID
@@ -83,11 +85,7 @@ class RequestRead(Schema):
 
 
 class RequestEventRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"status": "exported", "at": "2026-12-04T09:30:01Z", "reason": None}]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_EXPORTED]})
 
     status: RequestStatus
     at: datetime
@@ -99,20 +97,10 @@ class RequestDetail(RequestRead):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
-                    "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                    "request_type": "equipment_search",
-                    "type_version": 2,
-                    "parameters": {"q": "pump", "site": "north"},
-                    "priority": 5,
-                    "status": "answered",
-                    "status_reason": None,
-                    "cancel_requested_at": None,
-                    "created_at": "2026-12-04T09:30:00Z",
-                    "updated_at": "2026-12-04T09:30:04Z",
+                    **_REQUEST,
                     "history": [
                         {"status": "pending", "at": "2026-12-04T09:30:00Z", "reason": None},
-                        {"status": "exported", "at": "2026-12-04T09:30:01Z", "reason": None},
+                        _EXPORTED,
                         {"status": "answered", "at": "2026-12-04T09:30:04Z", "reason": None},
                     ],
                 }
@@ -128,24 +116,7 @@ class RequestPage(Schema):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "items": [
-                        {
-                            "id": "3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f",
-                            "owner_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                            "request_type": "equipment_search",
-                            "type_version": 2,
-                            "parameters": {"q": "pump", "site": "north"},
-                            "priority": 5,
-                            "status": "answered",
-                            "status_reason": None,
-                            "cancel_requested_at": None,
-                            "created_at": "2026-12-04T09:30:00Z",
-                            "updated_at": "2026-12-04T09:30:04Z",
-                        }
-                    ],
-                    "next_cursor": "eyJrIjpbIjIwMjYtMTItMDRUMDk6MzA6MDBaIl19",
-                }
+                {"items": [_REQUEST], "next_cursor": "eyJrIjpbIjIwMjYtMTItMDRUMDk6MzA6MDBaIl19"}
             ]
         }
     )
@@ -188,22 +159,7 @@ class RequestMonitor(Schema):
 class WindowQuota(Schema):
     """One window: its limits, what is used and when the oldest counted submission leaves."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "window": "minute",
-                    "seconds": 60,
-                    "soft": None,
-                    "hard": 10,
-                    "used": 3,
-                    "remaining": 7,
-                    "reset_at": "2026-12-04T09:31:00Z",
-                    "reset_after_seconds": 42,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_MINUTE]})
 
     window: str
     seconds: int
@@ -217,27 +173,7 @@ class WindowQuota(Schema):
 
 
 class RequestTypeQuota(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "request_type": "equipment_search",
-                    "windows": [
-                        {
-                            "window": "minute",
-                            "seconds": 60,
-                            "soft": None,
-                            "hard": 10,
-                            "used": 3,
-                            "remaining": 7,
-                            "reset_at": "2026-12-04T09:31:00Z",
-                            "reset_after_seconds": 42,
-                        }
-                    ],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_TYPE_QUOTA]})
 
     request_type: str
     windows: list[WindowQuota]
@@ -250,35 +186,8 @@ class QuotaRead(Schema):
                 {
                     "user_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
                     "profile": "analysts",
-                    "windows": [
-                        {
-                            "window": "minute",
-                            "seconds": 60,
-                            "soft": None,
-                            "hard": 10,
-                            "used": 3,
-                            "remaining": 7,
-                            "reset_at": "2026-12-04T09:31:00Z",
-                            "reset_after_seconds": 42,
-                        }
-                    ],
-                    "request_types": [
-                        {
-                            "request_type": "equipment_search",
-                            "windows": [
-                                {
-                                    "window": "minute",
-                                    "seconds": 60,
-                                    "soft": None,
-                                    "hard": 10,
-                                    "used": 3,
-                                    "remaining": 7,
-                                    "reset_at": "2026-12-04T09:31:00Z",
-                                    "reset_after_seconds": 42,
-                                }
-                            ],
-                        }
-                    ],
+                    "windows": [_MINUTE],
+                    "request_types": [_TYPE_QUOTA],
                 }
             ]
         }

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from response_network.catalog.seed import DEMO_SEARCH
 from response_network.schemas import Schema
 from shared.access import DEFAULT_MAX_PRIORITY, HIGHEST_PRIORITY
 from shared.records import Window, WindowLimit
@@ -44,35 +45,9 @@ TypeLimits = Annotated[
 Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY)]
 """A profile's `max_priority`: the highest priority its users may submit."""
 
-# The examples describe one catalog: the demo `equipment_search` type, an operator-answered
-# type and an `analysts` profile.
-_TYPE: dict[str, Any] = {
-    "name": "equipment_search",
-    "title": "Search the equipment register",
-    "description": "Full-text search over the equipment register, with optional filters.",
-    "active": True,
-    "handler": "search",
-    "handler_settings": {
-        "index": "equipment",
-        "text_param": "q",
-        "text_fields": ["title", "summary"],
-        "filter_params": {"site": "site", "status": "status"},
-        "sort": [{"field": "year", "direction": "desc"}],
-        "max_results": 50,
-    },
-    "parameter_schema": {
-        "type": "object",
-        "properties": {
-            "q": {"type": "string", "minLength": 1, "maxLength": 200},
-            "site": {"type": "string", "maxLength": 64},
-            "status": {"type": "string", "enum": ["in_service", "maintenance", "spare", "retired"]},
-        },
-        "required": ["q"],
-        "additionalProperties": False,
-    },
-    "expected_answer_seconds": 30,
-    "max_results": None,
-}
+# The examples describe one catalog: the demo `equipment_search` type (as `seed --demo`
+# defines it), an operator-answered type and an `analysts` profile.
+_TYPE: dict[str, Any] = {**DEMO_SEARCH, "active": True, "max_results": None}
 _MANUAL_TYPE: dict[str, Any] = {
     "name": "calibration_certificate",
     "title": "Calibration certificate",
@@ -102,6 +77,10 @@ _PROFILE: dict[str, Any] = {
     "max_results": 500,
     "max_parameter_bytes": 32768,
     "max_priority": 7,
+}
+_GRANT: dict[str, Any] = {
+    "request_type": "equipment_search",
+    "limits": {"day": {"soft": 100, "hard": 150}},
 }
 
 
@@ -246,16 +225,7 @@ class ProfileRead(Schema):
 
 
 class GrantCreate(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "request_type": "equipment_search",
-                    "limits": {"day": {"soft": 100, "hard": 150}},
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_GRANT]})
 
     request_type: TypeName
     limits: Limits | None = None
@@ -268,10 +238,9 @@ class GrantRead(Schema):
         json_schema_extra={
             "examples": [
                 {
+                    **_GRANT,
                     "id": "c1d2e3f4-a5b6-4c7d-8e9f-0a1b2c3d4e5f",
                     "user_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-                    "request_type": "equipment_search",
-                    "limits": {"day": {"soft": 100, "hard": 150}},
                     "version": 1,
                     "created_at": "2026-12-02T09:00:00Z",
                     "revoked_at": None,
@@ -292,7 +261,15 @@ class GrantRead(Schema):
 class TryRequest(Schema):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"parameters": {"q": "Northwind peristaltic", "site": "north-depot"}}]
+            "examples": [
+                {
+                    "parameters": {
+                        "q": "Northwind peristaltic",
+                        "site": "north-depot",
+                        "status": "maintenance",
+                    }
+                }
+            ]
         }
     )
 
@@ -310,7 +287,7 @@ class TryAnswer(Schema):
                         "hits": [
                             {
                                 "id": "eq-0123",
-                                "score": 2.31,
+                                "score": 10.41,
                                 "source": {
                                     "id": "eq-0123",
                                     "title": "Northwind Works peristaltic pump NOR-9461",

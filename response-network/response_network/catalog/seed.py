@@ -94,7 +94,7 @@ DEMO_SEARCH: dict[str, Any] = {
             "q": {"type": "string", "minLength": 1, "maxLength": 200},
             "category": {"type": "string", "maxLength": 64},
             "site": {"type": "string", "maxLength": 64},
-            "status": {"type": "string", "enum": ["in_service", "stored", "retired"]},
+            "status": {"type": "string", "enum": ["in_service", "maintenance", "spare", "retired"]},
         },
         "required": ["q"],
         "additionalProperties": False,

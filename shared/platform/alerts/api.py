@@ -25,29 +25,26 @@ class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+_ALERT: dict[str, Any] = {
+    "id": "7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f",
+    "rule": "stream_lag",
+    "severity": "warning",
+    "subject": "requests",
+    "state": "open",
+    "summary": "requests: no batch received for 12 min (threshold 10 min)",
+    "details": {"lag_seconds": 720, "threshold_seconds": 600},
+    "first_seen_at": "2026-12-04T09:00:00Z",
+    "last_seen_at": "2026-12-04T09:12:00Z",
+    "resolved_at": None,
+    "delivery_state": "delivered",
+    "delivery_attempts": 1,
+    "next_delivery_at": None,
+    "delivery_error": None,
+}
+
+
 class AlertRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f",
-                    "rule": "stream_lag",
-                    "severity": "warning",
-                    "subject": "requests",
-                    "state": "open",
-                    "summary": "requests: no batch received for 12 min (threshold 10 min)",
-                    "details": {"lag_seconds": 720, "threshold_seconds": 600},
-                    "first_seen_at": "2026-12-04T09:00:00Z",
-                    "last_seen_at": "2026-12-04T09:12:00Z",
-                    "resolved_at": None,
-                    "delivery_state": "delivered",
-                    "delivery_attempts": 1,
-                    "next_delivery_at": None,
-                    "delivery_error": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_ALERT]})
 
     id: uuid.UUID
     rule: str
@@ -68,31 +65,7 @@ class AlertRead(Schema):
 
 class AlertPage(Schema):
     model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "items": [
-                        {
-                            "id": "7c6d5e4f-3a2b-4c1d-9e8f-7a6b5c4d3e2f",
-                            "rule": "stream_lag",
-                            "severity": "warning",
-                            "subject": "requests",
-                            "state": "open",
-                            "summary": "requests: no batch received for 12 min (threshold 10 min)",
-                            "details": {"lag_seconds": 720, "threshold_seconds": 600},
-                            "first_seen_at": "2026-12-04T09:00:00Z",
-                            "last_seen_at": "2026-12-04T09:12:00Z",
-                            "resolved_at": None,
-                            "delivery_state": "delivered",
-                            "delivery_attempts": 1,
-                            "next_delivery_at": None,
-                            "delivery_error": None,
-                        }
-                    ],
-                    "next_cursor": None,
-                }
-            ]
-        }
+        json_schema_extra={"examples": [{"items": [_ALERT], "next_cursor": None}]}
     )
 
     items: list[AlertRead]

@@ -20,19 +20,34 @@ class Schema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+_RUN: dict[str, Any] = {
+    "started_at": "2026-12-04T09:12:00Z",
+    "seconds": 0.04,
+    "outcome": "ok",
+    "error": None,
+}
+_JOB: dict[str, Any] = {
+    "name": "response.transfer_export",
+    "schedule": "every 10s",
+    "every_seconds": 10.0,
+    "last_run": _RUN,
+    "last_failure": None,
+}
+_ACTIVE: dict[str, Any] = {
+    "job": "response.answer_requests",
+    "task_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+    "started_at": "2026-12-04T09:12:03Z",
+}
+_WORKER: dict[str, Any] = {
+    "name": "celery@airlock-worker-1",
+    "concurrency": 2,
+    "active": [_ACTIVE],
+    "processed": 1804,
+}
+
+
 class JobRunRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "started_at": "2026-12-04T09:12:00Z",
-                    "seconds": 0.04,
-                    "outcome": "ok",
-                    "error": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_RUN]})
 
     started_at: datetime
     seconds: float
@@ -43,24 +58,7 @@ class JobRunRead(Schema):
 
 
 class JobRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "response.transfer_export",
-                    "schedule": "every 10s",
-                    "every_seconds": 10.0,
-                    "last_run": {
-                        "started_at": "2026-12-04T09:12:00Z",
-                        "seconds": 0.04,
-                        "outcome": "ok",
-                        "error": None,
-                    },
-                    "last_failure": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_JOB]})
 
     name: str
     schedule: str
@@ -72,17 +70,7 @@ class JobRead(Schema):
 
 
 class ActiveTaskRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "job": "response.answer_requests",
-                    "task_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-                    "started_at": "2026-12-04T09:12:03Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_ACTIVE]})
 
     job: str
     task_id: str
@@ -90,24 +78,7 @@ class ActiveTaskRead(Schema):
 
 
 class WorkerRead(Schema):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "celery@airlock-worker-1",
-                    "concurrency": 2,
-                    "active": [
-                        {
-                            "job": "response.answer_requests",
-                            "task_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-                            "started_at": "2026-12-04T09:12:03Z",
-                        }
-                    ],
-                    "processed": 1804,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_WORKER]})
 
     name: str
     concurrency: int | None
@@ -123,34 +94,8 @@ class TasksRead(Schema):
                     "runner": "celery",
                     "queue": "airlock.response",
                     "queue_length": 0,
-                    "jobs": [
-                        {
-                            "name": "response.transfer_export",
-                            "schedule": "every 10s",
-                            "every_seconds": 10.0,
-                            "last_run": {
-                                "started_at": "2026-12-04T09:12:00Z",
-                                "seconds": 0.04,
-                                "outcome": "ok",
-                                "error": None,
-                            },
-                            "last_failure": None,
-                        }
-                    ],
-                    "workers": [
-                        {
-                            "name": "celery@airlock-worker-1",
-                            "concurrency": 2,
-                            "active": [
-                                {
-                                    "job": "response.answer_requests",
-                                    "task_id": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
-                                    "started_at": "2026-12-04T09:12:03Z",
-                                }
-                            ],
-                            "processed": 1804,
-                        }
-                    ],
+                    "jobs": [_JOB],
+                    "workers": [_WORKER],
                     "note": None,
                 }
             ]
