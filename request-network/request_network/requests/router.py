@@ -87,6 +87,7 @@ async def submit_request(
 ) -> RequestRead:
     submission = await service.submit(
         session=uow.session,
+        catalog=runtime.catalog,
         limiter=limiter,
         owner=user,
         data=data,
