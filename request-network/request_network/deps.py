@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
@@ -11,14 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor
 from core.credentials import Caller, Credentials, ensure_scope
+from core.db import UnitOfWork
 from core.deps import (
     CredentialsDep,
     RateLimiterDep,
     UnitOfWorkDep,
+    declare_scope,
     get_runtime,
     read_credentials,
 )
 from core.logging import bind_user_id
+from core.openapi import declare_errors
 from request_network.auth.service import authenticate
 from request_network.requests import service as requests_service
 from request_network.requests.models import Request
@@ -41,6 +45,7 @@ __all__ = [
     "ResponseCacheDep",
     "RuntimeDep",
     "SettingsDep",
+    "SubmissionDep",
     "UnitOfWorkDep",
     "any_scope",
     "require_admin",
@@ -81,6 +86,20 @@ async def request_user(request: HttpRequest, session: AsyncSession, *, scope: Sc
     caller = await request_caller(request, session)
     ensure_scope(caller.scopes, scope)
     return caller.user
+
+
+async def open_submission(request: HttpRequest) -> AsyncIterator[tuple[UnitOfWork, User]]:
+    """`UnitOfWorkDep` and `require_scope(REQUESTS_WRITE)` in one dependency, through the same
+    functions: the submission route's. FastAPI solves each dependency (and theirs) on every
+    call, and on this route the tree of them cost a tenth of a submission."""
+    runtime: RequestRuntime = request.app.state.runtime
+    async with runtime.unit_of_work() as uow:
+        yield uow, await request_user(request, uow.session, scope=Scope.REQUESTS_WRITE)
+
+
+declare_scope(declare_errors(open_submission, 403), Scope.REQUESTS_WRITE)
+SubmissionDep = Annotated[tuple[UnitOfWork, User], Depends(open_submission, scope="function")]
+"""The unit of work and the caller allowed to submit (scope `requests:write`)."""
 
 
 identity = bind_principals(get_caller, RequestSettings)

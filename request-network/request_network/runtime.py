@@ -6,6 +6,7 @@ from functools import cached_property
 
 from request_network.auth.models import RevokedToken
 from request_network.auth.service import Principals
+from request_network.catalog.cache import CatalogCache
 from request_network.responses.cache import ResponseCache, ResponseCacheMetrics
 from request_network.settings import RequestSettings
 from shared.platform.runtime import NetworkRuntime
@@ -18,6 +19,11 @@ class RequestRuntime(NetworkRuntime[RequestSettings]):
     def principals(self) -> Principals:
         """Who recently called (this process's cache of token users), built on first use."""
         return Principals(self.settings.principal_cache_seconds)
+
+    @cached_property
+    def catalog(self) -> CatalogCache:
+        """The catalog rows submissions read, kept in this process until the next import."""
+        return CatalogCache(self.cache, seconds=self.settings.catalog_cache_seconds)
 
     @cached_property
     def response_cache(self) -> ResponseCache:

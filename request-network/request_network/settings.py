@@ -26,6 +26,12 @@ class RequestSettings(PlatformSettings):
     in each API process; 0 reads it on every request. A deactivation crossing the gap takes
     effect at most this much later (the transfer itself already takes seconds or more)."""
 
+    catalog_cache_seconds: float = Field(default=300.0, ge=0, le=86_400)
+    """How long each process keeps the catalog rows submissions read (profiles, request types,
+    grants) at most; 0 reads them on every submission. A `catalog` import drops them in every
+    process as it commits (through the cache, Redis in production): this bounds only how long
+    they could outlive an import whose signal was lost while Redis was unreachable."""
+
     max_parameter_bytes: int = Field(default=65_536, ge=64, le=1_048_576)
     """Upper bound on a request's parameters (compact JSON, UTF-8), on top of the profile's."""
 

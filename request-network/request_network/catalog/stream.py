@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import after_commit
 from request_network.catalog.models import Grant, Profile, RequestType
 from shared.records import CatalogStreamRecord
 from shared.streams import CATALOG_STREAM, ApplyOutcome, InboundStream
@@ -35,4 +36,14 @@ async def apply_catalog_records(
     return ApplyOutcome(applied=applied)
 
 
-CATALOG_IN = InboundStream(CATALOG_STREAM, CatalogStreamRecord, apply_catalog_records)
+def catalog_inbound(on_change: Callable[[], Awaitable[None]]) -> InboundStream:
+    """The `catalog` stream that also awaits `on_change` once an import that changed the
+    catalog committed (every process drops the catalog rows it kept)."""
+
+    async def apply(session: AsyncSession, records: Sequence[CatalogStreamRecord]) -> ApplyOutcome:
+        outcome = await apply_catalog_records(session, records)
+        if outcome.applied:
+            after_commit(session, on_change)
+        return outcome
+
+    return InboundStream(CATALOG_STREAM, CatalogStreamRecord, apply)

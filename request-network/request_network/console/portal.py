@@ -112,6 +112,7 @@ def add_portal_pages(console: Console) -> None:
             try:
                 submission = await service.submit(
                     session=uow.session,
+                    catalog=runtime.catalog,
                     limiter=limiter,
                     owner=user,
                     data=RequestCreate(request_type=name, parameters=form.parameters),

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import Actor, record_audit
@@ -26,7 +25,8 @@ from core.db import after_commit
 from core.errors import NotFound, RateLimited
 from core.ratelimit import RateDecision, RateLimiter, Window, WindowUsage
 from request_network.audit.models import AuditEvent
-from request_network.catalog.models import Grant, Profile
+from request_network.catalog.cache import CatalogView, load_grants
+from request_network.catalog.models import Profile
 from request_network.catalog.service import user_profile
 from request_network.users.models import User
 
@@ -84,18 +84,11 @@ def type_windows(request_type: str, sources: Iterable[Mapping[str, Any] | None])
     return windows
 
 
-async def _grant_limits(session: AsyncSession, user_id: uuid.UUID) -> dict[str, list[Any]]:
+async def _grant_limits(
+    session: AsyncSession, user_id: uuid.UUID
+) -> Mapping[str, tuple[Mapping[str, Any], ...]]:
     """Per request type, the limits of the user's active grants that carry some."""
-    rows = await session.execute(
-        select(Grant.request_type, Grant.limits).where(
-            Grant.user_id == user_id, Grant.revoked_at.is_(None)
-        )
-    )
-    found: dict[str, list[Any]] = {}
-    for request_type, limits in rows.all():
-        if limits:
-            found.setdefault(request_type, []).append(limits)
-    return found
+    return (await load_grants(session, user_id)).limits
 
 
 def _profile_type_limits(profile: Profile | None, request_type: str) -> Any:
@@ -105,7 +98,7 @@ def _profile_type_limits(profile: Profile | None, request_type: str) -> Any:
 
 async def admit_submission(
     *,
-    session: AsyncSession,
+    catalog: CatalogView,
     limiter: RateLimiter,
     profile: Profile | None,
     user: User,
@@ -113,7 +106,7 @@ async def admit_submission(
 ) -> RateDecision:
     """Count one submission of `request_type` for `user` in every window that applies, in
     one limiter call; `RateLimited` (429, with headers) past a hard limit, counting nothing."""
-    grants = (await _grant_limits(session, user.id)).get(request_type, [])
+    grants = (await catalog.grants(user.id)).limits.get(request_type, ())
     windows = submission_windows(profile, user) + type_windows(
         request_type, [_profile_type_limits(profile, request_type), *grants]
     )
@@ -148,7 +141,7 @@ async def read_limits(*, session: AsyncSession, limiter: RateLimiter, user: User
     grants = await _grant_limits(session, user.id)
     names = set(grants) | set(profile.type_limits if profile is not None else {})
     per_type = {
-        name: type_windows(name, [_profile_type_limits(profile, name), *grants.get(name, [])])
+        name: type_windows(name, [_profile_type_limits(profile, name), *grants.get(name, ())])
         for name in sorted(names)
     }
     windows = submission_windows(profile, user)

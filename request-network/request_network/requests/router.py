@@ -8,9 +8,11 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Request as HttpRequest
 from pydantic import AfterValidator, AwareDatetime
 
 from core.db import utcnow
+from core.deps import SECURITY_REQUIREMENTS
 from core.openapi import RATE_LIMIT_HEADERS, rate_limited
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from core.ratelimit import WindowUsage
@@ -21,7 +23,7 @@ from request_network.deps import (
     OwnedRequest,
     RateLimiterDep,
     RuntimeDep,
-    SettingsDep,
+    SubmissionDep,
     UnitOfWorkDep,
     require_admin,
     require_scope,
@@ -40,6 +42,7 @@ from request_network.requests.schemas import (
     WindowQuota,
     refuse_renamed,
 )
+from request_network.runtime import RequestRuntime
 from shared.platform.monitor import add_monitor_route
 from shared.scopes import Scope
 
@@ -63,7 +66,7 @@ IdempotencyKey = Annotated[
     name="submit",
     status_code=status.HTTP_201_CREATED,
     summary="Submit a request (rate limited)",
-    dependencies=[Depends(require_scope(Scope.REQUESTS_WRITE))],
+    response_model=RequestRead,
     responses={
         200: {
             "description": "A replay of an earlier submission with this Idempotency-Key",
@@ -74,33 +77,40 @@ IdempotencyKey = Annotated[
         409: {"description": "The Idempotency-Key was used for a different body"},
         429: rate_limited("Past a hard rate limit; see Retry-After", with_windows=True),
     },
+    openapi_extra={"security": SECURITY_REQUIREMENTS},
 )
 async def submit_request(
     data: RequestCreate,
-    user: CurrentUser,
-    uow: UnitOfWorkDep,
-    limiter: RateLimiterDep,
-    settings: SettingsDep,
-    runtime: RuntimeDep,
-    response: Response,
+    opened: SubmissionDep,
+    request: HttpRequest,
     idempotency_key: IdempotencyKey = None,
-) -> RequestRead:
+) -> Response:
+    # One dependency (the unit of work and the caller) and the app's limiter and runtime as
+    # the cached read takes them: FastAPI's solving of each dependency costs every call.
+    uow, user = opened
+    runtime: RequestRuntime = request.app.state.runtime
     submission = await service.submit(
         session=uow.session,
-        limiter=limiter,
+        catalog=runtime.catalog,
+        limiter=request.app.state.rate_limiter,
         owner=user,
         data=data,
         idempotency_key=idempotency_key,
-        max_parameter_bytes=settings.max_parameter_bytes,
+        max_parameter_bytes=runtime.settings.max_parameter_bytes,
         jobs=runtime.jobs,
     )
+    headers = {"Location": f"/requests/{submission.request.id}"}
     if not submission.created:
-        response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
+        headers["Idempotent-Replayed"] = "true"
     if submission.rate is not None:
-        response.headers.update(submission.rate.headers())
-    response.headers["Location"] = f"/requests/{submission.request.id}"
-    return RequestRead.model_validate(submission.request)
+        headers.update(submission.rate.headers())
+    # Rendered once here: returned as a model, FastAPI would validate it again to serialise.
+    return Response(
+        content=RequestRead.model_validate(submission.request).model_dump_json(),
+        status_code=status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 @router.get(

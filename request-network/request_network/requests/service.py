@@ -18,7 +18,8 @@ from core.errors import AirlockError, Conflict, Invalid, NotFound
 from core.jobs import JobRunner
 from core.pagination import decode_cursor, encode_cursor
 from core.ratelimit import RateDecision, RateLimiter
-from request_network.catalog.service import admissible_type, user_profile
+from request_network.catalog.cache import CatalogCache
+from request_network.catalog.service import admissible_type
 from request_network.requests.limits import admit_submission
 from request_network.requests.models import (
     UNANSWERED,
@@ -82,6 +83,7 @@ def _replay(existing: Request, digest: str) -> Submission:
 async def submit(
     *,
     session: AsyncSession,
+    catalog: CatalogCache,
     limiter: RateLimiter,
     owner: User,
     data: RequestCreate,
@@ -96,6 +98,7 @@ async def submit(
     checks cost CPU, so sending refused submissions uses up the sender's quota like
     admitted ones do.
     With `jobs`, the export runs as soon as the request is committed, not at the next tick.
+    The profile, type and grants come from `catalog` (kept until the next `catalog` import).
     """
     size = parameter_bytes(data.parameters)
     if size > max_parameter_bytes:
@@ -108,16 +111,17 @@ async def submit(
         existing = await _by_key(session, owner, idempotency_key)
         if existing is not None:
             return _replay(existing, digest)
-    profile = await user_profile(session=session, user=owner)
+    view = await catalog.view(session)
+    profile = await view.profile(owner.profile)
     request_type = await admissible_type(
-        session=session,
+        catalog=view,
         user=owner,
         request_type=data.request_type,
         parameters=data.parameters,
         profile=profile,
     )
     rate = await admit_submission(
-        session=session,
+        catalog=view,
         limiter=limiter,
         profile=profile,
         user=owner,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from request_network.audit.models import AuditEvent
-from request_network.catalog.stream import CATALOG_IN
+from request_network.catalog.stream import catalog_inbound
 from request_network.requests.stream import REQUESTS_OUT
 from request_network.responses.stream import responses_inbound
 from request_network.runtime import RequestRuntime
@@ -19,10 +19,12 @@ def stream_registry(runtime: RequestRuntime) -> StreamRegistry:
     """Streams this network imports (users, catalog, responses) and exports (requests and
     password changes).
 
-    The `responses` import invalidates the runtime's response cache as it applies.
+    The `responses` import invalidates the runtime's response cache as it applies; the
+    `catalog` import, once committed, the catalog rows every process keeps for submissions.
     """
     responses_in = responses_inbound(runtime.response_cache)
     users_in = users_inbound(runtime.principals.clear)
+    catalog_in = catalog_inbound(runtime.catalog.changed)
     # Users' own password changes travel with their requests: the only way upstream.
     requests_out = outbound_of(
         REQUESTS_OUT.name,
@@ -34,7 +36,7 @@ def stream_registry(runtime: RequestRuntime) -> StreamRegistry:
         outbound={requests_out.name: requests_out},
         inbound={
             users_in.name: users_in,
-            CATALOG_IN.name: CATALOG_IN,
+            catalog_in.name: catalog_in,
             responses_in.name: responses_in,
         },
     )

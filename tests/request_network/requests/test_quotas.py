@@ -30,6 +30,7 @@ async def set_type_limits(runtime: RequestRuntime, type_limits: dict[str, Any]) 
         profile = await uow.session.scalar(select(Profile).where(Profile.name == "default"))
         assert profile is not None
         profile.type_limits = type_limits
+    await runtime.catalog.changed()
 
 
 async def grant(
@@ -47,6 +48,7 @@ async def grant(
                 revoked_at=None,
             )
         )
+    await runtime.catalog.changed()
 
 
 async def test_a_user_sees_used_remaining_and_when_each_window_frees(
