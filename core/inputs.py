@@ -60,6 +60,9 @@ def _boolean_text(value: Any) -> Any:
 
 
 def _rfc3339(value: Any) -> Any:
+    # A datetime comes from Python callers (the CLIs), never from JSON.
+    if isinstance(value, datetime):
+        return value
     if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise PydanticCustomError(
             "datetime_type", "Input should be an RFC 3339 date-time, such as 2026-01-31T12:00:00Z"
@@ -68,6 +71,8 @@ def _rfc3339(value: Any) -> Any:
 
 
 def _uuid_text(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return value
     if not isinstance(value, str) or not _UUID.fullmatch(value):
         raise PydanticCustomError(
             "uuid_type", "Input should be a UUID, such as 3f2c6d1e-8b4a-4c5e-9d7f-2a1b0c9e8d7f"
