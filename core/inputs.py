@@ -9,7 +9,8 @@ in python mode. So each type says once what it takes:
 - in a query or path parameter (always text): `INTEGER_TEXT` and `ParamBool` take the text
   of a JSON integer (`5`) or boolean (`true`) only;
 - anywhere: `DateTime` (and `DateTimeUtcDefault`) take an RFC 3339 string only, `Uuid` the
-  hyphenated string form of a UUID only.
+  hyphenated string form of a UUID only (Python callers, the CLIs, may pass a `datetime` or
+  `UUID` itself, which no JSON holds).
 
 The integers are markers, last in their `Annotated` after the bounds every integer of the API
 has (`Annotated[int, Field(ge=1, le=200), JSON_INTEGER]`): pydantic states bounds that follow
