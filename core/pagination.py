@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import Query
 
 from core.errors import Invalid
+from core.inputs import INTEGER_TEXT
 
 MAX_CURSOR_LENGTH = 512
 
@@ -93,6 +94,6 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
-PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE), INTEGER_TEXT]
 """A list's `limit` (the API's and the console's): 1 to `MAX_PAGE_SIZE` rows a page,
 `DEFAULT_PAGE_SIZE` unless asked."""

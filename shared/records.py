@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
+from core.inputs import JSON_INTEGER
+
 SCHEMA_VERSION = 1
 
 
@@ -62,13 +64,17 @@ Window = Literal["minute", "hour", "day", "month"]
 """The rate-limit windows a profile bounds."""
 
 
+Submissions = Annotated[int, Field(ge=0, le=1_000_000_000), JSON_INTEGER]
+"""A count of submissions in one window."""
+
+
 class WindowLimit(BaseModel):
     """Crossing `soft` adds a warning; crossing `hard` refuses (429)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    soft: int = Field(ge=0, le=1_000_000_000)
-    hard: int = Field(ge=0, le=1_000_000_000)
+    soft: Submissions
+    hard: Submissions
 
     @model_validator(mode="after")
     def _soft_below_hard(self) -> WindowLimit:

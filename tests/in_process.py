@@ -21,7 +21,7 @@ import requests
 from hypothesis import HealthCheck, settings
 from requests.adapters import BaseAdapter, HTTPAdapter
 from schemathesis import BaseSchema, Case, Response
-from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
+from schemathesis.core.failures import FailureGroup
 from schemathesis.openapi.checks import RejectedPositiveData
 from urllib3 import HTTPHeaderDict, HTTPResponse
 
@@ -225,14 +225,5 @@ def excused(case: Case[Any], response: Response, failure: Exception) -> bool:
         errors = body.get("errors") or []
         return body.get("code") == "invalid.request" and all(
             error.get("type") == "value_error" for error in errors
-        )
-    if isinstance(failure, AcceptedNegativeData):
-        # Pydantic's lax mode takes a few values of another JSON type that convert without
-        # loss (`false` for 0, a Unix time for a date-time) as the value they convert to.
-        # Known and harmless; what the API stores is always of the declared type.
-        meta = case.meta
-        description = meta.phase.data.description if meta is not None else None
-        return bool(description) and (
-            "Incorrect type" in str(description) or "violates `type`" in str(description)
         )
     return False

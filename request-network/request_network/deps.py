@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -21,6 +20,7 @@ from core.deps import (
     get_runtime,
     read_credentials,
 )
+from core.inputs import Uuid
 from core.logging import bind_user_id
 from core.openapi import declare_errors
 from request_network.auth.service import authenticate
@@ -114,9 +114,7 @@ SettingsDep = Annotated[RequestSettings, Depends(get_settings)]
 RuntimeDep = Annotated[RequestRuntime, Depends(get_runtime)]
 
 
-async def get_owned_request(
-    request_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep
-) -> Request:
+async def get_owned_request(request_id: Uuid, user: CurrentUser, uow: UnitOfWorkDep) -> Request:
     """The request in the path, if the caller owns it (or is an admin); else 404."""
     return await requests_service.get_request(
         session=uow.session, viewer=user, request_id=request_id
@@ -126,7 +124,7 @@ async def get_owned_request(
 OwnedRequest = Annotated[Request, Depends(get_owned_request)]
 
 
-async def get_managed_user(user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep) -> User:
+async def get_managed_user(user_id: Uuid, _admin: AdminUser, uow: UnitOfWorkDep) -> User:
     """The user an admin route reads (the role is checked before the lookup); else 404."""
     return await users_service.get_user(session=uow.session, user_id=user_id)
 

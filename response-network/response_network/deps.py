@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import Depends
@@ -11,6 +10,7 @@ from core.audit import Actor
 from core.credentials import Caller
 from core.deps import CredentialsDep, RevocationsDep, TokenIssuerDep, UnitOfWorkDep, get_runtime
 from core.errors import NotFound
+from core.inputs import Uuid
 from core.jobs import JobRunner
 from core.logging import bind_user_id
 from response_network.api_keys.models import ApiKey
@@ -80,7 +80,7 @@ async def get_jobs(runtime: RuntimeDep) -> JobRunner:
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
-async def get_managed_user(user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep) -> User:
+async def get_managed_user(user_id: Uuid, _admin: AdminUser, uow: UnitOfWorkDep) -> User:
     """The user an admin route acts on (the role is checked before the lookup)."""
     return await get_user(session=uow.session, user_id=user_id)
 
@@ -88,7 +88,7 @@ async def get_managed_user(user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWor
 ManagedUser = Annotated[User, Depends(get_managed_user)]
 
 
-async def get_owned_api_key(key_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep) -> ApiKey:
+async def get_owned_api_key(key_id: Uuid, user: CurrentUser, uow: UnitOfWorkDep) -> ApiKey:
     key = await get_api_key(session=uow.session, key_id=key_id)
     ensure_owner_or_admin(
         user, key.user_id, missing=NotFound(f"no API key {key_id}", code="not_found.api_key")
@@ -99,7 +99,7 @@ async def get_owned_api_key(key_id: uuid.UUID, user: CurrentUser, uow: UnitOfWor
 OwnedApiKey = Annotated[ApiKey, Depends(get_owned_api_key)]
 
 
-async def get_managed_api_key(key_id: uuid.UUID, user: ManagedUser, uow: UnitOfWorkDep) -> ApiKey:
+async def get_managed_api_key(key_id: Uuid, user: ManagedUser, uow: UnitOfWorkDep) -> ApiKey:
     """A key of the user an admin route acts on; another user's key is missing here."""
     return await get_api_key(session=uow.session, key_id=key_id, owner_id=user.id)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.audit import AuditEventMixin, AuditFilters, list_audit_events
 from core.deps import UnitOfWorkDep
+from core.inputs import DateTimeUtcDefault, Uuid
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 
 NO_NUL = r"^[^\x00]*$"
@@ -70,17 +71,17 @@ def audit_router(model: type[AuditEventMixin], admin: Callable[..., Any]) -> API
     @router.get("", name="list", summary="Audit events, newest first, one page at a time")
     async def list_events(
         uow: UnitOfWorkDep,
-        actor_id: uuid.UUID | None = None,
+        actor_id: Uuid | None = None,
         actor_name: Annotated[str | None, Query(max_length=128, pattern=NO_NUL)] = None,
         action: Text = None,
         object_type: Text = None,
         object_id: Text = None,
         since: Annotated[
-            datetime | None,
+            DateTimeUtcDefault | None,
             Query(alias="from", description="Events at or after this time (UTC if no offset)"),
         ] = None,
         until: Annotated[
-            datetime | None,
+            DateTimeUtcDefault | None,
             Query(alias="to", description="Events before this time (UTC if no offset)"),
         ] = None,
         cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import Actor
 from core.deps import RuntimeDep, UnitOfWorkDep
 from core.errors import NotFound
+from core.inputs import INTEGER_TEXT
 from shared.exchange import batches
 from shared.exchange.acks import declare_gap_lost
 from shared.exchange.context import TransferContext
@@ -173,7 +174,7 @@ def transfer_router(
     async def declare_lost(
         stream: Annotated[str, Path(max_length=32)],
         # Stored as a 64-bit integer: a larger one is no sequence (422, not a database error).
-        sequence: Annotated[int, Path(ge=1, le=2**63 - 1)],
+        sequence: Annotated[int, Path(ge=1, le=2**63 - 1), INTEGER_TEXT],
         runtime: RuntimeDep,
         uow: UnitOfWorkDep,
         who: ActorDep,

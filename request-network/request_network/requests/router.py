@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import math
-import uuid
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi import Request as HttpRequest
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator
 
 from core.db import utcnow
 from core.deps import SECURITY_REQUIREMENTS
+from core.inputs import DateTime, Uuid
 from core.openapi import RATE_LIMIT_HEADERS, rate_limited
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from core.ratelimit import WindowUsage
@@ -130,8 +130,8 @@ async def list_requests(
         Query(alias="kind", max_length=64, include_in_schema=False),
         AfterValidator(refuse_renamed),
     ] = None,
-    created_from: AwareDatetime | None = None,
-    created_to: AwareDatetime | None = None,
+    created_from: DateTime | None = None,
+    created_to: DateTime | None = None,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: PageSize = DEFAULT_PAGE_SIZE,
 ) -> RequestPage:
@@ -172,7 +172,7 @@ async def get_request(request: OwnedRequest, uow: UnitOfWorkDep) -> RequestDetai
     },
 )
 async def cancel_request(
-    request_id: uuid.UUID, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep
+    request_id: Uuid, user: CurrentUser, uow: UnitOfWorkDep, runtime: RuntimeDep
 ) -> RequestRead:
     cancelled = await cancel.cancel_request(
         session=uow.session, owner=user, request_id=request_id, jobs=runtime.jobs
@@ -226,7 +226,7 @@ async def my_limits(user: CurrentUser, uow: UnitOfWorkDep, limiter: RateLimiterD
     "/admin/users/{user_id}/limits", name="user_limits", summary="A user's rate-limit usage"
 )
 async def user_limits(
-    user_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep, limiter: RateLimiterDep
+    user_id: Uuid, _admin: AdminUser, uow: UnitOfWorkDep, limiter: RateLimiterDep
 ) -> QuotaRead:
     quota = await limits.read_user_limits(session=uow.session, limiter=limiter, user_id=user_id)
     return _quota(quota)
@@ -239,7 +239,7 @@ async def user_limits(
     summary="Forget a user's counted submissions in every window (audited)",
 )
 async def reset_user_limits(
-    user_id: uuid.UUID,
+    user_id: Uuid,
     _admin: AdminUser,
     actor: CurrentActor,
     uow: UnitOfWorkDep,

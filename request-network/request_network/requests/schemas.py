@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, model_validator
 
+from core.inputs import JSON_INTEGER
 from request_network.requests.models import RequestStatus
 from request_network.schemas import Schema
 
@@ -57,7 +58,7 @@ class RequestCreate(Schema):
     """A request type of the catalog (`GET /request-types`)."""
     parameters: dict[str, Any] = Field(default_factory=dict)
     """Checked against the type's parameter schema before anything is stored."""
-    priority: int = Field(default=5, ge=0, le=9)
+    priority: Annotated[int, Field(ge=0, le=9), JSON_INTEGER] = 5
 
     @model_validator(mode="before")
     @classmethod

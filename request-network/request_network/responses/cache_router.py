@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Depends
 
+from core.inputs import Uuid
 from request_network.deps import CurrentActor, ResponseCacheDep, UnitOfWorkDep, require_admin
 from request_network.responses import cache_admin as service
 from request_network.responses.schemas import CacheClearRead, CacheStatsRead
@@ -37,7 +36,7 @@ async def clear_cache(
 
 @router.delete("/user/{user_id}", name="clear_user", summary="Drop one user's cached answers")
 async def clear_user_cache(
-    user_id: uuid.UUID, cache: ResponseCacheDep, uow: UnitOfWorkDep, actor: CurrentActor
+    user_id: Uuid, cache: ResponseCacheDep, uow: UnitOfWorkDep, actor: CurrentActor
 ) -> CacheClearRead:
     deleted = await service.clear_user_cache(
         session=uow.session, cache=cache, actor=actor, user_id=user_id

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter
 from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 
 from core.deps import SECURITY_REQUIREMENTS, declare_scope
+from core.inputs import Uuid
 from request_network.deps import request_user
 from request_network.responses import service
 from request_network.responses.schemas import ResponseRead
@@ -31,7 +30,7 @@ router = APIRouter(tags=["responses"])
     },
     openapi_extra={"security": SECURITY_REQUIREMENTS},
 )
-async def read_response(request_id: uuid.UUID, request: HttpRequest) -> Response:
+async def read_response(request_id: Uuid, request: HttpRequest) -> Response:
     # The product's hottest route takes no dependencies: FastAPI solves each on every call,
     # and here they cost more than the cached read itself (bench/bench_response_cache.py).
     # It does what `CurrentUser` and `UnitOfWorkDep` do, through the same functions.

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from core.inputs import ParamBool
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from request_network.deps import (
     CurrentUser,
@@ -47,7 +48,7 @@ async def list_users(
         str | None, Query(max_length=64, pattern=NO_NUL, description="A username prefix")
     ] = None,
     role: Role | None = None,
-    active: bool | None = None,
+    active: ParamBool | None = None,
     cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
     limit: PageSize = DEFAULT_PAGE_SIZE,
 ) -> UserPage:

@@ -6,8 +6,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
+from core.inputs import DateTime
 from response_network.api_keys.models import ApiKey
 from response_network.schemas import Schema
 from shared.scopes import Scope
@@ -42,7 +43,7 @@ class ApiKeyCreate(Schema):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))] | None = None
     """What the key may do (an unknown name: 422); left out, everything its owner's role may."""
-    expires_at: AwareDatetime | None = None
+    expires_at: DateTime | None = None
     """Must be in the future; no value: the key lives until revoked."""
 
 

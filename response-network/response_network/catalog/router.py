@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from core.inputs import ParamBool
 from response_network.catalog import service
 from response_network.catalog.models import Profile, RequestType
 from response_network.catalog.schemas import (
@@ -82,7 +83,7 @@ async def create_type(
 
 @types_router.get("", name="list", summary="Request types in name order")
 async def list_types(
-    uow: UnitOfWorkDep, include_deleted: Annotated[bool, Query()] = False
+    uow: UnitOfWorkDep, include_deleted: Annotated[ParamBool, Query()] = False
 ) -> list[RequestTypeRead]:
     items = await service.list_request_types(session=uow.session, include_deleted=include_deleted)
     return [RequestTypeRead.model_validate(item) for item in items]

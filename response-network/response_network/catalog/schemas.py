@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model_validator
 
+from core.inputs import JSON_INTEGER, JsonBool
 from response_network.catalog.seed import DEMO_SEARCH
 from response_network.schemas import Schema
 from shared.access import DEFAULT_MAX_PRIORITY, HIGHEST_PRIORITY
@@ -42,8 +43,11 @@ TypeLimits = Annotated[
     Field(max_length=1000, json_schema_extra={"additionalProperties": False}),
 ]
 """Per request type, windows counted for that type on top of the profile's `limits`."""
-Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY)]
+Priority = Annotated[int, Field(ge=0, le=HIGHEST_PRIORITY), JSON_INTEGER]
 """A profile's `max_priority`: the highest priority its users may submit."""
+AnswerSeconds = Annotated[int, Field(ge=0, le=30 * 86_400), JSON_INTEGER]
+MaxResults = Annotated[int, Field(ge=1, le=10_000), JSON_INTEGER]
+ParameterBytes = Annotated[int, Field(ge=2, le=1_000_000), JSON_INTEGER]
 
 # The examples describe one catalog: the demo `equipment_search` type (as `seed --demo`
 # defines it), an operator-answered type and an `analysts` profile.
@@ -102,13 +106,13 @@ class RequestTypeCreate(Schema):
     name: TypeName
     title: Title
     description: Description = ""
-    active: bool = True
+    active: JsonBool = True
     handler: HandlerName
     handler_settings: BoundedJson = Field(default_factory=dict)
     parameter_schema: BoundedJson = Field(default_factory=lambda: {"type": "object"})
     """JSON Schema of the parameters (an object), checked at definition time."""
-    expected_answer_seconds: int = Field(default=60, ge=0, le=30 * 86_400)
-    max_results: int | None = Field(default=None, ge=1, le=10_000)
+    expected_answer_seconds: AnswerSeconds = 60
+    max_results: MaxResults | None = None
 
 
 class RequestTypeUpdate(_NoNulls):
@@ -122,12 +126,12 @@ class RequestTypeUpdate(_NoNulls):
 
     title: Title | None = None
     description: Description | None = None
-    active: bool | None = None
+    active: JsonBool | None = None
     handler: HandlerName | None = None
     handler_settings: BoundedJson | None = None
     parameter_schema: BoundedJson | None = None
-    expected_answer_seconds: int | None = Field(default=None, ge=0, le=30 * 86_400)
-    max_results: int | None = Field(default=None, ge=1, le=10_000)
+    expected_answer_seconds: AnswerSeconds | None = None
+    max_results: MaxResults | None = None
 
 
 class RequestTypeRead(Schema):
@@ -169,11 +173,11 @@ class ProfileCreate(Schema):
     description: Annotated[str, StringConstraints(max_length=500)] = ""
     limits: Limits = Field(default_factory=dict)
     type_limits: TypeLimits = Field(default_factory=dict)
-    allow_all: bool = False
+    allow_all: JsonBool = False
     allowed_types: TypeList = Field(default_factory=list)
     blocked_types: TypeList = Field(default_factory=list)
-    max_results: int = Field(default=100, ge=1, le=10_000)
-    max_parameter_bytes: int = Field(default=16_384, ge=2, le=1_000_000)
+    max_results: MaxResults = 100
+    max_parameter_bytes: ParameterBytes = 16_384
     max_priority: Priority = DEFAULT_MAX_PRIORITY
 
 
@@ -185,11 +189,11 @@ class ProfileUpdate(_NoNulls):
     description: Annotated[str, StringConstraints(max_length=500)] | None = None
     limits: Limits | None = None
     type_limits: TypeLimits | None = None
-    allow_all: bool | None = None
+    allow_all: JsonBool | None = None
     allowed_types: TypeList | None = None
     blocked_types: TypeList | None = None
-    max_results: int | None = Field(default=None, ge=1, le=10_000)
-    max_parameter_bytes: int | None = Field(default=None, ge=2, le=1_000_000)
+    max_results: MaxResults | None = None
+    max_parameter_bytes: ParameterBytes | None = None
     max_priority: Priority | None = None
 
 

@@ -1,9 +1,10 @@
 """Posted admin forms turned into the API's request bodies: window limits as fields, JSON
-textareas, lists typed one per line. Only conversion: the API's schemas validate."""
+textareas, lists typed one per line, numbers. Only conversion: the API's schemas validate."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, get_args
 
 from shared.records import Window
@@ -19,15 +20,22 @@ class BadJson(ValueError):
         self.field = field
 
 
-def window_limits(posted: dict[str, Any]) -> dict[str, dict[str, str]]:
+def form_integer(value: Any) -> Any:
+    """A number field as the API's body takes it: a JSON integer, since the API converts no
+    text (`core/inputs.py`). Anything else stays text, for the schema to refuse."""
+    text = str(value).strip()
+    return int(text) if re.fullmatch(r"-?[0-9]+", text) else text
+
+
+def window_limits(posted: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The windows with a bound given; an empty bound of a given window is left to the schema
     to refuse (both are required)."""
-    limits: dict[str, dict[str, str]] = {}
+    limits: dict[str, dict[str, Any]] = {}
     for window in WINDOWS:
         soft = str(posted.get(f"{LIMIT_FIELDS}.{window}.soft", "")).strip()
         hard = str(posted.get(f"{LIMIT_FIELDS}.{window}.hard", "")).strip()
         if soft or hard:
-            limits[window] = {"soft": soft, "hard": hard}
+            limits[window] = {"soft": form_integer(soft), "hard": form_integer(hard)}
     return limits
 
 

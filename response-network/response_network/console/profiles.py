@@ -20,6 +20,7 @@ from response_network.catalog.models import Profile
 from response_network.catalog.schemas import ProfileCreate, ProfileUpdate, TypeName
 from response_network.console.admin_forms import (
     BadJson,
+    form_integer,
     json_field,
     name_list,
     pretty_json,
@@ -55,7 +56,7 @@ def profile_data(posted: dict[str, Any]) -> dict[str, Any]:
         "allowed_types": name_list(posted, "allowed_types"),
         "blocked_types": name_list(posted, "blocked_types"),
     }
-    data.update({name: posted.get(name, "") for name in NUMBERS})
+    data.update({name: form_integer(posted.get(name, "")) for name in NUMBERS})
     return data
 
 

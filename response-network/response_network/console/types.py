@@ -19,7 +19,7 @@ from response_network.catalog import service
 from response_network.catalog.models import RequestType
 from response_network.catalog.router import HandlersDep, SettingsDep
 from response_network.catalog.schemas import RequestTypeCreate, RequestTypeUpdate, TypeName
-from response_network.console.admin_forms import BadJson, json_field, pretty_json
+from response_network.console.admin_forms import BadJson, form_integer, json_field, pretty_json
 from response_network.console.deps import ConsoleActor, ConsoleUser
 from response_network.handlers import HandlerRegistry
 from response_network.handlers.search import SearchSettings
@@ -75,8 +75,9 @@ def type_data(posted: dict[str, Any], *, new: bool) -> dict[str, Any]:
     data["active"] = posted.get("active") == "on"
     for name in SCHEMA_FIELDS:
         data[name] = json_field(posted, name, empty={})
-    data["expected_answer_seconds"] = posted.get("expected_answer_seconds", "")
-    data["max_results"] = str(posted.get("max_results", "")).strip() or None
+    data["expected_answer_seconds"] = form_integer(posted.get("expected_answer_seconds", ""))
+    max_results = str(posted.get("max_results", "")).strip()
+    data["max_results"] = form_integer(max_results) if max_results else None
     return data
 
 

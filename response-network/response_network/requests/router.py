@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from core.inputs import Uuid
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from response_network.deps import (
     AdminUser,
@@ -48,7 +48,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 
 
 async def get_queued_request(
-    request_id: uuid.UUID, _operator: OperatorUser, uow: UnitOfWorkDep
+    request_id: Uuid, _operator: OperatorUser, uow: UnitOfWorkDep
 ) -> Request:
     """The request an operator route acts on (the role is checked before the lookup)."""
     return await service.get_request(session=uow.session, request_id=request_id)
@@ -71,7 +71,7 @@ async def list_queue(
         RequestStatus | None, Query(description="Default: the unanswered ones")
     ] = None,
     request_type: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
-    owner_id: uuid.UUID | None = None,
+    owner_id: Uuid | None = None,
     cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
     limit: PageSize = DEFAULT_PAGE_SIZE,
 ) -> RequestPage:
@@ -176,9 +176,7 @@ add_monitor_route(
 )
 
 
-async def get_admin_request(
-    request_id: uuid.UUID, _admin: AdminUser, uow: UnitOfWorkDep
-) -> Request:
+async def get_admin_request(request_id: Uuid, _admin: AdminUser, uow: UnitOfWorkDep) -> Request:
     return await service.get_request(session=uow.session, request_id=request_id)
 
 

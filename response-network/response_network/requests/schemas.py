@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from core.inputs import JSON_INTEGER, DateTime
 from response_network.requests.models import RequestStatus
 from response_network.requests.retry import MAX_RETRY_PER_CALL
 from response_network.schemas import NO_NUL, Schema
@@ -222,14 +223,14 @@ class RetryFilter(Schema):
     )
 
     request_type: str | None = Field(default=None, min_length=1, max_length=64, pattern=NO_NUL)
-    failed_from: AwareDatetime | None = None
+    failed_from: DateTime | None = None
     """When it failed, from inclusive; `failed_to` is exclusive."""
-    failed_to: AwareDatetime | None = None
-    received_from: AwareDatetime | None = None
-    received_to: AwareDatetime | None = None
+    failed_to: DateTime | None = None
+    received_from: DateTime | None = None
+    received_to: DateTime | None = None
     reason: str | None = Field(default=None, min_length=1, max_length=200, pattern=NO_NUL)
     """A substring of the failure's reason, case-insensitive."""
-    limit: int = Field(default=MAX_RETRY_PER_CALL, ge=1, le=MAX_RETRY_PER_CALL)
+    limit: Annotated[int, Field(ge=1, le=MAX_RETRY_PER_CALL), JSON_INTEGER] = MAX_RETRY_PER_CALL
 
 
 class BulkRetryRead(Schema):

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from core.inputs import ParamBool
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from response_network.deps import (
     CurrentActor,
@@ -63,7 +64,7 @@ async def create(data: UserCreate, actor: CurrentActor, uow: UnitOfWorkDep) -> U
 async def list_users(
     uow: UnitOfWorkDep,
     role: Role | None = None,
-    active: bool | None = None,
+    active: ParamBool | None = None,
     q: Annotated[str | None, Query(max_length=200, pattern=NO_NUL, description=SEARCH_HELP)] = None,
     cursor: Annotated[str | None, Query(max_length=512, pattern=NO_NUL)] = None,
     limit: PageSize = DEFAULT_PAGE_SIZE,

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from core.inputs import JSON_INTEGER, JsonBool
 from response_network.schemas import Schema
 from response_network.users.models import Role
 
@@ -61,7 +62,7 @@ Password = Annotated[str, StringConstraints(max_length=1024)]
 LimitOverrides = Annotated[
     dict[
         Annotated[str, StringConstraints(min_length=1, max_length=64)],
-        Annotated[int, Field(ge=0, le=1_000_000_000)],
+        Annotated[int, Field(ge=0, le=1_000_000_000), JSON_INTEGER],
     ],
     Field(max_length=32),
 ]
@@ -105,10 +106,10 @@ class UserCreate(Schema):
     password: Password
     display_name: DisplayName = ""
     role: Role = Role.USER
-    active: bool = True
+    active: JsonBool = True
     profile: ProfileName = "default"
     limit_overrides: LimitOverrides | None = None
-    request_network_login: bool = False
+    request_network_login: JsonBool = False
     """Admins and operators: let their password hash cross so they can log in on the request
     network. Plain users always can; for them the flag changes nothing."""
 
@@ -125,10 +126,10 @@ class UserUpdate(Schema):
     email: Email | None = None
     display_name: DisplayName | None = None
     role: Role | None = None
-    active: bool | None = None
+    active: JsonBool | None = None
     profile: ProfileName | None = None
     limit_overrides: LimitOverrides | None = None
-    request_network_login: bool | None = None
+    request_network_login: JsonBool | None = None
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> UserUpdate:
