@@ -33,15 +33,20 @@ PER_TYPE = [
 TARGET_RATIO = 2.0
 
 
-async def timed(count: int, call: Callable[[], Awaitable[object]]) -> list[float]:
-    """Milliseconds per call, after a short warm-up."""
+async def timed(
+    count: int, calls: dict[str, Callable[[], Awaitable[object]]]
+) -> dict[str, list[float]]:
+    """Milliseconds per call of each, after a short warm-up. The calls take turns, one of each
+    per round, so that the baseline and the checks share whatever the machine is doing."""
     for _ in range(min(50, count)):
-        await call()
-    timings = []
+        for call in calls.values():
+            await call()
+    timings: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(count):
-        started = time.perf_counter()
-        await call()
-        timings.append((time.perf_counter() - started) * 1000)
+        for name, call in calls.items():
+            started = time.perf_counter()
+            await call()
+            timings[name].append((time.perf_counter() - started) * 1000)
     return timings
 
 
@@ -68,13 +73,21 @@ async def main(checks: int) -> list[Measure]:
         embedded = build_rate_limiter(namespace="bench", redis=None)
         both = GLOBAL + PER_TYPE
         try:
-            ping = await timed(checks, redis.ping)
-            one = await timed(checks, lambda: limiter_check(limiter, "user-1", GLOBAL[:1]))
-            four = await timed(checks, lambda: limiter_check(limiter, "user-2", GLOBAL))
-            eight = await timed(checks, lambda: limiter_check(limiter, "user-3", both))
-            local = await timed(checks, lambda: limiter_check(embedded, "user-4", both))
+            found = await timed(
+                checks,
+                {
+                    "ping": redis.ping,
+                    "one": lambda: limiter_check(limiter, "user-1", GLOBAL[:1]),
+                    "four": lambda: limiter_check(limiter, "user-2", GLOBAL),
+                    "eight": lambda: limiter_check(limiter, "user-3", both),
+                    "local": lambda: limiter_check(embedded, "user-4", both),
+                },
+            )
         finally:
             await redis.aclose()
+    ping, one, four, eight, local = (
+        found[name] for name in ("ping", "one", "four", "eight", "local")
+    )
     print(f"rate-limit check, {checks} checks each, one subject, Redis on localhost")
     print(describe("Redis PING (baseline)", ping, ping))
     print(describe("limiter, 1 window, Redis", one, ping))

@@ -15,6 +15,7 @@ import bisect
 import itertools
 import math
 import secrets
+import struct
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -278,21 +279,23 @@ def _count(log: list[int], window: Window, now: int) -> _Count:
 # Redis -----------------------------------------------------------------------------------
 
 # KEYS: the subject's index (a set of its log keys), then one log (sorted set) per group.
-# ARGV: 0 to read, 1 to count, 2 to count and trim; a member; then per window three numbers:
-# its log (1-based among the logs), seconds and hard limit. Returns now, 1 if it counted (else
-# 0), then per window: used, oldest, frees_room_at (the entry whose expiry makes room; -1 for
-# none; oldest -2: not read). Every `redis.call` costs a microsecond or two of the server's
-# single thread, so each window is one ZCOUNT and each log one ZADD and PEXPIRE.
+# ARGV: 0 to read, 1 to count, 2 to count and trim; a member; then per window three numbers,
+# packed as little-endian 64-bit integers in one argument: its log (1-based among the logs),
+# seconds and hard limit. Returns, packed the same way: now, 1 if it counted (else 0), then
+# per window: used, oldest, frees_room_at (the entry whose expiry makes room; -1 for none;
+# oldest -2: not read). Every `redis.call` costs a microsecond or two of the server's single
+# thread, so each window is one ZCOUNT and each log one ZADD and PEXPIRE.
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local mode = ARGV[1]
 local counted = mode ~= '0'
-local n = (#ARGV - 2) / 3
+local spec = {struct.unpack('<' .. string.rep('i8', #ARGV[3] / 8), ARGV[3])}
+local n = (#spec - 1) / 3
 local logs, hards, used, since = {}, {}, {}, {}
 local longest, fresh = {}, {}
 for i = 1, n do
-  local log, span, hard = KEYS[ARGV[3 * i] + 1], ARGV[3 * i + 1] * 1000, tonumber(ARGV[3 * i + 2])
+  local log, span, hard = KEYS[spec[3 * i - 2] + 1], spec[3 * i - 1] * 1000, spec[3 * i]
   -- Numbers, not strings: Lua formats a number into a string slowly (integer ms: +1 for `>`).
   local min = now - span + 1
   local c = redis.call('ZCOUNT', log, min, '+inf')
@@ -326,7 +329,7 @@ if counted then
   -- shorter on a tie: the headers' window); a refusal or a read, of every window.
   local best, span_best
   for i = 1, n do
-    local left, span = hards[i] - used[i], ARGV[3 * i + 1] * 1
+    local left, span = hards[i] - used[i], spec[3 * i - 1]
     if not best or left < best or (left == best and span < span_best) then
       best, span_best, tightest = left, span, i
     end
@@ -349,11 +352,9 @@ for i = 1, n do
   if c >= hard and hard > 0 then
     if c == hard then room = oldest else room = nth(i, c - hard) end
   end
-  out[#out + 1] = c
-  out[#out + 1] = oldest
-  out[#out + 1] = room
+  out[3 * i], out[3 * i + 1], out[3 * i + 2] = c, oldest, room
 end
-return out
+return struct.pack('<' .. string.rep('i8', #out), unpack(out))
 """
 
 _TRIM_EVERY = 8
@@ -388,12 +389,17 @@ class RedisStorage:
         # Counts ignore entries older than their window: trimming them is for memory only,
         # so one check in _TRIM_EVERY does it.
         mode = "0" if not count else "2" if next(self._trims) == 0 else "1"
-        args: list[str | int] = [mode, f"{self._member_prefix}{next(self._sequence)}"]
+        spec: list[int] = []
         logs: dict[str | None, int] = {}
         for w in windows:
-            args += (logs.setdefault(w.group, len(logs) + 1), w.seconds, w.hard)
+            spec += (logs.setdefault(w.group, len(logs) + 1), w.seconds, w.hard)
+        # One packed argument, not one per number: redis-py encodes each argument on its own,
+        # which cost more than the script's work for eight windows.
+        member = f"{self._member_prefix}{next(self._sequence)}"
+        args = [mode, member, struct.pack(f"<{len(spec)}q", *spec)]
         keys = [f"{self._prefix}{subject}", *(self._log_key(subject, g) for g in logs)]
-        found = await self._check(keys=keys, args=args)
+        reply = await self._check(keys=keys, args=args)
+        found = struct.unpack(f"<{len(reply) // 8}q", reply)
         counts = [
             (used, None if oldest < 0 else oldest, None if room < 0 else room, oldest != -2)
             for used, oldest, room in zip(found[2::3], found[3::3], found[4::3], strict=True)
