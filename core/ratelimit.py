@@ -396,7 +396,7 @@ class RedisStorage:
         # One packed argument, not one per number: redis-py encodes each argument on its own,
         # which cost more than the script's work for eight windows.
         member = f"{self._member_prefix}{next(self._sequence)}"
-        args = [mode, member, struct.pack(f"<{len(spec)}q", *spec)]
+        args: list[str | bytes] = [mode, member, struct.pack(f"<{len(spec)}q", *spec)]
         keys = [f"{self._prefix}{subject}", *(self._log_key(subject, g) for g in logs)]
         reply = await self._check(keys=keys, args=args)
         found = struct.unpack(f"<{len(reply) // 8}q", reply)
