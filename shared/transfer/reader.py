@@ -42,7 +42,6 @@ from shared.transfer.bag import (
     parse_manifest,
 )
 from shared.transfer.errors import BatchRejected
-from shared.transfer.hashing import PayloadDigest
 from shared.transfer.signing import verify
 from shared.transfer.structs import RecordDecoder
 
@@ -108,10 +107,11 @@ class BatchReader:
         # chunk, and records are parsed by a C-level map; this keeps the reader near the
         # speed of parsing alone.
         header, limit = self.header, self._limits.max_record_bytes
+        digest = hashlib.sha256()
         size = count = 0
         carry = b""
         problem: BatchRejected | None = None
-        with translated_errors(), PayloadDigest(header.payload_bytes) as digest:
+        with translated_errors():
             payload = self._archive.open_member(self._payload)
             while chunk := payload.read(READ_CHUNK):
                 digest.update(chunk)
@@ -367,7 +367,7 @@ def _location(parts: tuple[int | str, ...]) -> str:
     return ".".join(shown) or "(record)"
 
 
-def _drain(payload: IO[bytes], digest: PayloadDigest) -> int:
+def _drain(payload: IO[bytes], digest: Any) -> int:
     size = 0
     while chunk := payload.read(READ_CHUNK):
         digest.update(chunk)
