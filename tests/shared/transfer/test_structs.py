@@ -5,6 +5,7 @@ as before."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -245,22 +246,24 @@ def test_decoding_is_strict_where_pydantic_would_convert(
     )
 
 
-def test_a_record_over_the_limit_across_two_chunks_is_refused(
-    write: WriteBatches, verify_key: Ed25519PublicKey
+@pytest.mark.parametrize("limit", [300, READ_CHUNK + 100])
+def test_a_record_one_byte_over_the_limit_is_refused(
+    write: WriteBatches, verify_key: Ed25519PublicKey, limit: int
 ) -> None:
-    """With a limit above the read size, only a record begun in an earlier chunk can be over
-    it: the reader looks at that one."""
-    limit = READ_CHUNK + 100
-    big = {"title": "x" * (limit - 11)}  # {"title":"..."}: 12 bytes more, so 1 over
-    [info] = write([{"title": "first"}, big], limits=BatchLimits(max_record_bytes=limit * 2))
+    """At the limit a record passes, one byte over it does not: with a limit below the read
+    size, and above it, where only a record begun in an earlier chunk can be over it."""
+    # Above the read size, the record under test starts near the end of the first chunk.
+    first = {"title": "x" * min(limit - 12, READ_CHUNK - 500)}
 
+    def batch(size: int) -> Path:
+        record = {"title": "x" * (size - 12)}  # {"title":"..."}: 12 bytes more
+        [info] = write([first, record], limits=BatchLimits(max_record_bytes=2 * READ_CHUNK))
+        return info.path
+
+    checked = {"verify_key": verify_key, "expected_source": SOURCE}
+    verify_batch(batch(limit), **checked, limits=BatchLimits(max_record_bytes=limit))
     with pytest.raises(BatchRejected) as rejected:
-        verify_batch(
-            info.path,
-            verify_key=verify_key,
-            expected_source=SOURCE,
-            limits=BatchLimits(max_record_bytes=limit),
-        )
+        verify_batch(batch(limit + 1), **checked, limits=BatchLimits(max_record_bytes=limit))
 
     assert (rejected.value.code, rejected.value.detail) == (
         "batch.limit",
