@@ -260,10 +260,10 @@ def test_a_record_one_byte_over_the_limit_is_refused(
         [info] = write([first, record], limits=BatchLimits(max_record_bytes=2 * READ_CHUNK))
         return info.path
 
-    checked = {"verify_key": verify_key, "expected_source": SOURCE}
-    verify_batch(batch(limit), **checked, limits=BatchLimits(max_record_bytes=limit))
+    limits = BatchLimits(max_record_bytes=limit)
+    verify_batch(batch(limit), verify_key=verify_key, expected_source=SOURCE, limits=limits)
     with pytest.raises(BatchRejected) as rejected:
-        verify_batch(batch(limit + 1), **checked, limits=BatchLimits(max_record_bytes=limit))
+        verify_batch(batch(limit + 1), verify_key=verify_key, expected_source=SOURCE, limits=limits)
 
     assert (rejected.value.code, rejected.value.detail) == (
         "batch.limit",
