@@ -60,11 +60,7 @@ class ImportedRecord(msgspec.Struct, frozen=True, kw_only=True, gc=False):
 
     @property
     def __dict__(self) -> dict[str, Any]:  # type: ignore[override]
-        config = self.__struct_config__
-        fields = msgspec.structs.asdict(self)
-        if config.tag is None:
-            return fields
-        return {str(config.tag_field): config.tag, **fields}
+        return msgspec.structs.asdict(self)  # a tagged struct adds its tag (`_tagged_fields`)
 
     def model_dump(self) -> dict[str, Any]:
         """The fields as plain Python values, nested records as dicts (as pydantic's)."""
@@ -120,15 +116,14 @@ def _model_struct(
         or len(checks) != len(decorators.model_validators)
     ):
         raise Untranslatable(f"{model.__name__}: extra fields or validators beyond 'after'")
-    tag = None
+    tag: str | None = None
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     for name, info in model.model_fields.items():
         if info.alias not in (None, name) or info.validation_alias not in (None, name):
             raise Untranslatable(f"{model.__name__}.{name}: aliases")
         if name == tag_field:
-            [tag] = get_args(info.annotation) if get_origin(info.annotation) is Literal else [None]
-            if not isinstance(tag, str):
-                raise Untranslatable(f"{model.__name__}.{name}: a tag is one literal string")
+            literal = get_args(info.annotation) if get_origin(info.annotation) is Literal else ()
+            tag = literal[0] if len(literal) == 1 else None
             continue
         annotation = _constrained(_struct_type(info.annotation), info.metadata)
         if name == required or info.is_required():
@@ -139,9 +134,12 @@ def _model_struct(
             fields.append((name, annotation, info.default))
         else:
             raise Untranslatable(f"{model.__name__}.{name}: a mutable default")
+    if tag_field is not None and not isinstance(tag, str):
+        raise Untranslatable(f"{model.__name__}.{tag_field}: a tag is one literal string")
     namespace: dict[str, Any] = {"__post_init__": _after(checks)} if checks else {}
-    if tag_field is not None:
+    if tag_field is not None and tag is not None:
         namespace[tag_field] = tag  # read as `record.root.kind`, as on the pydantic record
+        namespace["__dict__"] = _tagged_fields(tag_field, tag)
     return msgspec.defstruct(  # type: ignore[return-value]
         model.__name__,
         fields,
@@ -149,7 +147,7 @@ def _model_struct(
         module=__name__,
         namespace=namespace,
         tag=tag,
-        tag_field=tag_field if tag is not None else None,
+        tag_field=tag_field,
         forbid_unknown_fields=extra == "forbid",
         frozen=True,
         kw_only=True,
@@ -210,6 +208,19 @@ def _after(checks: list[Callable[[Any], Any]]) -> Callable[[Any], None]:
             check(self)
 
     return __post_init__
+
+
+def _tagged_fields(tag_field: str, tag: str) -> property:
+    """`__dict__` of a tagged struct: msgspec keeps the tag out of the fields, pydantic in
+    (built per class: the apply code reads it once per record, on the import's hot path)."""
+    asdict = msgspec.structs.asdict
+
+    def fields(self: Any) -> dict[str, Any]:
+        values = asdict(self)
+        values[tag_field] = tag
+        return values
+
+    return property(fields)
 
 
 def _dumped(value: Any) -> Any:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator
 
 from shared.records import (
     CatalogStreamRecord,
@@ -288,7 +288,19 @@ class _Open(BaseModel):
     name: str
 
 
-@pytest.mark.parametrize("model", [_Checked, _Open])
+class _A(BaseModel):
+    kind: Literal["a", "b"]
+
+
+class _B(BaseModel):
+    kind: Literal["c"]
+
+
+class _TwoTagsForOne(RootModel[Annotated[_A | _B, Field(discriminator="kind")]]):
+    """msgspec gives a struct one tag."""
+
+
+@pytest.mark.parametrize("model", [_Checked, _Open, _TwoTagsForOne])
 def test_a_model_the_structs_cannot_express_is_refused(model: type[BaseModel]) -> None:
     with pytest.raises(Untranslatable):
         record_decoder(model)
