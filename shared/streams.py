@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.changes import tracking_of
+from shared.transfer.structs import RecordDecoder, record_decoder
 
 CONTROL_STREAM = "control"
 """Carries no records: heartbeats that keep acknowledgements flowing when nothing else does."""
@@ -83,6 +84,12 @@ class InboundStream:
     schema: type[BaseModel]
     apply: ApplyRecords
 
+    @property
+    def decoder(self) -> RecordDecoder:
+        """How the importer reads the records: msgspec structs generated from `schema`, with
+        the attributes the apply code reads of the pydantic records (`.root`, `kind`)."""
+        return record_decoder(self.schema)
+
 
 async def _no_records(_session: AsyncSession, _refs: Sequence[tuple[str, uuid.UUID]]) -> list[Any]:
     return []
@@ -110,6 +117,8 @@ class StreamRegistry:
     def __post_init__(self) -> None:
         self.outbound.setdefault(CONTROL_STREAM, CONTROL_OUT)
         self.inbound.setdefault(CONTROL_STREAM, CONTROL_IN)
+        for inbound in self.inbound.values():
+            inbound.decoder  # noqa: B018 - a schema the structs cannot express fails at startup
         for stream in self.outbound.values():
             for model in stream.models:
                 tracked = tracking_of(model)

@@ -256,7 +256,7 @@ async def _import_locked(ctx: TransferContext, path: Path, stream: str, hold: Ho
                 duplicate = await _already_applied(session, ctx, header)
                 outcome = ApplyOutcome()
                 if not duplicate:
-                    outcome = await _apply_records(session, ctx, spec, reader.records(spec.schema))
+                    outcome = await _apply_records(session, ctx, spec, reader.records(spec.decoder))
                     await note_received(session, ctx, stream, header.sequence)
                     session.add(
                         ctx.ledger.inbox(

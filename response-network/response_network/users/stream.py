@@ -110,8 +110,9 @@ async def apply_password_change_records(
     change stay good), and the next `users` export carries them back. Anything else is
     refused and audited as `user.password_change_refused`; the rest of the batch applies.
     """
+    # By kind, not by class: the importer hands over msgspec structs with the same fields.
     changes = sorted(
-        (record.root for record in records if isinstance(record.root, PasswordChangeRecord)),
+        (record.root for record in records if record.root.kind == "password_change"),
         key=lambda change: change.changed_at,
     )
     ids = list({change.user_id for change in changes})
