@@ -27,6 +27,8 @@ import msgspec
 from pydantic import BaseModel, RootModel
 from pydantic.fields import FieldInfo
 
+from core.inputs import JSON_INTEGER
+
 _PLAIN = (int, float, str, bool, uuid.UUID, datetime, date, type(None))
 _BOUNDS = {
     annotated_types.Ge: "ge",
@@ -184,6 +186,8 @@ def _constrained(annotation: Any, metadata: list[Any]) -> Any:
     bounds: dict[str, Any] = {}
     for item in metadata:
         kind = _BOUNDS.get(type(item))
+        if item is JSON_INTEGER:
+            continue  # the API's refusal of `false` and "1": msgspec's int refuses them too
         if kind is not None:
             bounds[kind] = getattr(item, kind)
         elif isinstance(item, annotated_types.BaseMetadata) and set(vars(item)) == {"pattern"}:

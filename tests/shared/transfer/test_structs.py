@@ -188,6 +188,8 @@ REFUSED = [
     (CatalogStreamRecord, PROFILE | {"limits": {"week": LIMIT}}),
     (CatalogStreamRecord, PROFILE | {"type_limits": {"": {"hour": LIMIT}}}),
     (CatalogStreamRecord, PROFILE | {"max_priority": 10}),
+    (CatalogStreamRecord, PROFILE | {"limits": {"minute": {"soft": False, "hard": 2}}}),
+    (CatalogStreamRecord, PROFILE | {"limits": {"minute": {"soft": 1, "hard": "2"}}}),
     (CatalogStreamRecord, GRANT | {"limits": {"hour": {"soft": 1}}}),
     (RequestsStreamRecord, PASSWORD_CHANGE | {"password_hash": "$2b$12$" + "a" * 53}),
     (RequestsStreamRecord, PASSWORD_CHANGE | {"password_hash": ARGON2 + "\n"}),
