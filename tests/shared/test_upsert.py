@@ -6,12 +6,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from core.runtime import Runtime
 from request_network.runtime import RequestRuntime
 from request_network.users.models import User
-from shared.upsert import versioned_upsert
+from shared.records import UserRecord
+from shared.upsert import versioned_upsert, versioned_upsert_records
 
 
 def user_row(user_id: uuid.UUID, version: int, email: str) -> dict[str, Any]:
@@ -66,3 +67,26 @@ async def test_chunks_large_inputs(request_runtime: RequestRuntime) -> None:
 async def test_nothing_to_write(request_runtime: RequestRuntime) -> None:
     async with request_runtime.unit_of_work() as uow:
         assert await versioned_upsert(session=uow.session, table=User.__table__, rows=[]) == 0  # type: ignore[arg-type]
+
+
+async def test_records_are_read_by_attribute(request_runtime: RequestRuntime) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    overrides = {"per_day": {"soft": 5, "hard": 10}}
+    records = [
+        UserRecord.model_validate(user_row(a, 1, "a1@x")),
+        UserRecord.model_validate(user_row(b, 1, "b1@x")),
+        # Later in the chunk and newer: wins. Then an equal version: the first one stays.
+        UserRecord.model_validate({**user_row(a, 2, "a2@x"), "limit_overrides": overrides}),
+        UserRecord.model_validate(user_row(a, 2, "a2-again@x")),
+    ]
+    table: Table = User.__table__  # type: ignore[assignment]
+    columns = [name for name in UserRecord.model_fields if name != "kind"]
+    async with request_runtime.unit_of_work() as uow:
+        written = await versioned_upsert_records(
+            session=uow.session, table=table, records=records, columns=columns
+        )
+    async with request_runtime.unit_of_work() as uow:
+        stored = await uow.session.scalar(select(User.limit_overrides).where(User.id == a))
+    assert written == 2
+    assert await _emails(request_runtime) == {a: (2, "a2@x"), b: (1, "b1@x")}
+    assert stored == overrides
