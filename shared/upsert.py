@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy import JSON, Table, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -41,7 +42,8 @@ async def versioned_upsert(
 ) -> int:
     """Insert rows, or update existing ones only where the incoming version is newer.
 
-    Set-based, no per-row round trips: on PostgreSQL the rows are COPY'd into a temporary
+    Set-based, no per-row round trips: on PostgreSQL one query finds the keys the table
+    holds, the other rows are COPY'd straight in and the held ones COPY'd into a temporary
     table and merged with one INSERT ... SELECT ... ON CONFLICT; elsewhere one cached
     statement is executed for many rows. Returns the number of rows written; an older or
     equal version changes nothing, so batches may arrive twice or out of order and the end
@@ -113,7 +115,55 @@ async def _upsert_by_copy(
     key: str,
     version: str,
 ) -> int:
-    values = list(_newest_per_key(values, columns.index(key), columns.index(version)))
+    key_at = columns.index(key)
+    values = list(_newest_per_key(values, key_at, columns.index(version)))
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None
+    # Binary COPY takes driver values: asyncpg encodes UUIDs, booleans and aware datetimes
+    # itself, JSON columns need their text (and are mostly empty: only those rows change).
+    for index, name in enumerate(columns):
+        if isinstance(table.c[name].type, JSON):
+            processor = table.c[name].type.bind_processor(connection.dialect)
+            if processor is not None:
+                _encode_column(values, index, processor)
+    key_type = table.c[key].type.compile(dialect=connection.dialect)
+    present = await raw.fetchval(
+        f"SELECT array_agg(k.at) FROM unnest($1::{key_type}[]) WITH ORDINALITY AS k(key, at) "
+        f'JOIN "{table.name}" AS t ON t."{key}" = k.key',
+        [row[key_at] for row in values],
+    )
+    held = [values[at - 1] for at in present] if present else []
+    new = values
+    if held:
+        positions = set(present)
+        new = [row for at, row in enumerate(values, 1) if at not in positions]
+    written = 0
+    if new:
+        # Rows the table lacks go straight in, as a plain COPY would (the merge costs the
+        # server twice that). A savepoint keeps a row written meanwhile by someone else, or
+        # any row the table refuses, from failing the transaction: those go by the merge,
+        # which settles the version or raises the error the caller handles.
+        try:
+            async with raw.transaction():
+                await raw.copy_records_to_table(table.name, records=new, columns=columns)
+            written += len(new)
+        except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError):
+            held += new
+    if held:
+        written += await _merge(session, connection, raw, table, columns, held, key, version)
+    return written
+
+
+async def _merge(
+    session: AsyncSession,
+    connection: AsyncConnection,
+    raw: Any,
+    table: Table,
+    columns: tuple[str, ...],
+    values: list[Row],
+    key: str,
+    version: str,
+) -> int:
     staging = f"_stage_{table.name}"
     # One staging table per target and transaction: creating one per chunk costs catalog
     # work that dominated large imports. It disappears with the transaction.
@@ -126,15 +176,6 @@ async def _upsert_by_copy(
             )
         )
         staged.add(staging)
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None
-    # Binary COPY takes driver values: asyncpg encodes UUIDs, booleans and aware datetimes
-    # itself, JSON columns need their text (and are mostly empty: only those rows change).
-    for index, name in enumerate(columns):
-        if isinstance(table.c[name].type, JSON):
-            processor = table.c[name].type.bind_processor(connection.dialect)
-            if processor is not None:
-                _encode_column(values, index, processor)
     await raw.copy_records_to_table(staging, records=values, columns=columns)
     quoted = ", ".join(f'"{name}"' for name in columns)
     updates = ", ".join(f'"{name}" = excluded."{name}"' for name in columns if name != key)

@@ -6,7 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
 
 from core.runtime import Runtime
 from request_network.runtime import RequestRuntime
@@ -90,3 +92,34 @@ async def test_records_are_read_by_attribute(request_runtime: RequestRuntime) ->
     assert written == 2
     assert await _emails(request_runtime) == {a: (2, "a2@x"), b: (1, "b1@x")}
     assert stored == overrides
+
+
+async def test_new_and_stored_rows_in_one_call(request_runtime: RequestRuntime) -> None:
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    table: Table = User.__table__  # type: ignore[assignment]
+    async with request_runtime.unit_of_work() as uow:
+        await versioned_upsert(
+            session=uow.session, table=table, rows=[user_row(a, 1, "a1@x"), user_row(b, 3, "b3@x")]
+        )
+    rows = [user_row(a, 2, "a2@x"), user_row(b, 2, "b2@x"), user_row(c, 1, "c1@x")]
+    async with request_runtime.unit_of_work() as uow:
+        written = await versioned_upsert(session=uow.session, table=table, rows=rows)
+    assert written == 2
+    assert await _emails(request_runtime) == {a: (2, "a2@x"), b: (3, "b3@x"), c: (1, "c1@x")}
+
+
+async def test_a_new_row_the_table_refuses_raises_its_integrity_error(
+    request_runtime: RequestRuntime,
+) -> None:
+    a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    table: Table = User.__table__  # type: ignore[assignment]
+    taken = user_row(a, 1, "a1@x")
+    async with request_runtime.unit_of_work() as uow:
+        await versioned_upsert(session=uow.session, table=table, rows=[taken])
+    clash = {**user_row(b, 1, "b1@x"), "username": taken["username"]}
+    with pytest.raises(IntegrityError):
+        async with request_runtime.unit_of_work() as uow:
+            await versioned_upsert(
+                session=uow.session, table=table, rows=[user_row(c, 1, "c1@x"), clash]
+            )
+    assert await _emails(request_runtime) == {a: (1, "a1@x")}
