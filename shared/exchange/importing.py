@@ -82,9 +82,9 @@ def _chunks(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
 async def _apply_records(
     session: AsyncSession, ctx: TransferContext, spec: InboundStream, records: Iterator[Any]
 ) -> ApplyOutcome:
-    """Parse in a thread (CPU and file I/O), apply on the loop, one chunk at a time; the
-    next chunk is read while the database applies this one (it waits on the socket then,
-    and the reading was as long as the applying)."""
+    """Parse in a thread (CPU and file I/O), apply on the loop, one chunk at a time. The
+    next chunk parses while the database applies this one: the loop mostly waits on the
+    socket then, and parsing alone took as long as the applying."""
     outcome = ApplyOutcome()
     chunks = _chunks(records, ctx.chunk_size)
     with bulk_allocations():
@@ -96,17 +96,12 @@ async def _apply_records(
                 if chunk:
                     outcome.merge(await spec.apply(session, chunk))
         finally:
-            await _settled(reading)
+            # A read ahead the apply left behind: the batch closes next, never while a thread
+            # is inside it. Its outcome is dropped, what stopped the apply is the news.
+            await asyncio.wait([reading])
+            if not reading.cancelled():
+                reading.exception()
     return outcome
-
-
-async def _settled(reading: asyncio.Future[Any]) -> None:
-    """Wait for a read ahead the apply left behind: the batch is closed next, never while a
-    thread is still inside it. Its outcome is dropped, what stopped the apply is the news."""
-    if not reading.done():
-        await asyncio.wait([reading])
-    if not reading.cancelled():
-        reading.exception()
 
 
 async def _read(step: Callable[..., T], *args: Any) -> T:
