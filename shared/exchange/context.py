@@ -114,7 +114,7 @@ class TransferContext:
     """Written into every batch's `Schema-Version`; the importer refuses any other."""
     resend_after: timedelta = timedelta(minutes=5)
     heartbeat_every: timedelta = timedelta(minutes=1)
-    chunk_size: int = 2000
+    chunk_size: int = 10_000
     metrics: TransferMetrics | None = None
     audit: AuditHook | None = None
     clock: Callable[[], datetime] = utcnow

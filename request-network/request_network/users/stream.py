@@ -13,9 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import after_commit
 from request_network.api_keys.models import ApiKey
 from request_network.users.models import PasswordChange, Role, User
-from shared.records import PasswordChangeRecord, UsersStreamRecord
+from shared.records import ApiKeyRecord, PasswordChangeRecord, UserRecord, UsersStreamRecord
 from shared.streams import IN_CHUNK, USERS_STREAM, ApplyOutcome, InboundStream, load_changed
-from shared.upsert import versioned_upsert
+from shared.upsert import versioned_upsert_records
+
+_USER_TABLE: Table = User.__table__  # type: ignore[assignment]
+_KEY_TABLE: Table = ApiKey.__table__  # type: ignore[assignment]
+_USER_COLUMNS = tuple(name for name in UserRecord.model_fields if name != "kind")
+_KEY_COLUMNS = tuple(name for name in ApiKeyRecord.model_fields if name != "kind")
+"""Every field of a record is a column of its table, but its `kind`."""
 
 
 def _password_change_record(change: PasswordChange) -> PasswordChangeRecord:
@@ -92,19 +98,21 @@ async def apply_user_records(
     session: AsyncSession, records: Sequence[UsersStreamRecord]
 ) -> ApplyOutcome:
     """Versioned upsert of users and keys; a deactivation or revocation takes effect here."""
-    users: list[dict[str, Any]] = []
-    keys: list[dict[str, Any]] = []
+    users: list[Any] = []
+    keys: list[Any] = []
     for record in records:
-        # The validated fields as they are (no serialisation pass): the hot path of imports.
-        row = dict(record.root.__dict__)
-        kind = row.pop("kind")
-        (users if kind == "user" else keys).append(row)
-    user_table: Table = User.__table__  # type: ignore[assignment]
-    key_table: Table = ApiKey.__table__  # type: ignore[assignment]
-    applied = await versioned_upsert(session=session, table=user_table, rows=users)
-    applied += await versioned_upsert(session=session, table=key_table, rows=keys)
+        root = record.root
+        (users if root.kind == "user" else keys).append(root)
+    # The validated fields as they are, read off the records (no dict, no serialisation
+    # pass): the hot path of imports.
+    applied = await versioned_upsert_records(
+        session=session, table=_USER_TABLE, records=users, columns=_USER_COLUMNS
+    )
+    applied += await versioned_upsert_records(
+        session=session, table=_KEY_TABLE, records=keys, columns=_KEY_COLUMNS
+    )
     if users:
-        await keep_own_password_changes(session, [row["id"] for row in users])
+        await keep_own_password_changes(session, [user.id for user in users])
     return ApplyOutcome(applied=applied)
 
 
