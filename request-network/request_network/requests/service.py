@@ -120,6 +120,7 @@ async def submit(
         request_type=data.request_type,
         parameters=data.parameters,
         profile=profile,
+        parameter_size=size,
     )
     rate = await admit_submission(
         catalog=view,
