@@ -25,6 +25,7 @@ from celery import Celery
 from celery.signals import worker_process_shutdown
 from prometheus_client import CollectorRegistry
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 
 from core.cache import InProcessCache, RedisCache
@@ -108,18 +109,39 @@ class _Waiting:
         self._url = broker_url
         self._prefix = f"airlock:{namespace}:waiting:"
         self._client: tuple[int, Redis] | None = None
+        self._async_client: tuple[int, asyncio.AbstractEventLoop, AsyncRedis] | None = None
 
     def _redis(self) -> Redis:
         if self._client is None or self._client[0] != os.getpid():
             self._client = (os.getpid(), Redis.from_url(self._url, socket_timeout=5))
         return self._client[1]
 
-    def mark(self, job: str) -> bool:
-        """True if nobody marked `job` yet (send it); False when a run already waits."""
+    def _async_redis(self) -> AsyncRedis:
+        # An asyncio client belongs to the loop it connected on (and, like the other, to
+        # this process): another loop gets its own.
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_client[:2] != (os.getpid(), loop):
+            client = AsyncRedis.from_url(self._url, socket_timeout=5)
+            self._async_client = (os.getpid(), loop, client)
+        return self._async_client[2]
+
+    async def mark(self, job: str) -> bool:
+        """True if nobody marked `job` yet (send it); False when a run already waits.
+
+        On the event loop: an enqueue that finds a run waiting (most of them under load)
+        costs one command, not a thread hop."""
         try:
-            return bool(self._redis().set(self._prefix + job, 1, nx=True, ex=WAITING_TTL_SECONDS))
+            marked = await self._async_redis().set(
+                self._prefix + job, 1, nx=True, ex=WAITING_TTL_SECONDS
+            )
         except RedisError:
             return True  # sending once too often beats not sending
+        return bool(marked)
+
+    async def close(self) -> None:
+        client, self._async_client = self._async_client, None
+        if client is not None and client[:2] == (os.getpid(), asyncio.get_running_loop()):
+            await client[2].aclose()
 
     def clear(self, job: str) -> None:
         """No run of `job` waits any more: a worker started it, or it was never sent."""
@@ -288,12 +310,12 @@ class CeleryRunner:
 
     async def enqueue(self, name: str, **kwargs: Any) -> None:
         job = self._registry.get(name)
-        # send_task (and the mark) do blocking broker I/O; keep them off the event loop.
+        if not kwargs and not await self._waiting.mark(job.name):
+            return  # a run waits already, and will see what this one would have
+        # send_task does blocking broker I/O; keep it off the event loop.
         await asyncio.to_thread(self._send, job.name, kwargs, current_request_id())
 
     def _send(self, name: str, kwargs: dict[str, Any], request_id: str | None) -> None:
-        if not kwargs and not self._waiting.mark(name):
-            return
         try:
             self.app.send_task(name, kwargs={**kwargs, "request_id": request_id})
         except Exception:
@@ -316,3 +338,4 @@ class CeleryRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self._waiting.close()

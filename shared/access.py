@@ -55,15 +55,17 @@ def check_access(
     granted: Collection[str],
     request_type: str,
     parameters: Mapping[str, Any],
+    size: int | None = None,
 ) -> None:
     """`Forbidden` (`forbidden.request_type`) unless the profile or a grant opens
     `request_type`; `Invalid` (`invalid.parameters_size`) when the parameters are larger than
-    the profile allows."""
+    the profile allows. `size`: `parameter_bytes(parameters)`, if the caller measured it."""
     if not profile_opens(profile, request_type) and request_type not in granted:
         raise Forbidden(
             f"your profile does not allow {request_type!r}", code="forbidden.request_type"
         )
-    size = parameter_bytes(parameters)
+    if size is None:
+        size = parameter_bytes(parameters)
     limit = profile.max_parameter_bytes if profile is not None else GRANT_ONLY_PARAMETER_BYTES
     if size > limit:
         raise Invalid(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import UnitOfWork, after_commit, create_engine, create_session_factory
 from core.heartbeat import latest_heartbeats, record_heartbeat
 from response_network.operations.models import WorkerHeartbeat
 from tests.conftest import Databases
+from tests.services import run_postgres_cluster
 
 
 @pytest.fixture
@@ -114,3 +117,32 @@ def test_naive_datetimes_are_refused() -> None:
 
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(datetime(2026, 1, 1), None)  # type: ignore[arg-type]
+
+
+async def test_pooled_connections_survive_a_database_restart_between_requests() -> None:
+    # No request runs during the outage, so none fails and invalidates the pool: each pooled
+    # connection is found closed when it is next checked out, not handed out dead.
+    with run_postgres_cluster(crash_safe=True) as cluster:
+        engine = create_engine(cluster.server.url("postgres"))
+        try:
+            await _select_one_on_three_connections(engine)
+            assert engine.pool.checkedin() == 3  # type: ignore[attr-defined]
+
+            # In threads: the event loop runs meanwhile, as it does through a real outage.
+            await asyncio.to_thread(cluster.stop)
+            await asyncio.to_thread(cluster.start)
+
+            assert await _select_one_on_three_connections(engine) == [1, 1, 1]
+        finally:
+            await engine.dispose()
+
+
+async def _select_one_on_three_connections(engine: AsyncEngine) -> list[int]:
+    all_connected = asyncio.Barrier(3)
+
+    async def select_one() -> int:
+        async with engine.connect() as connection:
+            await all_connected.wait()  # so that each holds a connection of its own
+            return int((await connection.execute(text("SELECT 1"))).scalar_one())
+
+    return await asyncio.gather(*(select_one() for _ in range(3)))

@@ -46,11 +46,12 @@ async def admissible_type(
     request_type: str,
     parameters: Mapping[str, Any],
     profile: Profile | None,
+    parameter_size: int | None = None,
 ) -> RequestType:
     """The type `request_type` names, if `user` may submit it with parameters of this size.
 
     `profile`: the user's (`catalog.profile(user.profile)`), which the caller reads once for
-    every check.
+    every check. `parameter_size`: `parameter_bytes(parameters)`, if the caller measured it.
 
     `Invalid` (`invalid.request_type`): no such type, deleted or inactive; `Forbidden`
     (`forbidden.request_type`): the profile and grants do not open it; `Invalid`
@@ -66,7 +67,13 @@ async def admissible_type(
             f"the request type {request_type!r} is not active", code="invalid.request_type"
         )
     granted = (await catalog.grants(user.id)).types
-    check_access(profile=profile, granted=granted, request_type=request_type, parameters=parameters)
+    check_access(
+        profile=profile,
+        granted=granted,
+        request_type=request_type,
+        parameters=parameters,
+        size=parameter_size,
+    )
     return item
 
 

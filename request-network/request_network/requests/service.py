@@ -30,6 +30,7 @@ from request_network.requests.models import (
 from request_network.requests.schemas import RequestCreate
 from request_network.users.models import Role, User
 from shared.access import check_priority
+from shared.changes import insert_new
 from shared.parameters import check_parameters, parameter_bytes
 from shared.platform import monitor
 from shared.platform.monitor import Monitor
@@ -119,6 +120,7 @@ async def submit(
         request_type=data.request_type,
         parameters=data.parameters,
         profile=profile,
+        parameter_size=size,
     )
     rate = await admit_submission(
         catalog=view,
@@ -151,16 +153,14 @@ async def submit(
     )
     event = RequestEvent(request_id=request.id, status=RequestStatus.PENDING, at=now)
     if idempotency_key is None:
-        # Nothing to race for without a key: no savepoint (two round trips of about twelve).
-        session.add_all([request, event])
-        await session.flush()
+        # Nothing to race for without a key: no savepoint (two round trips of six).
+        await insert_new(session, [request, event])
         if jobs is not None:
             after_commit(session, _export_soon(jobs))
         return Submission(request, created=True, rate=rate)
     try:
         async with session.begin_nested():
-            session.add_all([request, event])
-            await session.flush()
+            await insert_new(session, [request, event])
     except IntegrityError:
         # A concurrent submission with the same key committed first: answer as a replay.
         existing = await _by_key(session, owner, idempotency_key) if idempotency_key else None

@@ -9,10 +9,12 @@ import uuid
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy import select
 
 from core.db import utcnow
-from request_network.requests.models import Request, RequestStatus
+from request_network.requests.models import Request, RequestEvent, RequestStatus
 from request_network.runtime import RequestRuntime
+from request_network.transfer.models import ChangeLog
 from request_network.users.models import User
 from tests.request_network.requests.conftest import Headers, Submit
 
@@ -27,6 +29,29 @@ async def test_a_submission_is_stored_pending_with_its_location(
     assert answer.headers["Location"] == f"/requests/{body['id']}"
     assert (body["request_type"], body["priority"], body["status"]) == ("weather", 7, "pending")
     assert (body["owner_id"], body["type_version"]) == (str(alice.id), 1)
+
+
+async def test_a_submission_is_logged_for_export_with_its_pending_event(
+    submit: Submit, alice: User, request_runtime: RequestRuntime
+) -> None:
+    ids = [uuid.UUID((await submit(alice, key=key)).json()["id"]) for key in (None, "k-1")]
+
+    async with request_runtime.unit_of_work() as uow:
+        session = uow.session
+        versions = await session.scalars(select(Request.version).where(Request.id.in_(ids)))
+        events = await session.execute(
+            select(RequestEvent.request_id, RequestEvent.status).where(
+                RequestEvent.request_id.in_(ids)
+            )
+        )
+        logged = await session.execute(
+            select(ChangeLog.stream, ChangeLog.record_type, ChangeLog.record_id).where(
+                ChangeLog.record_id.in_(ids)
+            )
+        )
+    assert sorted(versions.all()) == [1, 1]
+    assert sorted(events.all()) == sorted((i, RequestStatus.PENDING) for i in ids)
+    assert sorted(logged.all()) == sorted(("requests", "request", i) for i in ids)
 
 
 async def test_priority_defaults_to_five_and_stays_within_0_to_9(
