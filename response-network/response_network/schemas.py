@@ -9,6 +9,10 @@ from pydantic import BaseModel, ConfigDict, model_validator
 NO_NUL = r"^[^\x00]*$"
 """Pattern for text query parameters (bodies are checked by `Schema`)."""
 
+NOT_BLANK = r"\S"
+"""Pattern for text that is stripped then must not be empty: the description says so too
+(`minLength` alone would promise that a name of spaces is accepted)."""
+
 
 def storable_text(value: Any) -> Any:
     """Refuse text no database stores faithfully: NUL characters (PostgreSQL rejects them)

@@ -40,7 +40,7 @@ RESPONSE_ROUTES = {
     ("GET", "/admin/users/{user_id}"): ADMIN,
     ("PATCH", "/admin/users/{user_id}"): ADMIN,
     ("POST", "/admin/users/{user_id}/password"): ADMIN,
-    ("DELETE", "/admin/users/{user_id}"): ADMIN,
+    ("POST", "/admin/users/{user_id}/deactivate"): ADMIN,
     ("POST", "/admin/users/{user_id}/api-keys"): ADMIN,
     ("GET", "/admin/users/{user_id}/api-keys"): ADMIN,
     ("DELETE", "/admin/users/{user_id}/api-keys/{key_id}"): ADMIN,

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from core.inputs import DateTime
 from response_network.api_keys.models import ApiKey
-from response_network.schemas import Schema
+from response_network.schemas import NOT_BLANK, Schema
 from shared.scopes import Scope
 
 # Not a key this API ever issued: the secret is visibly a placeholder (`ak_example-...`).
@@ -40,7 +40,10 @@ class ApiKeyCreate(Schema):
         }
     )
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=NOT_BLANK),
+    ]
     scopes: Annotated[list[Scope], Field(min_length=1, max_length=len(Scope))] | None = None
     """What the key may do (an unknown name: 422); left out, everything its owner's role may."""
     expires_at: DateTime | None = None

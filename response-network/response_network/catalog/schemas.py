@@ -11,7 +11,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, model
 
 from core.inputs import JSON_INTEGER, JsonBool
 from response_network.catalog.seed import DEMO_SEARCH
-from response_network.schemas import Schema
+from response_network.schemas import NOT_BLANK, Schema
 from shared.access import DEFAULT_MAX_PRIORITY, HIGHEST_PRIORITY
 from shared.records import Window, WindowLimit
 
@@ -32,7 +32,9 @@ ProfileName = TypeName
 HandlerName = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
 ]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NOT_BLANK)
+]
 Description = Annotated[str, StringConstraints(max_length=4000)]
 BoundedJson = Annotated[dict[str, Any], AfterValidator(_bounded_json)]
 TypeList = Annotated[list[TypeName], Field(max_length=1000)]

@@ -233,7 +233,7 @@ def add_user_pages(console: Console) -> None:
         actor: ConsoleActor,
         uow: UnitOfWorkDep,
     ) -> Response:
-        """Deactivate (`DELETE /admin/users/{id}`) or reactivate (`PATCH` with `active`)."""
+        """Deactivate (`POST /admin/users/{id}/deactivate`) or reactivate (`PATCH`, `active`)."""
         posted = await read_form(request)
         try:
             if posted.get("active") == "true":

@@ -107,10 +107,12 @@ async def reset_password(
     )
 
 
-@admin_router.delete(
-    "/{user_id}",
+# A POST, not a DELETE: the account stays readable (`active: false`) and can be reactivated,
+# which a DELETE would deny (Schemathesis's `use_after_free` holds the API to that).
+@admin_router.post(
+    "/{user_id}/deactivate",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Deactivate (soft delete): the account and its history stay",
+    summary="Deactivate: the account and its history stay; it can no longer authenticate",
     responses={409: {"description": "`conflict.last_admin`: the last active admin stays"}},
 )
 async def deactivate(user: ManagedUser, actor: CurrentActor, uow: UnitOfWorkDep) -> None:

@@ -171,7 +171,7 @@ async def test_unknown_user_is_404_on_every_admin_route(
     answers = [
         await response_client.get(missing, headers=admin_headers),
         await response_client.patch(missing, json={"display_name": "x"}, headers=admin_headers),
-        await response_client.delete(missing, headers=admin_headers),
+        await response_client.post(f"{missing}/deactivate", headers=admin_headers),
         await response_client.post(
             f"{missing}/password", json={"password": "a new long password"}, headers=admin_headers
         ),
@@ -227,12 +227,14 @@ async def test_patch_refuses_null_duplicates_and_removing_the_last_admin(
     demote_self = await response_client.patch(
         f"/admin/users/{admin.id}", json={"role": "user"}, headers=admin_headers
     )
-    delete_self = await response_client.delete(f"/admin/users/{admin.id}", headers=admin_headers)
+    deactivate_self = await response_client.post(
+        f"/admin/users/{admin.id}/deactivate", headers=admin_headers
+    )
 
     assert null_email.status_code == 422
     assert (taken.status_code, taken.json()["code"]) == (409, "conflict.email")
     assert (demote_self.status_code, demote_self.json()["code"]) == (409, "conflict.last_admin")
-    assert delete_self.status_code == 409
+    assert deactivate_self.status_code == 409
     assert (await reload_user_role(response_client, admin_headers, admin.id)) == "admin"
 
 
@@ -273,8 +275,9 @@ async def test_deactivate_is_soft_idempotent_and_audited_once(
 ) -> None:
     user = await make_user("leo")
 
-    first = await response_client.delete(f"/admin/users/{user.id}", headers=admin_headers)
-    second = await response_client.delete(f"/admin/users/{user.id}", headers=admin_headers)
+    url = f"/admin/users/{user.id}/deactivate"
+    first = await response_client.post(url, headers=admin_headers)
+    second = await response_client.post(url, headers=admin_headers)
 
     assert (first.status_code, second.status_code) == (204, 204)
     shown = (await response_client.get(f"/admin/users/{user.id}", headers=admin_headers)).json()
