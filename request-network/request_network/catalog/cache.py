@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -87,27 +87,31 @@ class CatalogView:
         self._session = session
         self._entries = entries
 
-    async def profile(self, name: str) -> Profile | None:
-        key = ("profile", name)
+    async def _kept(self, key: tuple[str, Any], load: Callable[[], Awaitable[Any]]) -> Any:
         if key not in self._entries:
+            self._entries[key] = await load()
+        return self._entries[key]
+
+    async def profile(self, name: str) -> Profile | None:
+        async def load() -> Profile | None:
             row = await load_profile(self._session, name)
-            self._entries[key] = None if row is None else _snapshot(row, _PROFILE_COLUMNS)
-        found: Profile | None = self._entries[key]
+            return None if row is None else _snapshot(row, _PROFILE_COLUMNS)
+
+        found: Profile | None = await self._kept(("profile", name), load)
         return found
 
     async def request_type(self, name: str) -> RequestType | None:
-        key = ("type", name)
-        if key not in self._entries:
+        async def load() -> RequestType | None:
             row = await load_request_type(self._session, name)
-            self._entries[key] = None if row is None else _snapshot(row, _TYPE_COLUMNS)
-        found: RequestType | None = self._entries[key]
+            return None if row is None else _snapshot(row, _TYPE_COLUMNS)
+
+        found: RequestType | None = await self._kept(("type", name), load)
         return found
 
     async def grants(self, user_id: uuid.UUID) -> GrantedTypes:
-        key = ("grants", user_id)
-        if key not in self._entries:
-            self._entries[key] = await load_grants(self._session, user_id)
-        found: GrantedTypes = self._entries[key]
+        found: GrantedTypes = await self._kept(
+            ("grants", user_id), lambda: load_grants(self._session, user_id)
+        )
         return found
 
 
