@@ -258,11 +258,17 @@ class LoginThrottle:
         attempt = await self._cache.incr(pair, ttl=policy.window)
         if attempt < policy.max_failures:
             return None
-        # Past the free tries one try at a time: it takes the pair's turn for a doubling delay,
-        # and the count now outlives that turn by the window, so persistence reaches the cap.
-        delay = policy.delay_after(attempt)
+        # Past the free tries one try at a time: it takes the pair's turn for a delay doubling
+        # with each turn taken before (not with its own count: in a race a try counted later
+        # may reach the turn first). Count and turns outlive the turn by the window, so
+        # persistence reaches the cap.
+        turns = f"{pair}:turns"
+        taken = int(await self._cache.peek(turns) or 0)
+        delay = policy.delay_after(policy.max_failures + taken)
         if await self._cache.add(turn, b"1", ttl=delay):
-            # Only the expiry moves: racing tries counted since must still refund their own.
+            # Only expiries move: racing tries counted since must still refund their own.
+            await self._cache.incr(turns, ttl=policy.window + delay)
+            await self._cache.expire(turns, ttl=policy.window + delay)
             await self._cache.expire(pair, ttl=policy.window + delay)
             return None
         await self._refund(pair, address_key)  # lost the race for the turn: never tried
@@ -279,7 +285,7 @@ class LoginThrottle:
         """Forget the pair's failures and waits; the address count drops this try only (a
         good password for one account must not unlock guessing at others from there)."""
         pair, address_key = self._keys(username=username, address=address)
-        await self._cache.delete(pair, f"{pair}:turn")
+        await self._cache.delete(pair, f"{pair}:turn", f"{pair}:turns")
         await self._refund(None, address_key)
 
     async def forget(self, *, username: str) -> None:

@@ -173,6 +173,36 @@ async def test_racing_tries_leave_the_count_exact_for_the_tries_after_them() -> 
     assert await throttle.admit(username="alice", address=None) == 1
 
 
+class LastCountedBidsFirst(InProcessCache):
+    """Holds every bid for the turn until `bids` are waiting, then lets them in latest-counted
+    first: the race in which a try counted later reaches the turn before the earlier ones."""
+
+    def __init__(self, namespace: str, *, bids: int) -> None:
+        super().__init__(namespace)
+        self._bids = bids
+        self._waiting: list[asyncio.Future[None]] = []
+
+    async def add(self, key: str, value: bytes, *, ttl: float) -> bool:
+        bid = asyncio.get_running_loop().create_future()
+        self._waiting.append(bid)
+        if len(self._waiting) == self._bids:
+            for waiting in reversed(self._waiting):
+                waiting.set_result(None)
+        await bid
+        return await super().add(key, value, ttl=ttl)
+
+
+async def test_the_first_turn_waits_the_base_delay_whichever_racing_try_takes_it() -> None:
+    # Ten tries with three free: tries 3 to 10 bid for the turn and the 10th gets it.
+    cache = LastCountedBidsFirst("t", bids=8)
+    throttle = LoginThrottle(cache, ThrottlePolicy(max_failures=3, delay=60, max_delay=900))
+    tries = await asyncio.gather(
+        *(throttle.admit(username="alice", address=None) for _ in range(10))
+    )
+    assert tries == [None, None] + [60] * 7 + [None]
+    assert await throttle.admit(username="alice", address=None) == 60
+
+
 async def test_a_waiting_pair_is_remembered_past_the_window_so_its_waits_keep_growing() -> None:
     policy = ThrottlePolicy(max_failures=2, delay=0.3, window=0.2)
     throttle = LoginThrottle(InProcessCache("t"), policy)

@@ -110,9 +110,8 @@ async def test_racing_wrong_passwords_are_counted_exactly(
     assert Counter(answer.status_code for answer in answers) == {401: 5, 429: 15}
     assert len(await audit_events(response_runtime, "auth.login")) == 5
     assert after.status_code == 429
-    # The fifth try's turn is 60 s; in a race a try holding a later count (6) may take the
-    # turn first while the fifth refunds, so the first wait may be one doubling longer.
-    assert 0 < int(after.headers["retry-after"]) <= 120
+    # The first turn is 60 s, whichever racing try took it.
+    assert 0 < int(after.headers["retry-after"]) <= 60
 
 
 async def test_an_address_trying_many_usernames_is_refused_until_its_window_ends(
