@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import os
 import threading
 from collections.abc import Awaitable, Callable
@@ -30,7 +29,7 @@ from redis.exceptions import RedisError
 
 from core.cache import InProcessCache, RedisCache
 from core.job_runs import JobRun, record_job_run
-from core.jobs import GivenUp, GivenUpHook, Job, JobRegistry, run_job, watch_directory
+from core.jobs import DirectoryWatches, GivenUp, GivenUpHook, Job, JobRegistry, run_job
 from core.logging import bind_request_id, current_request_id
 from core.metrics import JobMetrics, metrics_for
 from core.outages import DEFAULT_BACKOFF, OUTAGE_RETRIES, Backoff, is_outage
@@ -302,7 +301,7 @@ class CeleryRunner:
         self._runtime = runtime
         self._watch = watch and runtime is not None
         self._waiting = _Waiting(str(app.conf.broker_url), registry.namespace)
-        self._tasks: list[asyncio.Task[None]] = []
+        self._watches = DirectoryWatches()
 
     @property
     def queue(self) -> str:
@@ -324,18 +323,9 @@ class CeleryRunner:
             raise
 
     async def start(self) -> None:
-        if not self._watch:
-            return
-        for watch in self._registry.watches:
-            directory = watch.directory(self._runtime)
-            task = watch_directory(directory, functools.partial(self.enqueue, watch.job))
-            self._tasks.append(asyncio.create_task(task, name=f"watch-{watch.job}"))
+        if self._watch:
+            self._watches.start(self._registry, self._runtime, self.enqueue)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        await self._watches.stop()
         await self._waiting.close()

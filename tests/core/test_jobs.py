@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from redis import Redis as SyncRedis
 
 from core.celery_jobs import CeleryOptions, CeleryRunner, create_celery_app
-from core.jobs import GivenUp, InProcessRunner, JobRegistry
+from core.jobs import GivenUp, InProcessRunner, JobRegistry, watch_directory
 from core.logging import bind_request_id
 from core.outages import Backoff
 from tests import waiting
@@ -105,12 +106,28 @@ async def test_a_watched_directory_triggers_its_job_at_once(tmp_path: Path) -> N
     registry.on_new_files("on_arrival", lambda runtime: runtime)
     runner = InProcessRunner(registry, tmp_path)
     await runner.start()
-    await asyncio.sleep(0.2)  # the watch is set up
+    await asyncio.sleep(0)  # the watch is in place once its task first runs
     (tmp_path / "batch.tar").write_bytes(b"x")
     try:
         await asyncio.wait_for(seen.wait(), timeout=1.0)
     finally:
         await runner.stop()
+
+
+async def test_a_watch_ends_on_its_stop_event_without_being_cancelled(tmp_path: Path) -> None:
+    stop, arrivals = threading.Event(), asyncio.Queue[None]()
+
+    async def arrived() -> None:
+        arrivals.put_nowait(None)
+
+    watch = asyncio.create_task(watch_directory(tmp_path, arrived, stop))
+    await asyncio.sleep(0)  # the watch is in place once its task first runs
+    (tmp_path / "batch.tar").write_bytes(b"x")
+    await asyncio.wait_for(arrivals.get(), timeout=5)
+
+    stop.set()
+    await asyncio.wait_for(asyncio.shield(watch), timeout=5)  # shielded: never cancelled
+    assert watch.done()
 
 
 async def test_a_burst_of_enqueues_while_a_run_waits_makes_one_run() -> None:
