@@ -39,7 +39,7 @@ ConsoleActor = Annotated[Actor, Depends(identity.actor)]
 
 
 def build_console() -> Console:
-    """A new console (one per app: its routes are registered on its own router)."""
+    """A new console, its pages not yet declared (`console.install` declares them once)."""
     return Console(
         title="Airlock responses",
         templates=Path(__file__).parent / "templates",
