@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Awaitable, Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
@@ -71,13 +72,20 @@ def _third_party(
     return handlers
 
 
+@functools.cache
+def installed_plugins() -> tuple[EntryPoint, ...]:
+    """The `airlock.handlers` entry points, read once per process: reading them scans every
+    installed distribution's metadata, and a plug-in installed later needs a restart anyway."""
+    return tuple(entry_points(group=ENTRY_POINT_GROUP))
+
+
 def build_handler_registry(
     settings: ResponseSettings, *, plugins: Iterable[EntryPoint] | None = None
 ) -> HandlerRegistry:
     """Built-ins first (a plug-in cannot replace them), then the `airlock.handlers` entry
     points (`plugins` stands in for the installed ones in tests)."""
     builtin: list[Handler] = [cls(settings) for cls in BUILTIN]
-    found = entry_points(group=ENTRY_POINT_GROUP) if plugins is None else plugins
+    found = installed_plugins() if plugins is None else plugins
     extra = _third_party(settings, found, {handler.name for handler in builtin})
     return HandlerRegistry([*builtin, *extra])
 
