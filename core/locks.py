@@ -184,10 +184,14 @@ class RedisLocks:
             yield hold
         finally:
             renewal.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewal
-            with contextlib.suppress(LockError):
-                await lock.release()
+            # `wait`, not `suppress(CancelledError): await`: that would also swallow a cancel
+            # of this task arriving meanwhile, and a cancelled job would then run on (a
+            # runner's stop() once never returned).
+            try:
+                await asyncio.wait([renewal])
+            finally:
+                with contextlib.suppress(LockError):
+                    await lock.release()
 
     async def held_since(self, name: str) -> datetime | None:
         token = await self._redis.get(self._prefix + name)

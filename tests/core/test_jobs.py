@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import threading
 import time
 from pathlib import Path
 
 import pytest
+import structlog
 from celery import Celery
 from prometheus_client import CollectorRegistry
 from redis import Redis as SyncRedis
 
+from core import jobs
 from core.celery_jobs import CeleryOptions, CeleryRunner, create_celery_app
 from core.jobs import GivenUp, InProcessRunner, JobRegistry, watch_directory
 from core.logging import bind_request_id
@@ -128,6 +131,45 @@ async def test_a_watch_ends_on_its_stop_event_without_being_cancelled(tmp_path: 
     stop.set()
     await asyncio.wait_for(asyncio.shield(watch), timeout=5)  # shielded: never cancelled
     assert watch.done()
+
+
+async def test_stop_leaves_a_task_that_will_not_end_and_says_where_it_waits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = JobRegistry("t")
+    started, release, finished = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    @registry.job("stubborn")
+    async def stubborn(runtime: object) -> None:
+        started.set()
+        while not release.is_set():
+            with contextlib.suppress(asyncio.CancelledError):  # what a bug would do
+                await release.wait()
+        finished.set()
+
+    monkeypatch.setattr(jobs, "STOP_GRACE_SECONDS", 0.2)
+    runner = InProcessRunner(registry, object(), schedule=False)
+    await runner.start()
+    await runner.enqueue("stubborn")
+    await asyncio.wait_for(started.wait(), timeout=5)
+    with structlog.testing.capture_logs() as logs:
+        await asyncio.wait_for(runner.stop(), timeout=5)
+    (stuck,) = [entry for entry in logs if entry["event"] == "job_task_did_not_stop"]
+    assert stuck["task"] == "jobs-consumer"
+    assert [step.split()[-1] for step in stuck["waiting_at"].split(" > ")[:4]] == [
+        "_consume",
+        "run_job",
+        "stubborn",
+        "wait",
+    ]
+
+    # The task left behind, ended here: it swallowed the one cancel it was sent.
+    release.set()
+    await asyncio.wait_for(finished.wait(), timeout=5)
+    (consumer,) = [task for task in asyncio.all_tasks() if task.get_name() == "jobs-consumer"]
+    consumer.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await consumer
 
 
 async def test_a_burst_of_enqueues_while_a_run_waits_makes_one_run() -> None:

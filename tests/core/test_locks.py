@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -81,3 +82,29 @@ async def test_a_holder_learns_before_committing_that_its_lock_was_lost(redis: R
             with pytest.raises(LockLost):
                 await hold.ensure()
             await other.ensure()
+
+
+async def test_a_holder_cancelled_while_it_lets_go_stays_cancelled_and_lets_go(
+    redis: Redis,
+) -> None:
+    locks = RedisLocks(redis, "test", ttl=TTL)
+    inside, leave = asyncio.Event(), asyncio.Event()
+    went_on = False
+
+    async def holder() -> None:
+        nonlocal went_on
+        async with locks.hold("import-users"):
+            inside.set()
+            await leave.wait()
+        went_on = True  # what a job would do next: must not run once it was cancelled
+
+    task = asyncio.create_task(holder())
+    await inside.wait()
+    leave.set()
+    await asyncio.sleep(0)  # the holder leaves the block and waits for its renewal to stop
+    task.cancel()
+    await asyncio.wait([task])
+
+    assert task.cancelled()
+    assert not went_on
+    assert await redis.get("test:lock:import-users") is None  # released all the same
