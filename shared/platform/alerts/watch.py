@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from core.cache import Cache
 from core.db import utcnow
+from core.jobs import stop_tasks
 from shared.exchange.context import TransferContext
 from shared.platform.alerts.flows import LAST_EVALUATED_KEY, evaluate_alerts_when_due
 from shared.platform.alerts.models import AlertTables
@@ -63,7 +64,6 @@ def watch_lifespan(
         try:
             yield
         finally:
-            task.cancel()
-            await asyncio.wait([task])  # a cancel of the lifespan itself still propagates
+            await stop_tasks([task])
 
     return lifespan
