@@ -23,6 +23,7 @@ from typing import Protocol
 
 import structlog
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
 
 from core.cache import UNREACHABLE
 from core.errors import UNAVAILABLE_RETRY_AFTER, Unavailable
@@ -279,19 +280,19 @@ def _count(log: list[int], window: Window, now: int) -> _Count:
 # Redis -----------------------------------------------------------------------------------
 
 # KEYS: the subject's index (a set of its log keys), then one log (sorted set) per group.
-# ARGV: 0 to read, 1 to count, 2 to count and trim; a member; then per window three numbers,
-# packed as little-endian 64-bit integers in one argument: its log (1-based among the logs),
-# seconds and hard limit. Returns, packed the same way: now, 1 if it counted (else 0), then
+# ARGV: a member, then numbers packed as little-endian 64-bit integers in one argument: per
+# window its log (1-based among the logs), seconds and hard limit, then the mode (0 to read, 1
+# to count, 2 to count and trim). Returns, packed the same way: now, 1 if it counted (else 0), then
 # per window: used, oldest, frees_room_at (the entry whose expiry makes room; -1 for none;
 # oldest -2: not read). Every `redis.call` costs a microsecond or two of the server's single
 # thread, so each window is one ZCOUNT and each log one ZADD and PEXPIRE.
 _SCRIPT = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local mode = ARGV[1]
-local counted = mode ~= '0'
-local spec = {struct.unpack('<' .. string.rep('i8', #ARGV[3] / 8), ARGV[3])}
-local n = (#spec - 1) / 3
+local spec = {struct.unpack('<' .. string.rep('i8', #ARGV[2] / 8), ARGV[2])}
+local n = (#spec - 2) / 3
+local mode = spec[#spec - 1]
+local counted = mode ~= 0
 local logs, hards, used, since = {}, {}, {}, {}
 local longest, fresh = {}, {}
 for i = 1, n do
@@ -304,7 +305,7 @@ for i = 1, n do
   -- A log empty over its longest window may be new: listed in the index if it counts.
   if (longest[log] or 0) < span then longest[log], fresh[log] = span, c == 0 end
 end
-if mode == '2' then
+if mode == 2 then
   for log, span in pairs(longest) do
     redis.call('ZREMRANGEBYSCORE', log, '-inf', now - span)
   end
@@ -315,7 +316,7 @@ if counted then
   out[2] = 1
   local keep = 0
   for log, span in pairs(longest) do
-    redis.call('ZADD', log, now, ARGV[2])
+    redis.call('ZADD', log, now, ARGV[1])
     redis.call('PEXPIRE', log, span)
     if span > keep then keep = span end
     if fresh[log] then
@@ -372,8 +373,11 @@ class RedisStorage:
 
     def __init__(self, redis: Redis, namespace: str) -> None:
         self._prefix = f"{namespace}:ratelimit:"
-        # Registered once: each call is an EVALSHA (redis-py loads the script when missing).
+        self._redis = redis
+        # The check's EVALSHA is sent by hand: redis-py's script object costs a tenth of a
+        # check's time around the same command. It is loaded again when the server lost it.
         self._check = redis.register_script(_SCRIPT)
+        self._evalsha = ("EVALSHA", self._check.sha)
         self._forget = redis.register_script(_FORGET)
         # Members only need to be unique per log: a random prefix per process and a counter.
         self._member_prefix = secrets.token_hex(6)
@@ -388,7 +392,7 @@ class RedisStorage:
     ) -> tuple[int, bool, list[_Count]]:
         # Counts ignore entries older than their window: trimming them is for memory only,
         # so one check in _TRIM_EVERY does it.
-        mode = "0" if not count else "2" if next(self._trims) == 0 else "1"
+        mode = 0 if not count else 2 if next(self._trims) == 0 else 1
         spec: list[int] = []
         logs: dict[str | None, int] = {}
         for w in windows:
@@ -396,9 +400,16 @@ class RedisStorage:
         # One packed argument, not one per number: redis-py encodes each argument on its own,
         # which cost more than the script's work for eight windows.
         member = f"{self._member_prefix}{next(self._sequence)}"
-        args: list[str | bytes] = [mode, member, struct.pack(f"<{len(spec)}q", *spec)]
+        spec.append(mode)
+        args: list[str | bytes] = [member, struct.pack(f"<{len(spec)}q", *spec)]
         keys = [f"{self._prefix}{subject}", *(self._log_key(subject, g) for g in logs)]
-        reply = await self._check(keys=keys, args=args)
+        try:
+            reply = await self._redis.execute_command(  # type: ignore[no-untyped-call]
+                *self._evalsha, len(keys), *keys, *args
+            )
+        except NoScriptError:
+            # A restarted or flushed server: the script object loads it and runs it.
+            reply = await self._check(keys=keys, args=args)
         found = struct.unpack(f"<{len(reply) // 8}q", reply)
         counts = [
             (used, None if oldest < 0 else oldest, None if room < 0 else room, oldest != -2)

@@ -142,3 +142,17 @@ async def test_on_redis_a_reset_finds_every_log_and_leaves_no_key(redis_url: str
     assert all(0 < ttl <= index_ttl for ttl in log_ttls)  # the index outlives its logs
     assert [key async for key in redis.scan_iter("reset:ratelimit:*")] == []
     await redis.aclose()
+
+
+async def test_on_redis_a_server_that_lost_the_script_still_counts(redis_url: str) -> None:
+    # A restarted or flushed Redis forgets loaded scripts: the check loads it again.
+    redis = Redis.from_url(redis_url)
+    limiter = build_rate_limiter(namespace="flushed", redis=redis)
+    assert (await limiter.hit("kim", [MINUTE])).allowed
+    await redis.script_flush()
+
+    again = await limiter.hit("kim", [MINUTE])
+
+    assert again.allowed
+    assert [u.used for u in again.usage] == [2]
+    await redis.aclose()
