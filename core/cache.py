@@ -8,10 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import hiredis
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import DataError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.typing import EncodableT
 
 from core.tally import Tally
 
@@ -397,7 +400,43 @@ class RedisCache:
         await self.redis.aclose()
 
 
+class _HiredisPacking:
+    """Commands packed by hiredis, as redis-py's synchronous client does when it is installed.
+
+    The asyncio client packs them in Python: 11 us for the rate limiter's eight-argument
+    `EVALSHA`, 2.8 us for a `GET`, against 1.8 us and 0.5 us here, on every command the API
+    sends. Mixed into whichever connection class the URL chose (TCP, TLS, Unix socket).
+    """
+
+    def pack_command(self, *args: EncodableT) -> list[bytes]:
+        command = args[0]
+        # As redis-py does: a command of several words ('CONFIG GET') is sent word by word.
+        if isinstance(command, str):
+            args = (*command.encode().split(), *args[1:])
+        elif isinstance(command, bytes) and b" " in command:
+            args = (*command.split(), *args[1:])
+        try:
+            # The stub types a one-item tuple; any number of items is what it takes.
+            return [hiredis.pack_command(args)]  # type: ignore[arg-type]
+        except TypeError as exc:  # None, a bool, an object: what redis-py's encoder refuses
+            raise DataError(str(exc)) from exc
+
+
+_PACKING: dict[type[AbstractConnection], type[AbstractConnection]] = {}
+
+
+def _hiredis_packing(base: type[AbstractConnection]) -> type[AbstractConnection]:
+    if base not in _PACKING:
+        _PACKING[base] = type(f"Hiredis{base.__name__}", (_HiredisPacking, base), {})
+    return _PACKING[base]
+
+
 def connect_redis(url: str) -> Redis:
-    return Redis.from_url(  # type: ignore[no-any-return]
+    """The client the API processes share (cache, rate limits, revocations)."""
+    client: Redis = Redis.from_url(
         url, socket_connect_timeout=5, socket_timeout=10, health_check_interval=30
     )
+    # Swapped before the pool opens its first connection; the URL chose the class.
+    pool = client.connection_pool
+    pool.connection_class = _hiredis_packing(pool.connection_class)
+    return client

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
+from redis.exceptions import DataError
 
-from core.cache import Cache, InProcessCache, RedisCache
+from core.cache import Cache, InProcessCache, RedisCache, connect_redis
 from core.locks import FileLocks, Locks, RedisLocks
 
 
@@ -17,7 +19,7 @@ from core.locks import FileLocks, Locks, RedisLocks
 async def cache(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Cache]:
     backend: Cache
     if request.param == "redis":
-        backend = RedisCache(Redis.from_url(redis_url), "test")
+        backend = RedisCache(connect_redis(redis_url), "test")
     else:
         backend = InProcessCache("test")
     yield backend
@@ -204,3 +206,48 @@ async def test_peek_is_not_counted_and_stats_count_keys_under_a_prefix(cache: Ca
 
     assert (everything.hits, everything.misses, everything.keys) == (0, 0, 3)
     assert answers.keys == 2
+
+
+async def test_the_shared_client_sends_every_kind_of_argument_as_redis_py_would(
+    redis_url: str,
+) -> None:
+    # connect_redis packs commands with hiredis: the values must arrive as redis-py's own
+    # packing sends them, and what redis-py refuses is still refused, before anything is sent.
+    client, plain = connect_redis(redis_url), Redis.from_url(redis_url)
+    values: list[str | bytes | int | float] = [
+        "é ü",
+        b"\x00\xff raw",
+        12,
+        -3,
+        0.1 + 0.2,
+        "x" * 70_000,
+    ]
+    for index, value in enumerate(values):
+        await client.set(f"pack:{index}", value)
+    assert await plain.mget([f"pack:{index}" for index in range(len(values))]) == [
+        "é ü".encode(),
+        b"\x00\xff raw",
+        b"12",
+        b"-3",
+        b"0.30000000000000004",
+        b"x" * 70_000,
+    ]
+    assert await client.config_get("maxmemory-policy")  # a command of two words
+    for refused in (None, True, object()):
+        with pytest.raises(DataError):
+            await client.set("pack:refused", refused)  # type: ignore[arg-type]
+    assert await plain.exists("pack:refused") == 0
+    await client.aclose()
+    await plain.aclose()
+
+
+def test_the_shared_client_keeps_tls_and_unix_sockets_while_packing_with_hiredis() -> None:
+    # The packing is mixed into the class the URL chose: a rediss:// URL must stay TLS.
+    for url, base in (
+        ("rediss://localhost:1", SSLConnection),
+        ("unix:///tmp/none.sock", UnixDomainSocketConnection),
+        ("redis://localhost:1", Connection),
+    ):
+        connection_class = connect_redis(url).connection_pool.connection_class
+        assert issubclass(connection_class, base)
+        assert connection_class.pack_command.__qualname__.startswith("_HiredisPacking")
