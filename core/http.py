@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.cache import read_ahead_scope
 from core.errors import UNAVAILABLE_RETRY_AFTER, AirlockError, RateLimited
 from core.logging import request_log_context
 from core.metrics import HttpMetrics, RateLimitMetrics, metrics_for
@@ -204,7 +205,11 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        with request_log_context(request_id), structlog.contextvars.bound_contextvars():
+        with (
+            request_log_context(request_id),
+            structlog.contextvars.bound_contextvars(),
+            read_ahead_scope(),
+        ):
             try:
                 refusal, replay = await self._check_body(headers, receive)
                 if refusal is not None:

@@ -93,6 +93,7 @@ async def open_submission(request: HttpRequest) -> AsyncIterator[tuple[UnitOfWor
     functions: the submission route's. FastAPI solves each dependency (and theirs) on every
     call, and on this route the tree of them cost a tenth of a submission."""
     runtime: RequestRuntime = request.app.state.runtime
+    runtime.catalog.read_ahead()
     async with runtime.unit_of_work() as uow:
         yield uow, await request_user(request, uow.session, scope=Scope.REQUESTS_WRITE)
 

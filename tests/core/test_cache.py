@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
 from redis.exceptions import DataError
 
-from core.cache import Cache, InProcessCache, RedisCache, connect_redis
+from core.cache import Cache, InProcessCache, RedisCache, connect_redis, read_ahead_scope
 from core.locks import FileLocks, Locks, RedisLocks
 
 
@@ -251,3 +251,38 @@ def test_the_shared_client_keeps_tls_and_unix_sockets_while_packing_with_hiredis
         connection_class = connect_redis(url).connection_pool.connection_class
         assert issubclass(connection_class, base)
         assert connection_class.pack_command.__qualname__.startswith("_HiredisPacking")
+
+
+async def test_a_key_read_ahead_arrives_with_the_requests_next_read_and_is_served_once(
+    redis_url: str,
+) -> None:
+    cache, other = RedisCache(connect_redis(redis_url), "ahead"), Redis.from_url(redis_url)
+    await cache.set("token", b"t")
+    await cache.set("answer", b"old")
+    with read_ahead_scope():
+        cache.read_ahead("answer")
+        assert await cache.peek("token") == b"t"  # one MGET: the answer came with it
+        await other.set("ahead:answer", b"new")
+        assert await cache.get("answer") == b"old"  # as of that round trip, none of its own
+        assert await cache.get("answer") == b"new"  # served once: then read afresh
+    await cache.close()
+    await other.aclose()
+
+
+async def test_a_write_or_the_end_of_the_request_drops_what_was_read_ahead(
+    redis_url: str,
+) -> None:
+    cache, other = RedisCache(connect_redis(redis_url), "dropped"), Redis.from_url(redis_url)
+    await cache.set("answer", b"old")
+    with read_ahead_scope():
+        cache.read_ahead("answer")
+        await cache.peek("token")
+        await other.set("dropped:answer", b"new")
+        await cache.set("elsewhere", b"x")  # the request's own write may change what it read
+        assert await cache.get("answer") == b"new"
+    cache.read_ahead("answer")  # outside a request: nothing is read ahead
+    await cache.peek("token")
+    await other.set("dropped:answer", b"newer")
+    assert await cache.get("answer") == b"newer"
+    await cache.close()
+    await other.aclose()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,23 @@ from tests.request_network.replica import insert_user
 PASSWORD = "correct horse battery staple"
 
 ReplicaUserFactory = Callable[..., Awaitable[User]]
+
+
+@contextlib.contextmanager
+def redis_commands(runtime: RequestRuntime, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The commands the runtime's Redis client sends inside the block, each a round trip
+    (the real server answers them: counted on the way, not faked)."""
+    client = runtime.cache.redis  # type: ignore[attr-defined]
+    sent: list[str] = []
+    send = client.execute_command
+
+    async def counted(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return await send(*args, **options)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(client, "execute_command", counted)
+        yield sent
 
 
 @pytest.fixture(scope="session")

@@ -131,6 +131,12 @@ class CatalogCache:
         self._entries: dict[tuple[str, Any], Any] = {}
         self._expires = 0.0
 
+    def read_ahead(self) -> None:
+        """Read the generation in the round trip of the request's next cache read (the
+        token's revocation, on Redis): the `view` after it needs none of its own."""
+        if self.seconds > 0:
+            self._cache.read_ahead(GENERATION_KEY)
+
     async def view(self, session: AsyncSession) -> CatalogView:
         """The catalog for one submission: one read of the generation, then what is kept."""
         if self.seconds <= 0:

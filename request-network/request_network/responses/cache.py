@@ -118,6 +118,11 @@ class ResponseCache:
         self.metrics = metrics
         self._flights: dict[uuid.UUID, asyncio.Future[_Flight]] = {}
 
+    def read_ahead(self, request_id: uuid.UUID) -> None:
+        """Read the entry in the round trip of the request's next cache read (the token's
+        revocation, on Redis): the `lookup` after it needs none of its own."""
+        self._cache.read_ahead(answer_key(request_id))
+
     async def lookup(self, request_id: uuid.UUID) -> CachedAnswer | None:
         """The cached entry; None on a miss, and while the cache is unreachable (the reader
         then loads from the database, which answers every read until the cache is back)."""

@@ -35,6 +35,7 @@ async def read_response(request_id: Uuid, request: HttpRequest) -> Response:
     # and here they cost more than the cached read itself (bench/bench_response_cache.py).
     # It does what `CurrentUser` and `UnitOfWorkDep` do, through the same functions.
     runtime: RequestRuntime = request.app.state.runtime
+    runtime.response_cache.read_ahead(request_id)
     async with runtime.unit_of_work() as uow:
         user = await request_user(request, uow.session, scope=Scope.REQUESTS_READ)
         served = await service.read_answer(

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from core.db import utcnow
@@ -16,6 +17,7 @@ from request_network.requests.models import Request, RequestEvent, RequestStatus
 from request_network.runtime import RequestRuntime
 from request_network.transfer.models import ChangeLog
 from request_network.users.models import User
+from tests.request_network.conftest import redis_commands
 from tests.request_network.requests.conftest import Headers, Submit
 
 
@@ -29,6 +31,20 @@ async def test_a_submission_is_stored_pending_with_its_location(
     assert answer.headers["Location"] == f"/requests/{body['id']}"
     assert (body["request_type"], body["priority"], body["status"]) == ("weather", 7, "pending")
     assert (body["owner_id"], body["type_version"]) == (str(alice.id), 1)
+
+
+@pytest.mark.parametrize("backend", ["production"])
+async def test_on_redis_a_submission_reads_its_token_and_the_catalog_in_one_round_trip(
+    submit: Submit, alice: User, request_runtime: RequestRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The revocation and the catalog's generation in one MGET, then the rate-limit script.
+    assert (await submit(alice)).status_code == 201
+
+    with redis_commands(request_runtime, monkeypatch) as sent:
+        again = await submit(alice)
+
+    assert again.status_code == 201, again.text
+    assert sent == ["MGET", "EVALSHA"]
 
 
 async def test_a_submission_is_logged_for_export_with_its_pending_event(

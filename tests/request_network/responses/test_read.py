@@ -14,6 +14,7 @@ from request_network.responses.service import Snapshot, load_snapshot
 from request_network.responses.stream import apply_response_records
 from request_network.runtime import RequestRuntime
 from request_network.users.models import User
+from tests.request_network.conftest import redis_commands
 from tests.request_network.replica import insert_api_key
 from tests.request_network.responses.conftest import (
     ApplyResponses,
@@ -67,6 +68,29 @@ async def test_the_first_read_misses_the_next_hits_without_the_database(
     # Authentication is all the hit costs the database.
     assert len(hit_statements) == len(auth_statements)
     assert loads(request_runtime) == 1
+
+
+@pytest.mark.parametrize("backend", ["production"])
+async def test_on_redis_a_hit_read_with_a_token_is_one_round_trip(
+    request_runtime: RequestRuntime,
+    alice: User,
+    admin: User,
+    apply_responses: ApplyResponses,
+    request_client: httpx.AsyncClient,
+    auth: Callable[[User], Headers],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The token's revocation and the answer are read together: one MGET, not two GETs.
+    request_id = await insert_request(request_runtime, alice)
+    await apply_responses(response(request_id, body={"temperature": 21}))
+    url = f"/requests/{request_id}/response"
+    first = await request_client.get(url, headers=auth(admin))
+
+    with redis_commands(request_runtime, monkeypatch) as sent:
+        hit = await request_client.get(url, headers=auth(admin))
+
+    assert (hit.headers["X-Cache"], hit.content) == ("hit", first.content)
+    assert sent == ["MGET"]
 
 
 async def test_the_owners_first_read_delivers_once_an_admins_read_does_not(
