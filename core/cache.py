@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -473,12 +474,34 @@ class RedisCache:
 
 
 class _HiredisPacking:
-    """Commands packed by hiredis, as redis-py's synchronous client does when it is installed.
+    """Commands packed by hiredis, as redis-py's synchronous client does when it is installed,
+    and a checkout that looks at what was read instead of waiting a loop turn for more.
 
     The asyncio client packs them in Python: 11 us for the rate limiter's eight-argument
     `EVALSHA`, 2.8 us for a `GET`, against 1.8 us and 0.5 us here, on every command the API
     sends. Mixed into whichever connection class the URL chose (TCP, TLS, Unix socket).
     """
+
+    _parser: object
+
+    async def can_read_destructive(self) -> bool:
+        # The pool asks this at every checkout: is anything left to read (a reply nobody
+        # read, an end of stream)? redis-py reads under a zero timeout, which costs a loop
+        # turn and a timer (11 us of a GET's 80). What the loop has received is in the
+        # stream's buffer already; only when something is there does redis-py's way run.
+        stream = getattr(self._parser, "_stream", None)
+        buffered = getattr(stream, "_buffer", None)
+        if (
+            isinstance(stream, asyncio.StreamReader)
+            and buffered is not None
+            and not buffered
+            and not stream.at_eof()
+            and stream.exception() is None
+            and getattr(self._parser, "_connected", False)
+        ):
+            return False
+        answer: bool = await super().can_read_destructive()  # type: ignore[misc]
+        return answer
 
     def pack_command(self, *args: EncodableT) -> list[bytes]:
         command = args[0]

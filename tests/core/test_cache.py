@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import DataError
 
 from core.cache import Cache, InProcessCache, RedisCache, connect_redis, read_ahead_scope
 from core.locks import FileLocks, Locks, RedisLocks
+from tests.waiting import until
 
 
 @pytest.fixture(params=["in_process", "redis"])
@@ -251,6 +254,51 @@ def test_the_shared_client_keeps_tls_and_unix_sockets_while_packing_with_hiredis
         connection_class = connect_redis(url).connection_pool.connection_class
         assert issubclass(connection_class, base)
         assert connection_class.pack_command.__qualname__.startswith("_HiredisPacking")
+
+
+def _stream(connection: object) -> asyncio.StreamReader:
+    """What the loop has read for a pooled connection (the tests wait on it, not on time)."""
+    stream = connection._parser._stream  # type: ignore[attr-defined]
+    assert isinstance(stream, asyncio.StreamReader)
+    return stream
+
+
+async def test_a_connection_redis_dropped_is_replaced_at_checkout_not_written_to(
+    redis_url: str,
+) -> None:
+    # No retries: the command must not need one, the checkout must see the end of stream.
+    client = connect_redis(redis_url)
+    client.connection_pool.connection_kwargs["retry"] = Retry(NoBackoff(), 0)
+    try:
+        first = await client.client_id()
+        (connection,) = client.connection_pool._available_connections
+        async with Redis.from_url(redis_url) as admin:
+            await admin.client_kill_filter(_id=first)
+
+        async def dropped() -> bool:
+            return _stream(connection).at_eof()
+
+        await until(dropped, what="the end of the killed connection's stream", timeout=5)
+        assert await client.client_id() != first
+    finally:
+        await client.aclose()
+
+
+async def test_a_reply_nobody_read_is_not_taken_for_the_next_commands(redis_url: str) -> None:
+    client = connect_redis(redis_url)
+    try:
+        await client.set("left", b"value")
+        connection = await client.connection_pool.get_connection()  # type: ignore[no-untyped-call]
+        await connection.send_command("SET", "left", "stale")  # its "+OK" is never read
+        await client.connection_pool.release(connection)
+
+        async def arrived() -> bool:
+            return bool(_stream(connection)._buffer)  # type: ignore[attr-defined]
+
+        await until(arrived, what="the unread reply", timeout=5)
+        assert await client.get("left") == b"stale"
+    finally:
+        await client.aclose()
 
 
 async def test_a_key_read_ahead_arrives_with_the_requests_next_read_and_is_served_once(

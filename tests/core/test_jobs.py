@@ -320,6 +320,34 @@ def test_celery_sends_one_message_for_a_burst_until_a_worker_starts_it(
     assert (burst, ran, after_start) == (1, [1], 2)
 
 
+async def test_celery_enqueues_that_arrive_together_share_one_mark_and_one_message(
+    redis_server: RedisServer,
+) -> None:
+    """Fifty submissions committing at once cost one Redis command between them, not fifty;
+    one caller going away (a cancelled request) does not take the others' message with it."""
+    registry = JobRegistry("t")
+
+    @registry.job("export")
+    async def export(runtime: _Runtime) -> None: ...
+
+    url = redis_server.url(8)
+    redis = SyncRedis.from_url(url)
+    redis.flushdb()
+    redis.config_resetstat()
+    runner = CeleryRunner(_celery_app(registry, url), registry)
+    try:
+        callers = [asyncio.create_task(runner.enqueue("export")) for _ in range(50)]
+        await asyncio.sleep(0)  # every caller has joined the group; the first goes away
+        callers[0].cancel()
+        outcomes = await asyncio.gather(*callers, return_exceptions=True)
+        marks = redis.info("commandstats")["cmdstat_set"]["calls"]
+        assert (marks, redis.llen("t")) == (1, 1)
+        assert [type(outcome) for outcome in outcomes[:2]] == [asyncio.CancelledError, type(None)]
+    finally:
+        await runner.stop()
+        redis.close()
+
+
 async def test_an_api_process_on_celery_sends_the_job_of_a_watched_directory(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
