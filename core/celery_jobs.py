@@ -337,9 +337,9 @@ class CeleryRunner:
         """One group's mark, sent once the mark before it has come back.
 
         Enqueues that arrive meanwhile join this group, so a burst costs a command per round
-        trip, not one per enqueue (one per submission, a third of a submission's Redis work
-        under load). Every member enqueued before this mark goes out, so it tells them all
-        the truth: a run that starts after it sees their work."""
+        trip, not one per enqueue (an API route that enqueues after each commit would pay one
+        Redis round trip a call). Every member enqueued before this mark goes out, so it tells
+        them all the truth: a run that starts after it sees their work."""
         if previous is not None:
             await asyncio.wait([previous])  # its outcome is its own members'
         if self._open.get(name) is asyncio.current_task():
