@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
@@ -24,6 +24,7 @@ from core.cache import read_ahead_scope
 from core.errors import UNAVAILABLE_RETRY_AFTER, AirlockError, RateLimited
 from core.logging import request_log_context
 from core.metrics import HttpMetrics, RateLimitMetrics, metrics_for
+from core.openapi import api_router
 from core.outages import is_outage
 
 log = structlog.get_logger(__name__)
@@ -327,44 +328,45 @@ HealthCheck = Callable[[], Awaitable[None]]
 READY_EXAMPLE = {"status": "ok", "checks": {"database": "ok", "cache": "ok", "transfer_dir": "ok"}}
 
 
-def health_router(checks: Mapping[str, HealthCheck], *, timeout: float = 5.0) -> APIRouter:
-    """`/health` says the process lives; `/health/ready` checks every dependency."""
-    router = APIRouter(tags=["health"])
+HEALTH_TIMEOUT = 5.0
+"""Seconds each readiness check may take before it counts as failed."""
 
-    @router.get(
-        "/health",
-        operation_id="liveness",
-        summary="Liveness: the process answers",
-        responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
-    )
-    async def live() -> dict[str, str]:
-        return {"status": "ok"}
 
-    @router.get(
-        "/health/ready",
-        operation_id="readiness",
-        summary="Readiness: database, cache and transfer directory",
-        responses={200: {"content": {"application/json": {"example": READY_EXAMPLE}}}},
-    )
-    async def ready() -> JSONResponse:
-        results: dict[str, str] = {}
-        for name, check in checks.items():
-            try:
-                await asyncio.wait_for(check(), timeout)
-                results[name] = "ok"
-            except Exception as exc:
-                log.warning("readiness_check_failed", check=name, error=type(exc).__name__)
-                results[name] = f"failed: {type(exc).__name__}"
-        failed = [name for name, result in results.items() if result != "ok"]
-        if failed:
-            return JSONResponse(
-                error_body(
-                    "unavailable.dependency",
-                    f"not ready: {', '.join(failed)}",
-                    checks=results,
-                ),
-                status_code=503,
-            )
-        return JSONResponse({"status": "ok", "checks": results})
+health_router = api_router(tags=["health"])
+"""`/health` says the process lives; `/health/ready` checks every dependency its app's runtime
+names. Declared once: `core.app.add_routes` adds them to each app."""
 
-    return router
+
+@health_router.get(
+    "/health",
+    operation_id="liveness",
+    summary="Liveness: the process answers",
+    responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+)
+async def live() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health_router.get(
+    "/health/ready",
+    operation_id="readiness",
+    summary="Readiness: database, cache and transfer directory",
+    responses={200: {"content": {"application/json": {"example": READY_EXAMPLE}}}},
+)
+async def ready(request: Request) -> JSONResponse:
+    checks: Mapping[str, HealthCheck] = request.app.state.runtime.readiness_checks()
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            await asyncio.wait_for(check(), HEALTH_TIMEOUT)
+            results[name] = "ok"
+        except Exception as exc:
+            log.warning("readiness_check_failed", check=name, error=type(exc).__name__)
+            results[name] = f"failed: {type(exc).__name__}"
+    failed = [name for name, result in results.items() if result != "ok"]
+    if failed:
+        return JSONResponse(
+            error_body("unavailable.dependency", f"not ready: {', '.join(failed)}", checks=results),
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok", "checks": results})

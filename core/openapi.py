@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
@@ -140,6 +140,12 @@ def operation_id(route: APIRoute) -> str:
     """The endpoint's function name (`submit_request`): readable in generated clients and
     stable while the function keeps its name; unique per app (a test checks)."""
     return route.endpoint.__name__
+
+
+def api_router(**options: Any) -> APIRouter:
+    """An `APIRouter` whose routes take their ids from `operation_id` as they are declared,
+    so that an app can add them as they are (`core.app.add_routes`)."""
+    return APIRouter(generate_unique_id_function=operation_id, **options)
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:

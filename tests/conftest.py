@@ -31,7 +31,6 @@ from response_network.bootstrap import MIGRATIONS as RESPONSE_MIGRATIONS
 from response_network.jobs import registry as response_registry
 from response_network.runtime import ResponseRuntime
 from response_network.settings import ResponseSettings
-from tests import route_analysis
 from tests.services import PostgresServer, RedisServer, run_postgres, run_redis
 from tests.waiting import SCALE
 
@@ -40,7 +39,6 @@ BACKENDS = ("embedded", "production")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    route_analysis.install()
     # structlog's default renders an exception with rich, highlighting every frame: seconds
     # per logged error, and nobody reads captured output in colour. The same lines, plain.
     structlog.configure(

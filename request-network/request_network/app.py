@@ -33,7 +33,7 @@ from request_network.users.router import router as users_router
 from request_network.users.router import session_router as own_account_router
 from shared.exchange.context import open_gaps_probe
 from shared.platform.account import logout_router
-from shared.platform.alerts.api import install_alerts
+from shared.platform.alerts.api import alerts_router, install_alerts
 from shared.platform.alerts.metrics import alert_probe
 from shared.platform.exchange_api import transfer_router
 from shared.platform.login import login_router
@@ -43,6 +43,26 @@ DESCRIPTION = (
     "The exposed side of Airlock: users log in, submit typed requests and read the answers "
     "that come back through the transfer directory."
 )
+
+
+ROUTERS = [
+    # First: routes are matched in order, and this holds the hottest one.
+    responses_router,
+    login_router(check_password, AuditEvent),
+    logout_router(User, AuditEvent),
+    users_router,
+    admin_users_router,
+    own_account_router,
+    catalog_router,
+    requests_router,
+    admin_requests_router,
+    cache_router,
+    audit_router,
+    transfer_router(transfer_context, require_admin, get_current_actor),
+    tasks_router(require_admin),
+    alerts_router(ALERT_TABLES.alert, require_admin),
+]
+"""Declared once per process and added to each app as they are (`core.app.add_routes`)."""
 
 
 def create_app(
@@ -55,22 +75,7 @@ def create_app(
         description=DESCRIPTION,
         version=version("airlock"),
         runtime=runtime,
-        routers=[
-            # First: routes are matched in order, and this holds the hottest one.
-            responses_router,
-            login_router(check_password, AuditEvent),
-            logout_router(User, AuditEvent),
-            users_router,
-            admin_users_router,
-            own_account_router,
-            catalog_router,
-            requests_router,
-            admin_requests_router,
-            cache_router,
-            audit_router,
-            transfer_router(transfer_context, require_admin, get_current_actor),
-            tasks_router(require_admin),
-        ],
+        routers=ROUTERS,
         metrics_probes=[
             oldest_age_probe(
                 *OLDEST_UNANSWERED,
@@ -95,6 +100,6 @@ def create_app(
         redis=runtime.redis,
         fail_open=settings.rate_limit_fail_open,
     )
-    install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
+    install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context)
     install_console(app)
     return app

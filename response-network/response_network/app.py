@@ -32,7 +32,7 @@ from response_network.users.router import router as users_router
 from response_network.users.router import session_router as own_account_router
 from shared.exchange.context import open_gaps_probe
 from shared.platform.account import logout_router
-from shared.platform.alerts.api import install_alerts
+from shared.platform.alerts.api import alerts_router, install_alerts
 from shared.platform.alerts.metrics import alert_probe
 from shared.platform.exchange_api import transfer_router
 from shared.platform.login import login_router
@@ -42,6 +42,27 @@ DESCRIPTION = (
     "The master side of Airlock: owns users and the catalog, receives requests through "
     "the transfer directory and answers them."
 )
+
+
+ROUTERS = [
+    login_router(check_password, AuditEvent),
+    logout_router(User, AuditEvent),
+    users_router,
+    own_account_router,
+    api_keys_router,
+    admin_users_router,
+    admin_api_keys_router,
+    types_router,
+    profiles_router,
+    grants_router,
+    requests_router,
+    admin_requests_router,
+    audit_router,
+    transfer_router(transfer_context, require_admin, get_current_actor),
+    tasks_router(require_admin),
+    alerts_router(ALERT_TABLES.alert, require_admin),
+]
+"""Declared once per process and added to each app as they are (`core.app.add_routes`)."""
 
 
 def create_app(
@@ -54,23 +75,7 @@ def create_app(
         description=DESCRIPTION,
         version=version("airlock"),
         runtime=runtime,
-        routers=[
-            login_router(check_password, AuditEvent),
-            logout_router(User, AuditEvent),
-            users_router,
-            own_account_router,
-            api_keys_router,
-            admin_users_router,
-            admin_api_keys_router,
-            types_router,
-            profiles_router,
-            grants_router,
-            requests_router,
-            admin_requests_router,
-            audit_router,
-            transfer_router(transfer_context, require_admin, get_current_actor),
-            tasks_router(require_admin),
-        ],
+        routers=ROUTERS,
         metrics_probes=[
             oldest_age_probe(
                 *OLDEST_UNANSWERED,
@@ -91,6 +96,6 @@ def create_app(
         # What uvicorn does in `core.process.serve`, here too: under any ASGI server (and the
         # test client) the client address follows the setting; after uvicorn's, a no-op.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
-    install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context, admin=require_admin)
+    install_alerts(app, runtime, tables=ALERT_TABLES, context=transfer_context)
     install_console(app)
     return app

@@ -31,7 +31,7 @@ from core.deps import (
     declare_scope,
 )
 from core.errors import Forbidden, Invalid, RateLimited, Unauthorized
-from core.openapi import declare_security
+from core.openapi import api_router, declare_security
 from core.revocation import TokenRevocations
 from core.runtime import Runtime
 from core.security import (
@@ -104,7 +104,7 @@ async def log_out(
 
 def logout_router(users: type[Any], audit_model: type[AuditEventMixin]) -> APIRouter:
     """`POST /auth/logout` for one network."""
-    router = APIRouter(prefix="/auth", tags=["auth"])
+    router = api_router(prefix="/auth", tags=["auth"])
 
     @router.post(
         "/logout",
@@ -219,7 +219,7 @@ def password_router(
 ) -> APIRouter:
     """`POST /users/me/password` for one network: `session` is its login-token-only caller
     dependency (API keys get 400), `change` its service."""
-    router = APIRouter(tags=["users"])
+    router = api_router(tags=["users"])
 
     @router.post(
         "/users/me/password",

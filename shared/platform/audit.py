@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import AuditEventMixin, AuditFilters, list_audit_events
 from core.deps import UnitOfWorkDep
 from core.inputs import DateTimeUtcDefault, Uuid
+from core.openapi import api_router
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 
 NO_NUL = r"^[^\x00]*$"
@@ -66,7 +67,7 @@ Text = Annotated[str | None, Query(max_length=64, pattern=NO_NUL)]
 
 def audit_router(model: type[AuditEventMixin], admin: Callable[..., Any]) -> APIRouter:
     """The route for one network's `model`; `admin` requires the admin role."""
-    router = APIRouter(prefix="/admin/audit", tags=["audit"], dependencies=[Depends(admin)])
+    router = api_router(prefix="/admin/audit", tags=["audit"], dependencies=[Depends(admin)])
 
     @router.get("", name="list", summary="Audit events, newest first, one page at a time")
     async def list_events(

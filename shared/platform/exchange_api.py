@@ -13,6 +13,7 @@ from core.audit import Actor
 from core.deps import RuntimeDep, UnitOfWorkDep
 from core.errors import NotFound
 from core.inputs import INTEGER_TEXT
+from core.openapi import api_router
 from shared.exchange import batches
 from shared.exchange.acks import declare_gap_lost
 from shared.exchange.context import TransferContext
@@ -138,7 +139,7 @@ def transfer_router(
 ) -> APIRouter:
     """Routes for one network; `context` builds its transfer context from its runtime,
     `admin` requires the admin role, `actor` names who acts."""
-    router = APIRouter(prefix="/admin/transfer", tags=["transfer"], dependencies=[Depends(admin)])
+    router = api_router(prefix="/admin/transfer", tags=["transfer"], dependencies=[Depends(admin)])
     ActorDep = Annotated[Actor, Depends(actor)]
 
     @router.get(

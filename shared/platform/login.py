@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit import Actor, AuditEventMixin, AuditResult, record_audit
 from core.deps import ClientAddress, LoginThrottleDep, RuntimeDep, TokenIssuerDep
 from core.errors import Invalid, RateLimited, Unauthorized
+from core.openapi import api_router
 from core.runtime import Runtime
 from core.security import PASSWORD_MAX_LENGTH, LoginThrottle, TokenClaims, TokenIssuer
 from shared.principals import credentials_stamp
@@ -112,7 +113,7 @@ async def log_in(
 
 def login_router(check_password: CheckPassword, audit_model: type[AuditEventMixin]) -> APIRouter:
     """`POST /auth/token` (OAuth2 password form) for one network."""
-    router = APIRouter(prefix="/auth", tags=["auth"])
+    router = api_router(prefix="/auth", tags=["auth"])
 
     @router.post(
         "/token",

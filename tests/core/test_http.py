@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from sqlalchemy import text
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from core.app import create_network_app
 from core.errors import Conflict
 from core.jobs import JobRegistry
+from core.openapi import api_router
 from core.runtime import Runtime
 from core.settings import NetworkSettings
 from tests.services import free_port
@@ -26,7 +29,7 @@ class Thing(BaseModel):
     count: int
 
 
-router = APIRouter(tags=["things"])
+router = api_router(tags=["things"])
 
 
 @router.post("/things")
@@ -89,6 +92,40 @@ async def client(tmp_path: object) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
             yield http
+
+
+def test_a_router_whose_routes_the_app_would_rebuild_is_refused(tmp_path: object) -> None:
+    # The app adds a router's routes as they are, so their operation ids must already be the
+    # app's: a plain APIRouter's would publish FastAPI's generated ids instead.
+    plain = APIRouter()
+
+    @plain.get("/plain")
+    async def plain_route() -> None: ...
+
+    settings = NetworkSettings(network_name="test", var_dir=tmp_path, jobs_enabled=False)
+    runtime: Runtime[Any] = Runtime.build(settings, JobRegistry("test"))
+    with pytest.raises(ValueError, match=r"/plain: its router is not a core\.openapi\.api_router"):
+        create_network_app(
+            title="t", description="t", version="0", runtime=runtime, routers=[plain]
+        )
+
+
+async def test_two_apps_serve_the_same_declared_routes(tmp_path: Path) -> None:
+    # Declared once, added to each app as they are: a second app builds none of them again.
+    apps = []
+    for name in ("one", "two"):
+        settings = NetworkSettings(network_name="test", var_dir=tmp_path / name, jobs_enabled=False)
+        runtime: Runtime[Any] = Runtime.build(settings, JobRegistry("test"))
+        apps.append(
+            create_network_app(
+                title="t", description="t", version="0", runtime=runtime, routers=[router]
+            )
+        )
+        await runtime.close()
+    first, second = (
+        {id(route) for route in app.routes if isinstance(route, APIRoute)} for app in apps
+    )
+    assert {id(route) for route in router.routes} <= first & second
 
 
 async def test_unknown_route_is_json_404(client: httpx.AsyncClient) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
+from core.openapi import api_router
 from request_network.catalog import service
 from request_network.catalog.schemas import RequestTypeRead
 from request_network.deps import CurrentUser, UnitOfWorkDep, require_scope
 from shared.scopes import Scope
 
-router = APIRouter(tags=["catalog"], dependencies=[Depends(require_scope(Scope.REQUESTS_READ))])
+router = api_router(tags=["catalog"], dependencies=[Depends(require_scope(Scope.REQUESTS_READ))])
 
 
 @router.get("/request-types", name="list", summary="The request types you may submit")

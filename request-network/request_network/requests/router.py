@@ -6,14 +6,14 @@ import math
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Depends, Header, Query, Response, status
 from fastapi import Request as HttpRequest
 from pydantic import AfterValidator
 
 from core.db import utcnow
 from core.deps import SECURITY_REQUIREMENTS
 from core.inputs import DateTime, Uuid
-from core.openapi import RATE_LIMIT_HEADERS, rate_limited
+from core.openapi import RATE_LIMIT_HEADERS, api_router, rate_limited
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from core.ratelimit import WindowUsage
 from request_network.deps import (
@@ -46,9 +46,9 @@ from request_network.runtime import RequestRuntime
 from shared.platform.monitor import add_monitor_route
 from shared.scopes import Scope
 
-router = APIRouter(tags=["requests"])
+router = api_router(tags=["requests"])
 READS = [Depends(require_scope(Scope.REQUESTS_READ))]
-admin_router = APIRouter(tags=["admin-requests"])
+admin_router = api_router(tags=["admin-requests"])
 
 IdempotencyKey = Annotated[
     str | None,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from core.inputs import Uuid
+from core.openapi import api_router
 from request_network.deps import CurrentActor, ResponseCacheDep, UnitOfWorkDep, require_admin
 from request_network.responses import cache_admin as service
 from request_network.responses.schemas import CacheClearRead, CacheStatsRead
 
-router = APIRouter(
+router = api_router(
     prefix="/admin/cache", tags=["admin-cache"], dependencies=[Depends(require_admin)]
 )
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi import Request as HttpRequest
 from fastapi.responses import Response
 
 from core.deps import SECURITY_REQUIREMENTS, declare_scope
 from core.inputs import Uuid
+from core.openapi import api_router
 from request_network.deps import request_user
 from request_network.responses import service
 from request_network.responses.schemas import ResponseRead
 from request_network.runtime import RequestRuntime
 from shared.scopes import Scope
 
-router = APIRouter(tags=["responses"])
+router = api_router(tags=["responses"])
 
 
 @router.get(

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from core.inputs import ParamBool
+from core.openapi import api_router
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from request_network.deps import (
     CurrentUser,
@@ -24,14 +25,14 @@ from request_network.users.schemas import UserPage, UserRead
 from shared.platform.account import password_router
 from shared.platform.audit import NO_NUL
 
-router = APIRouter(tags=["users"], dependencies=[Depends(any_scope)])
+router = api_router(tags=["users"], dependencies=[Depends(any_scope)])
 session_router = password_router(
     session=require_session,
     change=service.change_own_password,
     summary="Change your password (users only); answers a new token, older ones are refused",
     forbidden="`forbidden.current_password`, or `forbidden.password_change` (staff)",
 )
-admin_router = APIRouter(
+admin_router = api_router(
     prefix="/admin/users", tags=["admin-users"], dependencies=[Depends(require_admin)]
 )
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, status
+from fastapi import Depends, status
 
+from core.openapi import api_router
 from response_network.api_keys import service
 from response_network.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from response_network.deps import (
@@ -19,12 +20,12 @@ from response_network.deps import (
 )
 from shared.scopes import Scope
 
-router = APIRouter(
+router = api_router(
     prefix="/users/me/api-keys",
     tags=["api-keys"],
     dependencies=[Depends(require_scope(Scope.API_KEYS))],
 )
-admin_router = APIRouter(
+admin_router = api_router(
     prefix="/admin/users/{user_id}/api-keys",
     tags=["api-keys"],
     dependencies=[Depends(require_admin)],

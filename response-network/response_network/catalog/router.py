@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import Depends, Query, Request, status
 
 from core.inputs import ParamBool
+from core.openapi import api_router
 from response_network.catalog import service
 from response_network.catalog.models import Profile, RequestType
 from response_network.catalog.schemas import (
@@ -55,13 +56,13 @@ async def get_managed_profile(name: TypeName, uow: UnitOfWorkDep) -> Profile:
 ManagedType = Annotated[RequestType, Depends(get_managed_type)]
 ManagedProfile = Annotated[Profile, Depends(get_managed_profile)]
 
-types_router = APIRouter(
+types_router = api_router(
     prefix="/admin/request-types", tags=["catalog"], dependencies=[Depends(require_admin)]
 )
-profiles_router = APIRouter(
+profiles_router = api_router(
     prefix="/admin/profiles", tags=["catalog"], dependencies=[Depends(require_admin)]
 )
-grants_router = APIRouter(
+grants_router = api_router(
     prefix="/admin/users/{user_id}/grants", tags=["catalog"], dependencies=[Depends(require_admin)]
 )
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from core.inputs import Uuid
+from core.openapi import api_router
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from response_network.deps import (
     AdminUser,
@@ -33,8 +34,8 @@ from response_network.requests.schemas import (
 from response_network.schemas import NO_NUL
 from shared.platform.monitor import add_monitor_route
 
-router = APIRouter(tags=["requests"])
-admin_router = APIRouter(tags=["admin-requests"])
+router = api_router(tags=["requests"])
+admin_router = api_router(tags=["admin-requests"])
 
 CONFLICTS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Claimed by someone else (`conflict.claimed`) or not claimed"}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Depends, Query, status
 
 from core.inputs import ParamBool
+from core.openapi import api_router
 from core.pagination import DEFAULT_PAGE_SIZE, PageSize
 from response_network.deps import (
     CurrentActor,
@@ -31,14 +32,14 @@ from shared.platform.account import password_router
 
 SEARCH_HELP = "Text in the username, email or display name"
 
-router = APIRouter(tags=["users"], dependencies=[Depends(any_scope)])
+router = api_router(tags=["users"], dependencies=[Depends(any_scope)])
 session_router = password_router(
     session=require_session,
     change=service.change_own_password,
     summary="Change your password; answers a new token, older ones are refused on both networks",
     forbidden="`forbidden.current_password`: the current password is wrong",
 )
-admin_router = APIRouter(
+admin_router = api_router(
     prefix="/admin/users", tags=["users"], dependencies=[Depends(require_admin)]
 )
 

@@ -10,7 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Query
 from pydantic import BaseModel, ConfigDict
 
+from core.app import add_lifespan
 from core.deps import UnitOfWorkDep
+from core.openapi import api_router
 from core.pagination import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, PageSize
 from shared.exchange.context import TransferContext
 from shared.platform.alerts import service
@@ -72,12 +74,8 @@ class AlertPage(Schema):
     next_cursor: str | None
 
 
-def alerts_router(
-    model: type[AlertMixin], admin: Callable[..., Any], *, lifespan: Any = None
-) -> APIRouter:
-    router = APIRouter(
-        prefix="/admin/alerts", tags=["alerts"], dependencies=[Depends(admin)], lifespan=lifespan
-    )
+def alerts_router(model: type[AlertMixin], admin: Callable[..., Any]) -> APIRouter:
+    router = api_router(prefix="/admin/alerts", tags=["alerts"], dependencies=[Depends(admin)])
 
     @router.get(
         "", name="list", response_model=AlertPage, summary="Alerts, newest first, one page a time"
@@ -105,15 +103,15 @@ def install_alerts(
     *,
     tables: AlertTables,
     context: Callable[[RuntimeT], TransferContext],
-    admin: Callable[..., Any],
 ) -> None:
-    """The route, the HTTP answer counter behind `error_rate`, the deliveries counter (so
+    """The HTTP answer counter behind `error_rate`, the deliveries counter (so
     /metrics names it before the first evaluation) and, in production, the API's watch over
     the workers (off with `jobs_enabled=false`, like the embedded scheduler). The state
-    metrics are a probe the app's `metrics_probes` list takes: `alert_probe`."""
+    metrics are a probe the app's `metrics_probes` list takes: `alert_probe`; the route is
+    `alerts_router`, in the network's routers."""
     settings = runtime.settings
     watch = not settings.embedded and settings.jobs_enabled
-    lifespan = watch_lifespan(runtime, tables, context) if watch else None
-    app.include_router(alerts_router(tables.alert, admin, lifespan=lifespan))
+    if watch:
+        add_lifespan(app, watch_lifespan(runtime, tables, context))
     app.state.answer_observers.append(outcome_observer(runtime.cache))
     runtime.alert_metrics  # noqa: B018 (built now, so /metrics names it before an evaluation)

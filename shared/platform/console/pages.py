@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from core.app import add_routes
 from core.audit import AuditEventMixin
 from core.deps import (
     ClientAddress,
@@ -125,6 +126,6 @@ def add_login_pages(
 
 def install_console(app: FastAPI, console: Console) -> None:
     """Mount `console`'s pages, its static files and its HTML error answers on `app`."""
-    app.include_router(console.router)
+    add_routes(app, console.router)
     app.mount(f"{PREFIX}/static", static_files(), name="console-static")
     install_console_errors(app, console)

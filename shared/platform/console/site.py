@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.templating import Jinja2Templates
 
+from core.openapi import api_router
 from shared.platform.console.forms import field_id
 from shared.platform.console.session import CSRF_FIELD, csrf_token
 from shared.platform.principal_deps import IdentityDeps
@@ -62,7 +63,7 @@ class Console:
         self.nav: list[NavItem] = []
         self.templates = Jinja2Templates(env=_environment(templates))
         # Kept out of the OpenAPI description: these are pages, not the API.
-        self.router = APIRouter(prefix=PREFIX, include_in_schema=False)
+        self.router = api_router(prefix=PREFIX, include_in_schema=False)
         self.router.add_api_route("/", self._index, methods=["GET"])
 
     async def _index(self) -> RedirectResponse:

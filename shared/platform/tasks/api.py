@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.deps import RuntimeDep
 from core.job_status import tasks_overview
+from core.openapi import api_router
 
 
 class Schema(BaseModel):
@@ -114,7 +115,7 @@ class TasksRead(Schema):
 
 def tasks_router(admin: Callable[..., Any]) -> APIRouter:
     """The route for one network; `admin` requires the admin role and scope."""
-    router = APIRouter(prefix="/admin/tasks", tags=["tasks"], dependencies=[Depends(admin)])
+    router = api_router(prefix="/admin/tasks", tags=["tasks"], dependencies=[Depends(admin)])
 
     @router.get(
         "",
