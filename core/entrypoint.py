@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.migrations import current_revision, head_revision
 from core.process import PrepareFailed, fail
-from core.settings import NetworkSettings
+from core.settings import NetworkSettings, env_name
 from core.signing_keys import KeyFiles, KeyInputs, install_keys, read_key_inputs
 
 SettingsT = TypeVar("SettingsT", bound=NetworkSettings)
@@ -65,10 +65,6 @@ class Preparation:
     key_files: KeyFiles
     parse_public_key: Callable[[str], Ed25519PublicKey]
     """The networks' one-line public key format (`shared.transfer`), passed in by the CLI."""
-
-
-def env_name(settings: NetworkSettings, field: str) -> str:
-    return f"{settings.model_config.get('env_prefix', '')}{field}".upper()
 
 
 def check_settings(settings: NetworkSettings, role: Role) -> None:

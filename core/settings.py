@@ -133,3 +133,8 @@ class NetworkSettings(BaseSettings):
     @property
     def json_logs(self) -> bool:
         return self.environment == "production" if self.log_json is None else self.log_json
+
+
+def env_name(settings: NetworkSettings, field: str) -> str:
+    """The environment variable that sets `field` (`AIRLOCK_REQUEST_REDIS_URL`)."""
+    return f"{settings.model_config.get('env_prefix', '')}{field}".upper()

@@ -9,8 +9,8 @@ from typing import TypeVar
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from core.entrypoint import env_name
 from core.process import fail
+from core.settings import env_name
 from shared.exchange.context import Keys
 from shared.exchange.settings import TransferNetworkSettings as Settings
 from shared.transfer import (

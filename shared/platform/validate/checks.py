@@ -18,10 +18,11 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import create_engine, create_session_factory
-from core.entrypoint import describe, env_name, reason, schema_revision
+from core.entrypoint import describe, reason, schema_revision
 from core.heartbeat import latest_heartbeats
 from core.migrations import head_revision
 from core.runtime import Runtime, check_writable
+from core.settings import env_name
 from shared.exchange.keys import PEERS
 from shared.platform.validate.keys import key_files, same_key
 from shared.platform.validate.model import CHECKS, Check, NetworkReport, Target
