@@ -10,10 +10,10 @@ PACKAGES := core shared request-network/request_network response-network/respons
 VENV := .venv/bin
 CLIENT_PACKAGES := clients/python/airlock_client clients/cli/airlock_cli
 GENERATOR := .tools/client-generator
-# pytest-xdist workers for `make test`: the suite mostly waits on the processes, databases and
-# schedules it starts, so more workers than cores pays (measured on 2 cores: see
-# docs/development.md). TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 4
+# pytest-xdist workers for `make test`: one more than the cores, so a worker waiting on the
+# processes it started leaves no core idle; a fourth cost more CPU than it overlapped (measured
+# on 2 cores: see docs/development.md). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 3
 
 .PHONY: help install run test lint fmt typecheck bench soak clean services openapi screenshots client
 
