@@ -33,11 +33,10 @@ from request_network.users.router import router as users_router
 from request_network.users.router import session_router as own_account_router
 from shared.exchange.context import open_gaps_probe
 from shared.platform.account import logout_router
-from shared.platform.alerts.api import alerts_router, install_alerts
+from shared.platform.alerts.api import install_alerts
 from shared.platform.alerts.metrics import alert_probe
-from shared.platform.exchange_api import transfer_router
 from shared.platform.login import login_router
-from shared.platform.tasks.api import tasks_router
+from shared.platform.operations import operations_routers
 
 DESCRIPTION = (
     "The exposed side of Airlock: users log in, submit typed requests and read the answers "
@@ -58,9 +57,9 @@ ROUTERS = [
     admin_requests_router,
     cache_router,
     audit_router,
-    transfer_router(transfer_context, require_admin, get_current_actor),
-    tasks_router(require_admin),
-    alerts_router(ALERT_TABLES.alert, require_admin),
+    *operations_routers(
+        transfer_context, ALERT_TABLES.alert, admin=require_admin, actor=get_current_actor
+    ),
 ]
 """Declared once per process and added to each app as they are (`core.app.add_routes`)."""
 
